@@ -1,0 +1,248 @@
+"""The transport-neutral request handler: the route table and `handle()`.
+
+Every adapter (the Flask app, the in-process `responses` mock) turns its request into a
+`Request`, calls `handle`, and sends back the `Reply`. `handle` is the only place where an
+error becomes a response body, so every error the mock sends has the same shape.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+from . import control, openapi, schemas
+from .bodies import created_body, json_object, status_body, validated
+from .core import Backend, Identity, PaymentMethod
+from .core.errors import (
+    DOCUMENTED_ERRORS,
+    BaanxError,
+    MethodNotAllowed,
+    PayloadTooLarge,
+    RouteNotFound,
+    ValidationFailed,
+)
+from .core.journal import JournalEntry, body_text, redacted
+from .messages import Reply, Request
+
+log = logging.getLogger("mock_baanx")
+
+MAX_BODY_BYTES = 1024 * 1024
+# An injected delay longer than this is a typo, and would hold a server thread hostage.
+MAX_DELAY_MS = 60_000
+CONTROL_PREFIX = "/__mock/"
+CLIENT_KEY_HEADERS = ("x-client-id", "x-client-key")
+CORS_HEADERS = ("Authorization, Content-Type, X-Client-ID, x-client-key, x-us-env, "
+                "X-Mock-Lifecycle, X-Mock-Fault, X-Mock-Delay-Ms")
+
+
+@dataclass(frozen=True, slots=True)
+class Options:
+    """How a mock behaves beyond the Baanx contract."""
+
+    # The /__mock/ control API and the X-Mock-* request headers.
+    control: bool = True
+    # Check every reply against schemas/ before sending it.
+    strict: bool = True
+    sleep: Callable[[float], None] = time.sleep
+
+
+@dataclass(frozen=True, slots=True)
+class Call:
+    """What a route handler gets: the backend, the request, the path parameters."""
+
+    backend: Backend
+    request: Request
+    params: Mapping[str, str]
+    options: Options
+
+
+Handler = Callable[[Call], Reply]
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    method: str
+    template: str
+    # The OpenAPI operationId, also the endpoint name fault injection uses.
+    operation: str
+    handler: Handler
+    # The schema of the 2xx reply body, under schemas/.
+    schema: str | None
+    pattern: re.Pattern[str] = field(init=False)
+
+    def __post_init__(self) -> None:
+        regex = re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[^/]+)", re.escape(self.template))
+        object.__setattr__(self, "pattern", re.compile(regex))
+
+    @property
+    def is_baanx(self) -> bool:
+        return self.operation in BAANX_OPERATIONS
+
+
+# --- The Baanx endpoints ------------------------------------------------------------
+
+
+def authenticate(call: Call) -> Identity:
+    request = call.request
+    client_key = next((value for name in CLIENT_KEY_HEADERS
+                       if (value := request.header(name))), None)
+    return call.backend.authenticate(client_key, request.header("authorization"))
+
+
+def get_available_products(call: Call) -> Reply:
+    identity = authenticate(call)
+    offers = call.backend.available_products(identity)
+    return Reply.json(200, [
+        {"id": offer.product.id, "description": offer.product.description,
+         "isEligible": offer.is_eligible}
+        for offer in offers
+    ])
+
+
+def create_order(call: Call) -> Reply:
+    identity = authenticate(call)
+    body = validated("create-order-request.json", json_object(call.request))
+    lifecycle = call.request.header("x-mock-lifecycle") if call.options.control else None
+    order = call.backend.create_order(identity, body["productId"],
+                                      PaymentMethod(body["paymentMethod"]), lifecycle=lifecycle)
+    return Reply.json(200, created_body(order))
+
+
+def get_order_status(call: Call) -> Reply:
+    identity = authenticate(call)
+    order = call.backend.poll_order(identity, call.params["orderId"])
+    return Reply.json(200, status_body(order))
+
+
+def get_openapi(call: Call) -> Reply:
+    return Reply.json(200, openapi.document(control=call.options.control))
+
+
+BAANX_ROUTES = (
+    Route("GET", "/v1/order/products/available", "getAvailableProducts", get_available_products,
+          "available-products-response.json"),
+    Route("POST", "/v1/order", "createOrder", create_order, "create-order-response.json"),
+    Route("GET", "/v1/order/{orderId}", "getOrderStatus", get_order_status,
+          "order-status-response.json"),
+)
+BAANX_OPERATIONS = frozenset(route.operation for route in BAANX_ROUTES)
+DOCUMENT_ROUTES = (Route("GET", "/openapi.json", "getOpenApiDocument", get_openapi, None),)
+CONTROL_ROUTES = tuple(Route(method, template, operation, handler, schema)
+                       for method, template, operation, handler, schema in control.ROUTES)
+
+
+def routes_for(options: Options) -> tuple[Route, ...]:
+    return BAANX_ROUTES + DOCUMENT_ROUTES + (CONTROL_ROUTES if options.control else ())
+
+
+# --- handle() -----------------------------------------------------------------------
+
+
+DEFAULT_OPTIONS = Options()
+
+
+def handle(backend: Backend, request: Request, options: Options = DEFAULT_OPTIONS) -> Reply:
+    """The reply to `request`: the one door into the mock, whatever the transport."""
+    route: Route | None = None
+    try:
+        if len(request.body) > MAX_BODY_BYTES:
+            raise PayloadTooLarge()
+        route, params = resolve(request, routes_for(options))
+        if request.method == "OPTIONS":
+            reply = preflight(route)
+        else:
+            if route.is_baanx and options.control:
+                inject_faults(backend, request, route, options)
+            reply = route.handler(Call(backend, request, params, options))
+    except BaanxError as error:
+        reply = error_reply(error)
+    if options.strict:
+        reply = checked(reply, route)
+    reply = reply.with_headers((("Access-Control-Allow-Origin", "*"),))
+    if not (request.path.startswith(CONTROL_PREFIX) or request.path == "/openapi.json"):
+        backend.record(JournalEntry(
+            at=backend.clock.now(), method=request.method, path=request.path,
+            headers=redacted(request.header_pairs), body=body_text(request.body),
+            status=reply.status, endpoint=route.operation if route else None))
+    return reply
+
+
+def error_reply(error: BaanxError) -> Reply:
+    headers: tuple[tuple[str, str], ...] = ()
+    if isinstance(error, MethodNotAllowed):
+        headers = (("Allow", ", ".join(error.allowed)),)
+    return Reply.json(error.status, {"message": error.message}, headers)
+
+
+def resolve(request: Request, routes: tuple[Route, ...]) -> tuple[Route, dict[str, str]]:
+    """The route for the request's path and method: 404 for an unknown path, 405 for a
+    known path with another method (OPTIONS, the CORS preflight, matches any)."""
+    allowed: list[Route] = []
+    for route in routes:
+        match = route.pattern.fullmatch(request.path)
+        if match is None:
+            continue
+        if route.method == request.method:
+            return route, match.groupdict()
+        allowed.append(route)
+    if not allowed:
+        raise RouteNotFound()
+    if request.method == "OPTIONS":
+        return allowed[0], {}
+    raise MethodNotAllowed(tuple(sorted({route.method for route in allowed})))
+
+
+def preflight(route: Route) -> Reply:
+    """A browser app on another origin (a dev server on localhost:3000) may call the mock."""
+    return Reply(204, headers=(("Access-Control-Allow-Methods", f"{route.method}, OPTIONS"),
+                               ("Access-Control-Allow-Headers", CORS_HEADERS),
+                               ("Access-Control-Max-Age", "600")))
+
+
+def inject_faults(backend: Backend, request: Request, route: Route, options: Options) -> None:
+    """Apply the X-Mock-Fault / X-Mock-Delay-Ms headers and any fault set through the
+    control API: wait, then answer a documented error instead of the real reply."""
+    status = header_number(request, "X-Mock-Fault", tuple(sorted(DOCUMENTED_ERRORS)))
+    delay_ms = header_number(request, "X-Mock-Delay-Ms")
+    fault = backend.take_fault(route.operation)
+    if fault is not None:
+        status = status if status is not None else fault.status
+        delay_ms = delay_ms if delay_ms is not None else fault.delay_ms
+    if delay_ms:
+        options.sleep(delay_ms / 1000)
+    if status is not None:
+        raise DOCUMENTED_ERRORS[status]()
+
+
+def header_number(request: Request, name: str, allowed: tuple[int, ...] = ()) -> int | None:
+    value = request.header(name)
+    if value is None:
+        return None
+    text = value.strip()
+    number = int(text) if text.isdigit() and len(text) <= 6 else None
+    if allowed and number not in allowed:
+        raise ValidationFailed(f"{name} must be one of: {', '.join(map(str, allowed))}")
+    if number is None or number > MAX_DELAY_MS:
+        raise ValidationFailed(f"{name} must be a whole number of milliseconds from 0 to "
+                               f"{MAX_DELAY_MS}")
+    return number
+
+
+def checked(reply: Reply, route: Route | None) -> Reply:
+    """`reply`, if it matches its schema; else a 500 that says how the mock broke its own
+    contract. Only a bug in the mock can lead here."""
+    if reply.status == 204:
+        return reply
+    schema = route.schema if route is not None and reply.status < 300 else "error.json"
+    if schema is None:
+        return reply
+    error = schemas.first_error(schema, reply.payload)
+    if error is None:
+        return reply
+    message = (f"mock-baanx broke its own contract: reply {reply.status} does not match "
+               f"schemas/{schema} at {error.json_path}: {error.message}")
+    log.error(message)
+    return Reply.json(500, {"message": message})

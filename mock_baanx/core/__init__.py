@@ -1,0 +1,52 @@
+"""The pure domain of mock-baanx: no HTTP, no IO, no globals.
+
+Everything here takes its clock and id source as parameters, so that a test can pin
+time and ids, and two backends in one process share nothing.
+"""
+
+from .backend import Backend, Fixtures, NextLifecycle
+from .catalog import Catalog, Offer
+from .clock import Clock, paid_at_text
+from .faults import ANY_ENDPOINT, Fault
+from .ids import IdSource, seeded_ids
+from .journal import JournalEntry
+from .lifecycle import Lifecycle, Step
+from .models import (
+    Client,
+    Identity,
+    Order,
+    OrderStatus,
+    Outcome,
+    PaymentConfig,
+    PaymentMethod,
+    Product,
+    StatusChange,
+    User,
+)
+
+__all__ = [
+    "ANY_ENDPOINT",
+    "Backend",
+    "Catalog",
+    "Client",
+    "Clock",
+    "Fault",
+    "Fixtures",
+    "IdSource",
+    "Identity",
+    "JournalEntry",
+    "Lifecycle",
+    "NextLifecycle",
+    "Offer",
+    "Order",
+    "OrderStatus",
+    "Outcome",
+    "PaymentConfig",
+    "PaymentMethod",
+    "Product",
+    "StatusChange",
+    "Step",
+    "User",
+    "paid_at_text",
+    "seeded_ids",
+]

@@ -1,0 +1,55 @@
+"""The header rules every order endpoint applies, in the documented order:
+client key (499, 498) -> bearer token (401) -> permission (403)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+from .errors import InvalidClientKey, MissingClientKey, NotAuthenticated, NotAuthorized
+from .models import Client, Identity, User
+
+BEARER_SCHEME = "bearer"
+
+
+class Directory:
+    """The clients and users the mock knows."""
+
+    def __init__(self, clients: Iterable[Client], users: Iterable[User]) -> None:
+        self._clients: Mapping[str, Client] = {client.id: client for client in clients}
+        self._users: Mapping[str, User] = {user.token: user for user in users}
+
+    @property
+    def clients(self) -> tuple[Client, ...]:
+        return tuple(self._clients.values())
+
+    @property
+    def users(self) -> tuple[User, ...]:
+        return tuple(self._users.values())
+
+    def authenticate(self, client_key: str | None, authorization: str | None) -> Identity:
+        """Who is calling, or the first documented error that applies.
+
+        `client_key` is the value of X-Client-ID or x-client-key, `authorization` the
+        Authorization header; either is None when absent.
+        """
+        if not client_key:
+            raise MissingClientKey()
+        client = self._clients.get(client_key)
+        if client is None:
+            raise InvalidClientKey()
+        user = self._users.get(bearer_token(authorization) or "")
+        if user is None or user.expired:
+            raise NotAuthenticated()
+        if not user.permitted:
+            raise NotAuthorized()
+        return Identity(client=client, user=user)
+
+
+def bearer_token(authorization: str | None) -> str | None:
+    """The token of a `Bearer <token>` header, or None for anything else."""
+    if authorization is None:
+        return None
+    scheme, _, token = authorization.strip().partition(" ")
+    if scheme.lower() != BEARER_SCHEME:
+        return None
+    return token.strip() or None

@@ -1,0 +1,108 @@
+"""The error catalogue: one exception per status the mock can answer with an error.
+
+The first group is the Baanx contract (statuses and texts from the public docs); the
+second is the mock's own HTTP plumbing and control API. Each class carries its status and
+its default message; `api.handle` is the one place that turns them into response bodies.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+
+class BaanxError(Exception):
+    status: ClassVar[int] = 500
+    default_message: ClassVar[str] = "Internal server error"
+
+    def __init__(self, message: str | None = None) -> None:
+        self.message = message or self.default_message
+        super().__init__(self.message)
+
+
+# --- The Baanx contract -------------------------------------------------------------
+
+
+class NotAuthenticated(BaanxError):
+    status = 401
+    default_message = "Not authenticated"
+
+
+class NotAuthorized(BaanxError):
+    status = 403
+    default_message = "Not authorized"
+
+
+class OrderNotFound(BaanxError):
+    status = 404
+    default_message = "Order not found"
+
+
+class ValidationFailed(BaanxError):
+    """422: the request body, or a name in it, is not acceptable; the message names the field."""
+
+    status = 422
+    default_message = "Validation failed"
+
+
+class InvalidClientKey(BaanxError):
+    status = 498
+    default_message = "Invalid client key"
+
+
+class MissingClientKey(BaanxError):
+    status = 499
+    default_message = "Missing client key"
+
+
+class InternalServerError(BaanxError):
+    status = 500
+    default_message = "Internal server error"
+
+
+# --- The mock's own -----------------------------------------------------------------
+
+
+class RouteNotFound(BaanxError):
+    status = 404
+    default_message = "Not found"
+
+
+class MethodNotAllowed(BaanxError):
+    status = 405
+    default_message = "Method not allowed"
+
+    def __init__(self, allowed: tuple[str, ...], message: str | None = None) -> None:
+        self.allowed = allowed
+        super().__init__(message)
+
+
+class MalformedRequest(BaanxError):
+    """400: a control-API request the mock cannot read at all."""
+
+    status = 400
+    default_message = "Bad request"
+
+
+class Conflict(BaanxError):
+    status = 409
+    default_message = "Conflict"
+
+
+class PayloadTooLarge(BaanxError):
+    status = 413
+    default_message = "Request body is larger than 1 MiB"
+
+
+# The statuses a user may ask the mock to fake (fault injection): the documented errors.
+DOCUMENTED_ERRORS: dict[int, type[BaanxError]] = {
+    cls.status: cls
+    for cls in (
+        NotAuthenticated,
+        NotAuthorized,
+        OrderNotFound,
+        ValidationFailed,
+        InvalidClientKey,
+        MissingClientKey,
+        InternalServerError,
+    )
+}

@@ -1,0 +1,65 @@
+"""Request and Reply: what the transport adapters hand to `api.handle` and get back.
+
+Neither knows Flask, WSGI or `requests`; each adapter converts to and from them, so the
+served mock and the in-process mock run the very same code.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+JSON_TYPE = "application/json"
+
+
+@dataclass(frozen=True, slots=True)
+class Request:
+    method: str
+    # Percent-decoded, without the query string.
+    path: str
+    # As received, in order; names keep their case for the journal.
+    header_pairs: tuple[tuple[str, str], ...] = ()
+    body: bytes = b""
+    query: str = ""
+    _by_name: Mapping[str, str] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        by_name: dict[str, str] = {}
+        for name, value in self.header_pairs:
+            # The first of repeated headers wins, as most frameworks read them.
+            by_name.setdefault(name.lower(), value)
+        object.__setattr__(self, "_by_name", by_name)
+
+    @classmethod
+    def build(cls, method: str, path: str, headers: Iterable[tuple[str, str]] = (),
+              body: bytes = b"", query: str = "") -> Request:
+        return cls(method=method.upper(), path=path, header_pairs=tuple(headers), body=body,
+                   query=query)
+
+    def header(self, name: str) -> str | None:
+        """A header's value by case-insensitive name, or None when absent."""
+        return self._by_name.get(name.lower())
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    status: int
+    body: bytes = b""
+    headers: tuple[tuple[str, str], ...] = ()
+    # The JSON value `body` encodes, kept for strict-mode validation without re-parsing.
+    payload: Any = None
+
+    @classmethod
+    def json(cls, status: int, payload: Any,
+             headers: Iterable[tuple[str, str]] = ()) -> Reply:
+        body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        return cls(status=status, body=body,
+                   headers=(("Content-Type", JSON_TYPE), *headers), payload=payload)
+
+    def with_headers(self, headers: Iterable[tuple[str, str]]) -> Reply:
+        return Reply(self.status, self.body, (*self.headers, *headers), self.payload)
+
+    def json_body(self) -> Any:
+        return json.loads(self.body)

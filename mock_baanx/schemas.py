@@ -1,0 +1,81 @@
+"""The JSON Schemas under `schemas/`, loaded once into a `referencing` registry.
+
+The same validators check the mock's own replies (strict mode, and the test suite), the
+fixtures users write, and the live API's replies in the contract tests.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import cache
+from importlib.resources.abc import Traversable
+from typing import Any
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError, best_match
+from referencing import Registry, Resource
+
+from .resources import bundled
+
+SCHEMA_BASE = "https://mock-baanx.example/schemas/"
+
+
+def _schema_files(folder: Traversable, prefix: str = "") -> Iterator[tuple[str, Traversable]]:
+    for entry in sorted(folder.iterdir(), key=lambda item: item.name):
+        if entry.is_dir():
+            yield from _schema_files(entry, f"{prefix}{entry.name}/")
+        elif entry.name.endswith(".json"):
+            yield prefix + entry.name, entry
+
+
+def _load() -> tuple[Registry, dict[str, dict[str, Any]]]:
+    by_name: dict[str, dict[str, Any]] = {}
+    resources = []
+    for name, file in _schema_files(bundled("schemas")):
+        contents = json.loads(file.read_text(encoding="utf-8"))
+        if contents.get("$id") != SCHEMA_BASE + name:
+            raise RuntimeError(f"schemas/{name}: $id must be {SCHEMA_BASE + name}")
+        by_name[name] = contents
+        resources.append((contents["$id"], Resource.from_contents(contents)))
+    return Registry().with_resources(resources).crawl(), by_name
+
+
+REGISTRY, SCHEMAS = _load()
+
+
+@cache
+def validator(name: str) -> Draft202012Validator:
+    """The validator of `schemas/<name>`, e.g. `error.json` or `fixtures/users.json`."""
+    return Draft202012Validator(SCHEMAS[name], registry=REGISTRY)
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One way an instance breaks its schema, in terms a person can act on."""
+
+    json_path: str
+    rule: str
+    actual: Any
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.json_path}: {self.message}"
+
+
+def _problem(error: ValidationError) -> Problem:
+    return Problem(json_path=error.json_path, rule=str(error.validator), actual=error.instance,
+                   message=error.message)
+
+
+def problems(name: str, instance: object) -> list[Problem]:
+    """Every problem of `instance` against `schemas/<name>`, in document order."""
+    errors = sorted(validator(name).iter_errors(instance), key=lambda e: list(map(str, e.path)))
+    return [_problem(error) for error in errors]
+
+
+def first_error(name: str, instance: object) -> ValidationError | None:
+    """The most telling error of `instance` against `schemas/<name>`, if any."""
+    error: ValidationError | None = best_match(validator(name).iter_errors(instance))
+    return error

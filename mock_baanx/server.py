@@ -1,0 +1,83 @@
+"""Serving a mock app over HTTP with waitress, a production WSGI server."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterable
+from typing import Any
+from urllib.parse import quote
+
+from waitress.server import create_server
+
+log = logging.getLogger("mock_baanx.access")
+
+WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+
+# Bodies past the mock's own 1 MiB limit still reach the app, which answers its JSON 413;
+# only beyond this does waitress refuse by itself, before the app could read anything.
+WAITRESS_BODY_LIMIT = 64 * 1024 * 1024
+DEFAULT_THREADS = 8
+
+
+class AccessLog:
+    """One line per request: method, path, status and milliseconds. Never a header, so
+    never a bearer token; never the query string, which may carry secrets too."""
+
+    def __init__(self, app: WsgiApp) -> None:
+        self.app = app
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]
+                 ) -> Iterable[bytes]:
+        started = time.perf_counter()
+        status = ["-"]
+
+        def recording_start_response(status_line: str, headers: Any, exc_info: Any = None
+                                     ) -> Any:
+            status[0] = status_line.split(" ", 1)[0]
+            return start_response(status_line, headers, exc_info)
+
+        try:
+            return self.app(environ, recording_start_response)
+        finally:
+            # Re-encoded, so that CR, LF or NUL in a path cannot forge log lines.
+            path = quote(environ.get("PATH_INFO", ""), safe="/:@!$&'()*+,;=-._~")
+            elapsed = (time.perf_counter() - started) * 1000
+            log.info("%s %s %s %.1f ms", environ.get("REQUEST_METHOD", "-"), path, status[0],
+                     elapsed)
+
+
+def make_server(app: WsgiApp, host: str, port: int, threads: int = DEFAULT_THREADS) -> Any:
+    """A waitress server, bound and listening but not yet running: call `.run()` (blocks
+    until `.close()` or Ctrl-C) — `.effective_port` tells the port when `port` was 0."""
+    return create_server(AccessLog(app), host=host, port=port, threads=threads,
+                         ident="mock-baanx", max_request_body_size=WAITRESS_BODY_LIMIT,
+                         clear_untrusted_proxy_headers=True)
+
+
+class BackgroundServer:
+    """A mock served on a thread of this process: for test suites that need a real
+    HTTP server (their app under test speaks HTTP) without a child process."""
+
+    def __init__(self, app: WsgiApp, host: str = "127.0.0.1", port: int = 0,
+                 threads: int = DEFAULT_THREADS) -> None:
+        self._server = make_server(app, host, port, threads)
+        shown = f"[{host}]" if ":" in host else host
+        self.url = f"http://{shown}:{self._server.effective_port}"
+        self._thread = threading.Thread(target=self._server.run, name=f"mock-baanx {self.url}",
+                                        daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 10) -> None:
+        """Close the listening socket and every open connection, then wait for the loop to
+        end. Closing happens on the server's own thread, which owns the sockets."""
+        server = self._server
+
+        def close_everything() -> None:
+            for channel in list(server._map.values()):
+                channel.close()
+
+        server.trigger.pull_trigger(close_everything)
+        self._thread.join(timeout)
+        server.task_dispatcher.shutdown(timeout=timeout)
