@@ -84,6 +84,7 @@ def validation_message(error: ValidationError) -> str:
     if error.validator == "enum":
         return f"{where} must be one of: {', '.join(map(str, expected))}"
     if error.validator == "type":
-        article = "an" if str(expected)[0] in "aeiou" else "a"
-        return f"{where} must be {article} {expected}"
+        kind = {"object": "a JSON object", "array": "a JSON array", "integer": "an integer"}.get(
+            str(expected), f"a {expected}")
+        return f"{where} must be {kind}"
     return f"{where}: {error.message}"
