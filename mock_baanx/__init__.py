@@ -5,8 +5,10 @@ from .core import Backend, Fixtures, OrderStatus
 from .fixtures import FixtureError, load_fixtures
 from .flask_app import create_app
 from .messages import Reply, Request
+from .responses_mock import BaanxMock
 
 __all__ = [
+    "BaanxMock",
     "Backend",
     "FixtureError",
     "Fixtures",

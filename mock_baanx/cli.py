@@ -6,12 +6,13 @@ import argparse
 import ipaddress
 import json
 import logging
+import os
 import signal
 import sys
 from collections.abc import Sequence
 from types import FrameType
 
-from . import api, openapi
+from . import api, contract, openapi, report
 from .core import Backend
 from .fixtures import FixtureError, load_fixtures
 from .flask_app import create_app
@@ -44,6 +45,26 @@ def main(argv: Sequence[str] | None = None) -> int:
     serve.add_argument("--threads", type=int, default=DEFAULT_THREADS,
                        help=f"worker threads (default {DEFAULT_THREADS})")
 
+    verify = commands.add_parser(
+        "verify", help="check a target (the live API, or a mock) against the documented contract",
+        description="Runs the contract checks against a target and prints a drift report. "
+                    "Exit 0: the target conforms; 1: drift found; 2: unreachable or bad usage.")
+    verify.add_argument("--base-url", required=True, help="e.g. https://dev.api.baanx.com")
+    verify.add_argument("--client-id", default=os.environ.get("BAANX_CLIENT_ID"),
+                        help="the client id to send (default: $BAANX_CLIENT_ID)")
+    verify.add_argument("--token", default=os.environ.get("BAANX_ACCESS_TOKEN"),
+                        help="a valid user's access token (default: $BAANX_ACCESS_TOKEN)")
+    verify.add_argument("--ineligible-token", default=os.environ.get("BAANX_INELIGIBLE_TOKEN"),
+                        help="a user's token with a product they may not order, for the 403 "
+                             "check (default: $BAANX_INELIGIBLE_TOKEN)")
+    verify.add_argument("--allow-orders", action="store_true",
+                        default=os.environ.get("BAANX_ALLOW_ORDERS") == "1",
+                        help="let checks create orders (default: $BAANX_ALLOW_ORDERS=1)")
+    verify.add_argument("--poll-interval", type=float, default=3.0, metavar="S",
+                        help="seconds between polls of an order (default 3, as the docs advise)")
+    verify.add_argument("--json", action="store_true", help="print the report as JSON")
+    verify.add_argument("--junit-xml", metavar="FILE", help="also write a JUnit XML report")
+
     document = commands.add_parser("openapi", help="print the OpenAPI 3.1 document")
     document.add_argument("--no-control", action="store_true",
                           help="leave the control API out")
@@ -52,7 +73,42 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "openapi":
         print(json.dumps(openapi.document(control=not args.no_control), indent=2))
         return 0
+    if args.command == "verify":
+        return _verify(args)
     return _serve(args)
+
+
+def _verify(args: argparse.Namespace) -> int:
+    if not args.client_id or not args.token:
+        print("mock-baanx verify: give --client-id and --token (or set BAANX_CLIENT_ID and "
+              "BAANX_ACCESS_TOKEN)", file=sys.stderr)
+        return USAGE_ERROR
+    if args.poll_interval < 0:
+        print("mock-baanx verify: --poll-interval must not be negative", file=sys.stderr)
+        return USAGE_ERROR
+    redact = report.Redactor((args.token, args.client_id, args.ineligible_token or ""))
+    target = contract.Target(base_url=args.base_url, client_id=args.client_id,
+                             token=args.token, allow_orders=args.allow_orders,
+                             poll_interval=args.poll_interval,
+                             ineligible_token=args.ineligible_token)
+    try:
+        target.control = contract.detect_control(target)
+        # A mock's orders cost nothing: only a live target needs the permission.
+        target.allow_orders = target.allow_orders or target.control is not None
+        results = contract.run_checks(target)
+    except contract.Unreachable as error:
+        print(redact(f"mock-baanx verify: target unreachable: {error}"), file=sys.stderr)
+        return USAGE_ERROR
+    shown_url = contract.public_url(args.base_url)
+    is_mock = target.control is not None
+    if args.json:
+        print(report.json_report(shown_url, is_mock, results, redact))
+    else:
+        print(report.text_report(shown_url, is_mock, results, redact))
+    if args.junit_xml:
+        with open(args.junit_xml, "w", encoding="utf-8") as file:
+            file.write(report.junit_report(results, redact))
+    return 1 if any(result.outcome == "fail" for result in results) else 0
 
 
 def _serve(args: argparse.Namespace) -> int:

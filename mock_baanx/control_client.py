@@ -1,0 +1,138 @@
+"""The control API as Python methods, for the in-process mock and for a served one.
+
+Both go through the very routes of `/__mock/`, so a method here validates and behaves
+exactly like the HTTP call it stands for, and returns the same JSON.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import requests
+
+from .polling import PollingVerdict, judge_polling
+
+
+class ControlError(Exception):
+    """A control call the mock refused: the status and the mock's message."""
+
+    def __init__(self, status: int, message: str) -> None:
+        self.status = status
+        self.message = message
+        super().__init__(f"{status}: {message}")
+
+
+class ControlClient:
+    """Everything the control API does. Subclasses say how a call reaches the mock."""
+
+    def _call(self, method: str, path: str, body: Any = None) -> Any:
+        raise NotImplementedError
+
+    def health(self) -> dict[str, Any]:
+        result: dict[str, Any] = self._call("GET", "/__mock/health")
+        return result
+
+    def reset(self) -> None:
+        """Back to the loaded fixtures: no orders, faults, journal, lifecycle for next;
+        the clock at real time."""
+        self._call("POST", "/__mock/reset")
+
+    def orders(self) -> list[dict[str, Any]]:
+        """Every order, newest first, as `GET /__mock/orders` lists them."""
+        orders: list[dict[str, Any]] = self._call("GET", "/__mock/orders")["orders"]
+        return orders
+
+    def order(self, order_id: str) -> dict[str, Any]:
+        """One order with its owner, lifecycle, status history and poll times."""
+        detail: dict[str, Any] = self._call("GET", f"/__mock/orders/{order_id}")
+        return detail
+
+    def poll_times(self, order_id: str) -> list[str]:
+        """When the order's owner polled it, oldest first (ISO 8601, mock clock)."""
+        times: list[str] = self.order(order_id)["pollTimes"]
+        return times
+
+    def force_status(self, order_id: str, status: str, *, note: str | None = None,
+                     paid_at: str | None = None, payment_id: str | None = None,
+                     tx_hash: str | None = None) -> dict[str, Any]:
+        """Move a STARTED order to COMPLETED, FAILED or EXPIRED now."""
+        body = _without_none({"status": status, "note": note, "paidAt": paid_at,
+                              "paymentId": payment_id, "txHash": tx_hash})
+        detail: dict[str, Any] = self._call("POST", f"/__mock/orders/{order_id}/status", body)
+        return detail
+
+    def use_lifecycle(self, name: str, count: int | None = None) -> dict[str, Any]:
+        """The lifecycle the next `count` orders follow (None: until reset)."""
+        state: dict[str, Any] = self._call("POST", "/__mock/lifecycle",
+                                           _without_none({"name": name, "count": count}))
+        return state
+
+    def advance_clock(self, seconds: float) -> dict[str, Any]:
+        """Move the mock's clock forward: time travel for time-based lifecycle steps."""
+        state: dict[str, Any] = self._call("POST", "/__mock/clock", {"advanceSeconds": seconds})
+        return state
+
+    def inject_fault(self, endpoint: str = "*", *, status: int | None = None,
+                     delay_ms: int | None = None, times: int | None = None
+                     ) -> list[dict[str, Any]]:
+        """Answer `status` and/or wait `delay_ms` on the next `times` calls of `endpoint`
+        (`getAvailableProducts`, `createOrder`, `getOrderStatus` or `*`)."""
+        body = _without_none({"endpoint": endpoint, "status": status, "delayMs": delay_ms,
+                              "times": times})
+        faults: list[dict[str, Any]] = self._call("POST", "/__mock/faults", body)["faults"]
+        return faults
+
+    def clear_faults(self) -> None:
+        self._call("DELETE", "/__mock/faults")
+
+    def journal(self) -> list[dict[str, Any]]:
+        """The most recent requests to the API, oldest first, credentials redacted."""
+        entries: list[dict[str, Any]] = self._call("GET", "/__mock/requests")["requests"]
+        return entries
+
+    def clear_journal(self) -> None:
+        self._call("DELETE", "/__mock/requests")
+
+    def assert_polled_politely(self, order_id: str, *, min_interval: float = 3.0,
+                               max_polls: int = 40, tolerance: float = 0.05) -> PollingVerdict:
+        """Check the client under test followed the docs' polling guidance for an order:
+        no faster than `min_interval` seconds, no more than `max_polls` polls, and no poll
+        after the one that saw a final status. Raises AssertionError saying what it broke."""
+        verdict = judge_polling(self.order(order_id), min_interval=min_interval,
+                                max_polls=max_polls, tolerance=tolerance)
+        if verdict.problems:
+            raise AssertionError(f"order {order_id} was not polled as the docs advise:\n  "
+                                 + "\n  ".join(verdict.problems))
+        return verdict
+
+
+class HttpControl(ControlClient):
+    """The control API of a mock served at `url`."""
+
+    def __init__(self, url: str, session: requests.Session | None = None,
+                 timeout: float = 10) -> None:
+        self.url = url.rstrip("/")
+        self._session = session or requests.Session()
+        self._timeout = timeout
+
+    def _call(self, method: str, path: str, body: Any = None) -> Any:
+        response = self._session.request(method, self.url + path, timeout=self._timeout,
+                                         data=None if body is None else json.dumps(body),
+                                         headers={"Content-Type": "application/json"})
+        return parse_control_reply(response.status_code, response.content)
+
+
+def parse_control_reply(status: int, content: bytes) -> Any:
+    try:
+        payload = json.loads(content)
+    except ValueError:
+        payload = None
+    if status >= 400:
+        message = payload.get("message") if isinstance(payload, dict) else None
+        raise ControlError(status, str(message or content[:200]))
+    return payload
+
+
+def _without_none(fields: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in fields.items() if value is not None}
