@@ -118,7 +118,12 @@ def get_order_status(call: Call) -> Reply:
 
 
 def get_openapi(call: Call) -> Reply:
-    return Reply.json(200, openapi.document(control=call.options.control))
+    backend = call.backend
+    products = tuple(product.id for product in backend.catalog.products)
+    lifecycles = tuple(sorted(backend.lifecycles)) if call.options.control else ()
+    clients = tuple(client.id for client in backend.directory.clients)
+    return Reply.json(200, openapi.document(call.options.control, products, lifecycles,
+                                            clients))
 
 
 BAANX_ROUTES = (

@@ -85,17 +85,24 @@ def _errors(statuses: tuple[int, ...]) -> dict[str, Any]:
             for status in statuses}
 
 
-def _baanx_paths(control: bool) -> dict[str, Any]:
+def _baanx_paths(control: bool, products: tuple[str, ...], lifecycles: tuple[str, ...],
+                 clients: tuple[str, ...]) -> dict[str, Any]:
     lifecycle_header = {
         "name": "X-Mock-Lifecycle", "in": "header", "required": False,
-        "description": "mock-baanx only: the lifecycle this order follows "
-                       "(complete, fail, expire, never, complete-after-30s, instant, or your own).",
-        "schema": {"type": "string"},
+        "description": "mock-baanx only: the lifecycle this order follows.",
+        "schema": {"type": "string", **({"enum": list(lifecycles)} if lifecycles else {})},
     }
+    create_body = _with_enum("create-order-request.json", "productId", products)
     us_env = {"name": "x-us-env", "in": "header", "required": False,
-              "description": "true routes a request to the US backend.",
-              "schema": {"type": "string", "enum": ["true", "false"]}}
-    common = {"tags": [BAANX_TAG], "security": [{"bearerAuth": [], "clientId": []}]}
+              "description": "true routes a request to the US backend; the mock accepts and "
+                             "ignores it.",
+              "schema": {"type": "string"}}
+    client_id = {"name": "X-Client-ID", "in": "header", "required": True,
+                 "description": "The partner application's client id (x-client-key is accepted "
+                                "too). Missing: 499; not recognised: 498.",
+                 "schema": {"type": "string", "minLength": 1,
+                            **({"enum": list(clients)} if clients else {})}}
+    common = {"tags": [BAANX_TAG], "security": [{"bearerAuth": []}]}
     return {
         "/v1/order/products/available": {"get": {
             **common,
@@ -103,7 +110,7 @@ def _baanx_paths(control: bool) -> dict[str, Any]:
             "summary": "Get Available Products",
             "description": "The active, orderable products for the signed-in user, each with "
                            "an eligibility flag. A bare array: no envelope, no pagination.",
-            "parameters": [us_env],
+            "parameters": [client_id, us_env],
             "responses": {"200": {"description": "The user's products",
                                   "content": _json("available-products-response.json")},
                           **_errors(BAANX_ERRORS)},
@@ -114,8 +121,8 @@ def _baanx_paths(control: bool) -> dict[str, Any]:
             "summary": "Create Order",
             "description": "Starts an order for a product. Answers 200 (not 201) with the "
                            "orderId to poll and, where applicable, the payment config.",
-            "parameters": [us_env, *([lifecycle_header] if control else [])],
-            "requestBody": {"required": True, "content": _json("create-order-request.json")},
+            "parameters": [client_id, us_env, *([lifecycle_header] if control else [])],
+            "requestBody": {"required": True, "content": create_body},
             "responses": {"200": {"description": "The order was created",
                                   "content": _json("create-order-response.json")},
                           **_errors((401, 403, 422, 498, 499, 500))},
@@ -130,6 +137,7 @@ def _baanx_paths(control: bool) -> dict[str, Any]:
                 {"name": "orderId", "in": "path", "required": True,
                  "description": "An id returned by POST /v1/order.",
                  "schema": {"type": "string", "minLength": 1}},
+                client_id,
                 us_env,
             ],
             "responses": {"200": {"description": "The order's status",
@@ -140,19 +148,30 @@ def _baanx_paths(control: bool) -> dict[str, Any]:
 
 
 def _control_operation(operation_id: str, summary: str, reply_schema: str,
-                       request_schema: str | None = None,
+                       request_body: dict[str, Any] | None = None,
                        errors: tuple[int, ...] = ()) -> dict[str, Any]:
     operation: dict[str, Any] = {
         "tags": [CONTROL_TAG], "operationId": operation_id, "summary": summary,
         "responses": {"200": {"description": summary, "content": _json(reply_schema)},
                       **_errors(errors)},
     }
-    if request_schema is not None:
-        operation["requestBody"] = {"required": True, "content": _json(request_schema)}
+    if request_body is not None:
+        operation["requestBody"] = {"required": True, "content": request_body}
     return operation
 
 
-def _control_paths() -> dict[str, Any]:
+def _with_enum(schema_name: str, field: str, values: tuple[str, ...]) -> dict[str, Any]:
+    """The JSON content of `schemas/<schema_name>`, with `field` narrowed to `values`: a
+    served mock's own ids and names, on top of the contract's shape."""
+    content = _json(schema_name)
+    if values:
+        media = content["application/json"]
+        media["schema"] = {"allOf": [media["schema"], {
+            "properties": {field: {"enum": list(values)}}}]}
+    return content
+
+
+def _control_paths(lifecycles: tuple[str, ...]) -> dict[str, Any]:
     order_id = {"name": "orderId", "in": "path", "required": True,
                 "schema": {"type": "string", "minLength": 1}}
     op = _control_operation
@@ -171,25 +190,26 @@ def _control_paths() -> dict[str, Any]:
         "/__mock/orders/{orderId}/status": {
             "parameters": [order_id],
             "post": op("mockForceStatus", "Move a STARTED order to a final status now",
-                       "control/order.json", "control/status-request.json",
+                       "control/order.json", _json("control/status-request.json"),
                        errors=(404, 409, 422)),
         },
         "/__mock/lifecycle": {
             "get": op("mockGetLifecycle", "The lifecycle for the next orders and all known",
                       "control/lifecycle.json"),
             "post": op("mockSetLifecycle", "Set the lifecycle the next orders follow",
-                       "control/lifecycle.json", "control/lifecycle-request.json",
+                       "control/lifecycle.json",
+                       _with_enum("control/lifecycle-request.json", "name", lifecycles),
                        errors=(422,)),
         },
         "/__mock/clock": {
             "get": op("mockGetClock", "The mock's clock", "control/clock.json"),
             "post": op("mockAdvanceClock", "Move the mock's clock forward",
-                       "control/clock.json", "control/clock-request.json", errors=(422,)),
+                       "control/clock.json", _json("control/clock-request.json"), errors=(422,)),
         },
         "/__mock/faults": {
             "get": op("mockGetFaults", "The faults still to fire", "control/faults.json"),
             "post": op("mockAddFault", "Inject an error or latency into the next calls",
-                       "control/faults.json", "control/fault-request.json", errors=(422,)),
+                       "control/faults.json", _json("control/fault-request.json"), errors=(422,)),
             "delete": op("mockClearFaults", "Clear every fault", "control/faults.json"),
         },
         "/__mock/requests": {
@@ -201,18 +221,25 @@ def _control_paths() -> dict[str, Any]:
 
 
 @cache
-def document(control: bool = True) -> dict[str, Any]:
-    """The OpenAPI 3.1 document: the three Baanx endpoints, and the control API when on."""
+def document(control: bool = True, products: tuple[str, ...] = (),
+             lifecycles: tuple[str, ...] = (), clients: tuple[str, ...] = ()
+             ) -> dict[str, Any]:
+    """The OpenAPI 3.1 document: the three Baanx endpoints, and the control API when on.
+
+    A served mock names its `clients`, its catalogue's `products` and its `lifecycles`, so
+    that a client generated from the document, or a fuzzer, knows which values this mock
+    accepts.
+    """
     body_schemas = [name for name in SCHEMAS if not name.startswith(("fixtures/", "control/"))]
     if control:
         body_schemas += [name for name in SCHEMAS if name.startswith("control/")]
     tags = [{"name": BAANX_TAG, "description": "The Baanx order API, as the public docs "
              "describe it."}]
-    paths = _baanx_paths(control)
+    paths = _baanx_paths(control, products, lifecycles, clients)
     if control:
         tags.append({"name": CONTROL_TAG, "description": "mock-baanx's own control API: "
                      "never part of the Baanx contract; absent with --no-control."})
-        paths.update(_control_paths())
+        paths.update(_control_paths(lifecycles))
     return {
         "openapi": "3.1.0",
         "info": {
@@ -232,9 +259,6 @@ def document(control: bool = True) -> dict[str, Any]:
             "securitySchemes": {
                 "bearerAuth": {"type": "http", "scheme": "bearer",
                                "description": "The signed-in user's access token."},
-                "clientId": {"type": "apiKey", "in": "header", "name": "X-Client-ID",
-                             "description": "The partner application's client id "
-                                            "(x-client-key is accepted too)."},
             },
         },
     }

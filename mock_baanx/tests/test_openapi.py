@@ -39,7 +39,9 @@ def test_without_control_the_document_is_still_valid_and_has_only_the_baanx_api(
 def test_every_documented_status_is_described(document, path, method):
     operation = document["paths"][path][method]
     assert set(operation["responses"]) == DOCUMENTED[(path, method)]
-    assert operation["security"] == [{"bearerAuth": [], "clientId": []}]
+    assert operation["security"] == [{"bearerAuth": []}]
+    assert any(parameter["name"] == "X-Client-ID" and parameter["required"]
+               for parameter in operation["parameters"])
     for status, response in operation["responses"].items():
         media = response["content"]["application/json"]
         target = "Error" if status != "200" else None
