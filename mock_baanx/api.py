@@ -19,6 +19,9 @@ from .core import Backend, Identity, PaymentMethod
 from .core.errors import (
     DOCUMENTED_ERRORS,
     BaanxError,
+    HeadersTooLarge,
+    InternalServerError,
+    MalformedRequest,
     MethodNotAllowed,
     PayloadTooLarge,
     RouteNotFound,
@@ -173,6 +176,17 @@ def handle(backend: Backend, request: Request, options: Options = DEFAULT_OPTION
             headers=redacted(request.header_pairs), body=body_text(request.body),
             status=reply.status, endpoint=route.operation if route else None))
     return reply
+
+
+def transport_error(status: int, detail: str) -> BaanxError:
+    """The catalogue error for what an HTTP server or framework refused by itself."""
+    if status == 413:
+        return PayloadTooLarge()
+    if status == 431:
+        return HeadersTooLarge()
+    if 400 <= status < 500:
+        return MalformedRequest(f"Bad request: {detail}" if detail else None)
+    return InternalServerError()
 
 
 def error_reply(error: BaanxError) -> Reply:

@@ -9,7 +9,7 @@ from werkzeug.exceptions import HTTPException
 
 from . import api
 from .core import Backend
-from .core.errors import BaanxError, InternalServerError, MalformedRequest
+from .core.errors import BaanxError, InternalServerError
 from .fixtures import load_fixtures
 from .messages import Reply, Request
 
@@ -75,9 +75,8 @@ def _http_error(error: HTTPException) -> Response:
     whose own routes decide."""
     if error.code in (404, 405):
         return to_flask(api.handle(_state().backend, from_flask(), _state().options))
-    mapped: BaanxError = MalformedRequest(error.description) if error.code and (
-        error.code < 500) else InternalServerError()
-    return to_flask(api.error_reply(mapped))
+    return to_flask(api.error_reply(api.transport_error(error.code or 500,
+                                                        error.description or "")))
 
 
 def _unexpected_error(error: Exception) -> Response:

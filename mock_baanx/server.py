@@ -9,7 +9,11 @@ from collections.abc import Callable, Iterable
 from typing import Any
 from urllib.parse import quote
 
+from waitress.channel import HTTPChannel
 from waitress.server import create_server
+from waitress.task import ErrorTask
+
+from . import api
 
 log = logging.getLogger("mock_baanx.access")
 
@@ -19,6 +23,29 @@ WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 # only beyond this does waitress refuse by itself, before the app could read anything.
 WAITRESS_BODY_LIMIT = 64 * 1024 * 1024
 DEFAULT_THREADS = 8
+# Idle keep-alive connections are cheap for waitress's event loop; a test suite (or a load
+# test) may well hold hundreds, and must not lock newcomers out.
+CONNECTION_LIMIT = 1000
+IDLE_TIMEOUT_SECONDS = 60
+
+
+class JsonErrorTask(ErrorTask):  # type: ignore[misc]
+    """What waitress refuses before the app could see it — a malformed request line or
+    header, headers past its size limit, a body past its limit — still answers in the
+    catalogue's JSON shape, built by the one function that builds every error body."""
+
+    def execute(self) -> None:
+        error = self.request.error
+        reply = api.error_reply(api.transport_error(error.code, str(error.body)))
+        self.status = f"{reply.status} {error.reason}"
+        self.response_headers.extend(reply.headers)
+        self.set_close_on_finish()
+        self.content_length = len(reply.body)
+        self.write(reply.body)
+
+
+class JsonErrorChannel(HTTPChannel):  # type: ignore[misc]
+    error_task_class = JsonErrorTask
 
 
 class AccessLog:
@@ -51,9 +78,13 @@ class AccessLog:
 def make_server(app: WsgiApp, host: str, port: int, threads: int = DEFAULT_THREADS) -> Any:
     """A waitress server, bound and listening but not yet running: call `.run()` (blocks
     until `.close()` or Ctrl-C) — `.effective_port` tells the port when `port` was 0."""
-    return create_server(AccessLog(app), host=host, port=port, threads=threads,
-                         ident="mock-baanx", max_request_body_size=WAITRESS_BODY_LIMIT,
-                         clear_untrusted_proxy_headers=True)
+    server = create_server(AccessLog(app), host=host, port=port, threads=threads,
+                           ident="mock-baanx", max_request_body_size=WAITRESS_BODY_LIMIT,
+                           clear_untrusted_proxy_headers=True,
+                           connection_limit=CONNECTION_LIMIT,
+                           channel_timeout=IDLE_TIMEOUT_SECONDS)
+    server.channel_class = JsonErrorChannel
+    return server
 
 
 class BackgroundServer:

@@ -93,6 +93,11 @@ class PayloadTooLarge(BaanxError):
     default_message = "Request body is larger than 1 MiB"
 
 
+class HeadersTooLarge(BaanxError):
+    status = 431
+    default_message = "Request header fields are too large"
+
+
 # The statuses a user may ask the mock to fake (fault injection): the documented errors.
 DOCUMENTED_ERRORS: dict[int, type[BaanxError]] = {
     cls.status: cls
