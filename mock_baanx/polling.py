@@ -21,7 +21,8 @@ class PollingVerdict:
 
 def judge_polling(order: dict[str, Any], *, min_interval: float = 3.0, max_polls: int = 40,
                   tolerance: float = 0.05) -> PollingVerdict:
-    """`order` is the control API's view of an order (`GET /__mock/orders/{orderId}`).
+    """`order` is the control API's view of an order (`GET /__mock/orders/{orderId}`);
+    intervals are judged on the poll times it keeps (the most recent 1,000).
 
     `tolerance` (seconds) forgives timer jitter in the client's sleeps.
     """
@@ -33,17 +34,18 @@ def judge_polling(order: dict[str, Any], *, min_interval: float = 3.0, max_polls
         fast = sum(1 for interval in intervals if interval < min_interval - tolerance)
         problems.append(f"{fast} poll(s) came sooner than {min_interval:g} s after the one "
                         f"before (shortest gap {shortest:.3f} s)")
-    if len(times) > max_polls:
-        problems.append(f"polled {len(times)} times, more than {max_polls}")
+    polls = int(order["pollCount"])
+    if polls > max_polls:
+        problems.append(f"polled {polls} times, more than {max_polls}")
     after_final = 0
     final = [change for change in order["history"] if change["status"] in FINAL_STATUSES]
     if final:
         # The order had answered `afterPolls` polls when it became final; the next poll
         # saw the final status, and any poll after that one was waste. Counting polls, not
         # comparing times, stays right when two polls share a clock tick.
-        after_final = max(0, len(times) - final[0]["afterPolls"] - 1)
+        after_final = max(0, polls - final[0]["afterPolls"] - 1)
         if after_final:
             problems.append(f"kept polling {after_final} more time(s) after seeing "
                             f"{final[0]['status']}")
-    return PollingVerdict(polls=len(times), shortest_interval=shortest,
+    return PollingVerdict(polls=polls, shortest_interval=shortest,
                           polls_after_final=after_final, problems=tuple(problems))

@@ -104,10 +104,12 @@ class Order:
     status: OrderStatus = OrderStatus.STARTED
     outcome: Outcome = Outcome()
     history: tuple[StatusChange, ...] = ()
+    poll_count: int = 0
+    # When the most recent polls came (at most POLL_TIMES_KEPT of them): a client that
+    # never stops polling must not make the mock grow without bound.
     poll_times: tuple[datetime, ...] = ()
     # How many steps of its lifecycle the order has gone through.
     steps_taken: int = 0
 
-    @property
-    def poll_count(self) -> int:
-        return len(self.poll_times)
+
+POLL_TIMES_KEPT = 1000

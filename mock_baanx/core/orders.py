@@ -12,7 +12,16 @@ from datetime import datetime
 from .errors import Conflict, OrderNotFound
 from .ids import IdSource
 from .lifecycle import Lifecycle, advance, enter_status
-from .models import Identity, Order, OrderStatus, Outcome, PaymentMethod, Product, StatusChange
+from .models import (
+    POLL_TIMES_KEPT,
+    Identity,
+    Order,
+    OrderStatus,
+    Outcome,
+    PaymentMethod,
+    Product,
+    StatusChange,
+)
 
 
 class OrderBook:
@@ -56,7 +65,9 @@ class OrderBook:
                                                                  identity.user.id):
             raise OrderNotFound()
         order = advance(order, self._lifecycle_of(order), now, self._ids, polling=True)
-        return self._store(replace(order, poll_times=(*order.poll_times, now)))
+        recent = order.poll_times[-(POLL_TIMES_KEPT - 1):]
+        return self._store(replace(order, poll_count=order.poll_count + 1,
+                                   poll_times=(*recent, now)))
 
     def find(self, order_id: str, now: datetime) -> Order:
         """Any order, with whatever time has done to it; not counted as a poll."""

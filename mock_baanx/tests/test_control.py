@@ -303,3 +303,15 @@ def test_every_control_reply_matches_its_schema():
     # Strict mode is on in every test above; this checks the mapping is complete.
     for _, _, _, _, schema in api.control.ROUTES:
         assert schema in schemas.SCHEMAS
+
+
+def test_poll_times_keep_the_most_recent_1000(client, time_source):
+    order_id = create(client, **{"X-Mock-Lifecycle": "never"})["orderId"]
+    for _ in range(1003):
+        time_source.tick(1)
+        client.get(f"/v1/order/{order_id}", headers=headers())
+    detail = control(client, "GET", f"/__mock/orders/{order_id}", "order.json")
+    assert detail["pollCount"] == 1003
+    assert len(detail["pollTimes"]) == 1000
+    assert detail["pollTimes"][0] == "2026-03-27T14:07:16.662+00:00"
+    assert detail["lastPolledAt"] == "2026-03-27T14:23:55.662+00:00"

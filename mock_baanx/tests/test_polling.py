@@ -15,7 +15,8 @@ def order(poll_seconds, final_at=None, status="COMPLETED", after_polls=0):
     if final_at is not None:
         history.append({"status": status, "at": at(final_at), "afterPolls": after_polls,
                         "cause": "lifecycle complete"})
-    return {"pollTimes": [at(second) for second in poll_seconds], "history": history}
+    return {"pollTimes": [at(second) for second in poll_seconds], "pollCount": len(poll_seconds),
+            "history": history}
 
 
 def test_a_polite_client_has_no_problems():
