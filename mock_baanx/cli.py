@@ -14,9 +14,11 @@ from types import FrameType
 
 from . import api, contract, openapi, report
 from .core import Backend
+from .core.backend import UnknownStoredLifecycle
 from .fixtures import FixtureError, load_fixtures
 from .flask_app import create_app
 from .server import DEFAULT_THREADS, make_server
+from .state_file import SqliteStore, StateFileError
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 4010
@@ -42,6 +44,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                             "the real API")
     serve.add_argument("--no-strict", action="store_true",
                        help="skip checking each reply against the schemas")
+    serve.add_argument("--state-file", metavar="PATH",
+                       help="keep orders, their histories and the clock in this SQLite file "
+                            "across restarts (default: in memory only)")
     serve.add_argument("--threads", type=int, default=DEFAULT_THREADS,
                        help=f"worker threads (default {DEFAULT_THREADS})")
 
@@ -123,7 +128,12 @@ def _serve(args: argparse.Namespace) -> int:
         print(f"mock-baanx: --lifecycle must be one of: {', '.join(sorted(fixtures.lifecycles))}",
               file=sys.stderr)
         return USAGE_ERROR
-    backend = Backend(fixtures, default_lifecycle=args.lifecycle)
+    try:
+        store = SqliteStore(args.state_file) if args.state_file else None
+        backend = Backend(fixtures, default_lifecycle=args.lifecycle, store=store)
+    except (StateFileError, UnknownStoredLifecycle) as error:
+        print(f"mock-baanx: --state-file: {error}", file=sys.stderr)
+        return USAGE_ERROR
     options = api.Options(control=not args.no_control, strict=not args.no_strict)
     try:
         server = make_server(create_app(backend, options), args.host, args.port, args.threads)
@@ -131,9 +141,9 @@ def _serve(args: argparse.Namespace) -> int:
         print(f"mock-baanx: cannot listen on {args.host}:{args.port}: {error.strerror}",
               file=sys.stderr)
         return 1
-    if options.control and not _is_loopback(args.host):
-        print(f"mock-baanx: warning: bound to {args.host} with the control API on: anyone who "
-              "can reach this address can script the mock (use --no-control)", file=sys.stderr)
+    warning = exposure_warning(args.host, options.control)
+    if warning:
+        print(warning, file=sys.stderr)
 
     def stop(signum: int, frame: FrameType | None) -> None:
         raise KeyboardInterrupt
@@ -142,7 +152,8 @@ def _serve(args: argparse.Namespace) -> int:
     host = f"[{args.host}]" if ":" in args.host else args.host
     url = f"http://{host}:{server.effective_port}"
     print(f"mock-baanx serving the Baanx order API on {url} (fixtures: "
-          f"{args.fixtures or 'default'}, lifecycle: {args.lifecycle}"
+          f"{args.fixtures or 'default'}, lifecycle: {args.lifecycle}, "
+          f"state: {args.state_file or 'in memory'}"
           f"{', control API off' if args.no_control else ''}); Ctrl-C to stop",
           file=sys.stderr, flush=True)
     try:
@@ -153,6 +164,14 @@ def _serve(args: argparse.Namespace) -> int:
         server.close()
     print("mock-baanx stopped", file=sys.stderr, flush=True)
     return 0
+
+
+def exposure_warning(host: str, control: bool) -> str | None:
+    """A warning when the control API is reachable from beyond this machine."""
+    if not control or _is_loopback(host):
+        return None
+    return (f"mock-baanx: warning: bound to {host} with the control API on: anyone who can "
+            "reach this address can script the mock (use --no-control)")
 
 
 def _is_loopback(host: str) -> bool:

@@ -21,8 +21,13 @@ from .journal import Journal, JournalEntry
 from .lifecycle import Lifecycle
 from .models import Client, Identity, Order, OrderStatus, Outcome, PaymentMethod, Product, User
 from .orders import OrderBook
+from .persistence import InMemory, StateStore
 
 DEFAULT_LIFECYCLE = "complete"
+
+
+class UnknownStoredLifecycle(ValueError):
+    """A stored order names a lifecycle the current fixtures lack."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,7 +51,8 @@ class NextLifecycle:
 class Backend:
     def __init__(self, fixtures: Fixtures, *, clock: Clock | None = None,
                  ids: IdSource | None = None,
-                 default_lifecycle: str = DEFAULT_LIFECYCLE) -> None:
+                 default_lifecycle: str = DEFAULT_LIFECYCLE,
+                 store: StateStore | None = None) -> None:
         self.fixtures = fixtures
         self.clock = clock or Clock()
         self.directory = Directory(fixtures.clients, fixtures.users)
@@ -55,7 +61,9 @@ class Backend:
         self.default_lifecycle = self.known_lifecycle(default_lifecycle, "default lifecycle")
         self._ids = ids or IdSource()
         self._lock = threading.RLock()
-        self._orders = OrderBook(self._ids, self.lifecycles)
+        self._store: StateStore = store or InMemory()
+        self._orders = OrderBook(self._ids, self.lifecycles, self._store.save_order)
+        self._restore()
         self._faults = FaultPlan()
         self._journal = Journal()
         self._next_lifecycle: NextLifecycle | None = None
@@ -123,6 +131,7 @@ class Backend:
     def advance_clock(self, seconds: float) -> None:
         with self._lock:
             self.clock.advance(seconds)
+            self._store.save_clock_offset(self.clock.offset_seconds)
 
     def add_fault(self, fault: Fault) -> None:
         with self._lock:
@@ -161,6 +170,17 @@ class Backend:
             self._journal.clear()
             self._next_lifecycle = None
             self.clock.reset()
+            self._store.clear()
+
+    def _restore(self) -> None:
+        orders, offset = self._store.load()
+        for order in orders:
+            if order.lifecycle not in self.lifecycles:
+                raise UnknownStoredLifecycle(
+                    f"order {order.order_id} follows lifecycle {order.lifecycle!r}, which the "
+                    f"fixtures no longer define")
+        self._orders.restore(orders)
+        self.clock.advance(offset)
 
     def _take_next_lifecycle(self) -> str:
         assert self._next_lifecycle is not None

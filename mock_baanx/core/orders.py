@@ -5,7 +5,7 @@ Not thread-safe by itself: the backend serialises every call under its lock.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 from datetime import datetime
 
@@ -25,11 +25,18 @@ from .models import (
 
 
 class OrderBook:
-    def __init__(self, ids: IdSource, lifecycles: Mapping[str, Lifecycle]) -> None:
+    def __init__(self, ids: IdSource, lifecycles: Mapping[str, Lifecycle],
+                 on_change: Callable[[Order], None] = lambda order: None) -> None:
         self._ids = ids
         self._lifecycles = lifecycles
+        self._on_change = on_change
         # Insertion-ordered: the oldest order first.
         self._orders: dict[str, Order] = {}
+
+    def restore(self, orders: Iterable[Order]) -> None:
+        """Take back orders a previous run stored, oldest first."""
+        for order in orders:
+            self._orders[order.order_id] = order
 
     def __len__(self) -> int:
         return len(self._orders)
@@ -51,8 +58,7 @@ class OrderBook:
             payment_config=product.payment_config,
             history=(StatusChange(OrderStatus.STARTED, now, after_polls=0, cause="created"),),
         )
-        self._orders[order_id] = order
-        return order
+        return self._store(order)
 
     def poll(self, identity: Identity, order_id: str, now: datetime) -> Order:
         """The order as its owner sees it on this poll; the poll is counted.
@@ -101,4 +107,5 @@ class OrderBook:
 
     def _store(self, order: Order) -> Order:
         self._orders[order.order_id] = order
+        self._on_change(order)
         return order

@@ -178,3 +178,22 @@ def test_a_busy_port_is_a_clear_error(served):
     result = run_cli("serve", "--port", port)
     assert result.returncode == 1
     assert f"cannot listen on 127.0.0.1:{port}" in result.stderr
+
+
+@pytest.mark.parametrize(("host", "control", "warned"), [
+    ("127.0.0.1", True, False),
+    ("127.0.0.2", True, False),
+    ("localhost", True, False),
+    ("::1", True, False),
+    ("0.0.0.0", True, True),
+    ("::", True, True),
+    ("192.168.1.20", True, True),
+    ("0.0.0.0", False, False),
+])
+def test_binding_beyond_loopback_with_control_on_warns(host, control, warned):
+    from mock_baanx.cli import exposure_warning
+
+    warning = exposure_warning(host, control)
+    assert (warning is not None) == warned
+    if warned:
+        assert f"bound to {host} with the control API on" in warning

@@ -171,3 +171,20 @@ def test_any_bytes_as_header_values_get_a_documented_status(raw):
     request = Request.build("GET", "/v1/order/products/available",
                             (("X-Client-ID", value), ("Authorization", value)))
     assert api.handle(SHARED, request).status in {401, 498, 499}
+
+
+@settings(max_examples=300, deadline=None)
+@given(token=st.text(alphabet="0123456789abcdefXYZ-_.~+/=", min_size=12, max_size=60).map(
+    lambda text: f"US_{text}"), path=st.sampled_from(
+    ["/v1/order/products/available", "/v1/order", "/v1/order/ord_x", "/nowhere"]),
+    method=st.sampled_from(["GET", "POST"]))
+def test_a_token_never_comes_back_in_a_reply_or_the_journal(token, path, method):
+    backend = Backend(FIXTURES, ids=seeded_ids(9))
+    request = Request.build(method, path, (("X-Client-ID", "demo-client"),
+                                           ("Authorization", f"Bearer {token}"),
+                                           ("Content-Type", "application/json")),
+                            json.dumps({"productId": token}).encode())
+    reply = api.handle(backend, request)
+    assert token not in reply.body.decode()
+    entry = backend.journal()[-1]
+    assert token not in json.dumps(dict(entry.headers))
