@@ -13,6 +13,7 @@ from functools import cache
 from importlib.resources.abc import Traversable
 from typing import Any
 
+import jsonschema_rs
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError, best_match
 from referencing import Registry, Resource
@@ -43,12 +44,30 @@ def _load() -> tuple[Registry, dict[str, dict[str, Any]]]:
 
 
 REGISTRY, SCHEMAS = _load()
+# The same files, compiled by a validator written in Rust: it only says yes or no, a hundred
+# times faster, so that checking every request and reply costs next to nothing. Messages
+# always come from the Python validator above.
+FAST_REGISTRY = jsonschema_rs.Registry([(schema["$id"], schema) for schema in SCHEMAS.values()])
 
 
 @cache
 def validator(name: str) -> Draft202012Validator:
     """The validator of `schemas/<name>`, e.g. `error.json` or `fixtures/users.json`."""
     return Draft202012Validator(SCHEMAS[name], registry=REGISTRY)
+
+
+@cache
+def fast_validator(name: str) -> jsonschema_rs.Validator:
+    return jsonschema_rs.validator_for(SCHEMAS[name], registry=FAST_REGISTRY)
+
+
+def is_valid(name: str, instance: object) -> bool:
+    try:
+        return bool(fast_validator(name).is_valid(instance))
+    except (ValueError, TypeError, OverflowError):
+        # A value JSON cannot carry (an infinite float from `1e999`, a huge integer): let
+        # the Python validator judge it.
+        return validator(name).is_valid(instance)
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,5 +96,7 @@ def problems(name: str, instance: object) -> list[Problem]:
 
 def first_error(name: str, instance: object) -> ValidationError | None:
     """The most telling error of `instance` against `schemas/<name>`, if any."""
+    if is_valid(name, instance):
+        return None
     error: ValidationError | None = best_match(validator(name).iter_errors(instance))
     return error
