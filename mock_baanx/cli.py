@@ -156,6 +156,8 @@ def _serve(args: argparse.Namespace) -> int:
           f"state: {args.state_file or 'in memory'}"
           f"{', control API off' if args.no_control else ''}); Ctrl-C to stop",
           file=sys.stderr, flush=True)
+    if options.control:
+        print(f"mock-baanx dashboard: {url}/__mock/ui", file=sys.stderr, flush=True)
     try:
         server.run()
     except KeyboardInterrupt:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from functools import cache
+from importlib.resources import files
 from typing import TYPE_CHECKING, Any
 
 from .bodies import parse_json, status_body, validated
@@ -51,6 +53,18 @@ def order_detail(order: Order) -> dict[str, Any]:
         ],
         **{key: reply[key] for key in ("paidAt", "metadata") if key in reply},
     }
+
+
+@cache
+def dashboard_page() -> bytes:
+    return (files("mock_baanx") / "ui" / "dashboard.html").read_bytes()
+
+
+def dashboard(call: Call) -> Reply:
+    """The dashboard: one self-contained page (no CDN, no build step) that drives this
+    very control API from the browser."""
+    return Reply(200, dashboard_page(), (("Content-Type", "text/html; charset=utf-8"),
+                                         ("Cache-Control", "no-store")))
 
 
 def health(call: Call) -> Reply:
@@ -156,7 +170,8 @@ def clear_journal(call: Call) -> Reply:
 
 
 # (method, path template, operation id, handler, schema of the 200 body under schemas/)
-ROUTES: tuple[tuple[str, str, str, Callable[[Call], Reply], str], ...] = (
+ROUTES: tuple[tuple[str, str, str, Callable[[Call], Reply], str | None], ...] = (
+    ("GET", "/__mock/ui", "mockDashboard", dashboard, None),
     ("GET", "/__mock/health", "mockHealth", health, "control/health.json"),
     ("POST", "/__mock/reset", "mockReset", reset, "control/reset.json"),
     ("GET", "/__mock/orders", "mockListOrders", list_orders, "control/orders.json"),

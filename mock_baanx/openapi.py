@@ -176,6 +176,12 @@ def _control_paths(lifecycles: tuple[str, ...]) -> dict[str, Any]:
                 "schema": {"type": "string", "minLength": 1}}
     op = _control_operation
     return {
+        "/__mock/ui": {"get": {
+            "tags": [CONTROL_TAG], "operationId": "mockDashboard",
+            "summary": "The dashboard: every order, live, with buttons to settle payments",
+            "responses": {"200": {"description": "The dashboard page",
+                                  "content": {"text/html": {"schema": {"type": "string"}}}}},
+        }},
         "/__mock/health": {"get": op("mockHealth", "The mock is ready", "control/health.json")},
         "/__mock/reset": {"post": op("mockReset", "Back to the loaded fixtures: no orders, "
                                      "faults, journal or lifecycle for next; real time",

@@ -301,8 +301,8 @@ def test_without_control_every_mock_path_is_404(backend):
 
 def test_every_control_reply_matches_its_schema():
     # Strict mode is on in every test above; this checks the mapping is complete.
-    for _, _, _, _, schema in api.control.ROUTES:
-        assert schema in schemas.SCHEMAS
+    for _, _, operation, _, schema in api.control.ROUTES:
+        assert schema in schemas.SCHEMAS or (operation, schema) == ("mockDashboard", None)
 
 
 def test_poll_times_keep_the_most_recent_1000(client, time_source):
@@ -315,3 +315,20 @@ def test_poll_times_keep_the_most_recent_1000(client, time_source):
     assert len(detail["pollTimes"]) == 1000
     assert detail["pollTimes"][0] == "2026-03-27T14:07:16.662+00:00"
     assert detail["lastPolledAt"] == "2026-03-27T14:23:55.662+00:00"
+
+
+def test_the_dashboard_is_one_self_contained_page(client):
+    response = client.get("/__mock/ui")
+    assert response.status_code == 200
+    assert response.headers["Content-Type"] == "text/html; charset=utf-8"
+    page = response.get_data(as_text=True)
+    assert "<table id=\"orders\">" in page
+    # Nothing is fetched from elsewhere: the machine running the mock may be offline.
+    assert "http://" not in page
+    assert "https://" not in page
+    assert "src=" not in page
+
+
+def test_without_control_there_is_no_dashboard(backend):
+    client = create_app(backend, api.Options(control=False)).test_client()
+    assert_error(client.get("/__mock/ui"), 404, "Not found")

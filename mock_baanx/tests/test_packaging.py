@@ -31,6 +31,7 @@ def test_wheel_carries_schemas_and_fixtures_but_not_the_tests(wheel):
     assert "mock_baanx/fixtures/users.json" in names
     assert "mock_baanx/fixtures/lifecycles/complete.json" in names
     assert "mock_baanx/py.typed" in names
+    assert "mock_baanx/ui/dashboard.html" in names
     assert not any(name.startswith("mock_baanx/tests/") for name in names)
 
 
