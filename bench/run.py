@@ -1,0 +1,284 @@
+"""Benchmark mock-baanx beside the mocks users would pick instead, on this machine.
+
+    python bench/run.py [--seconds 10] [--skip-peers]
+
+Installs what it needs (Debian's `wrk`; `@stoplight/prism-cli` and `wiremock` from the npm
+registry into bench/.cache), gives Prism the mock's own OpenAPI document and WireMock
+equivalent stub mappings, then runs each server alone under the same `wrk` load (2
+threads, 16 connections, `--seconds` per endpoint, loopback) and prints requests/s, p50 and
+p99 latency per endpoint, cold start and resident memory after the load, with the ratios
+to each peer. Then the in-process figures: `BaanxMock` against a bare `responses` callback,
+a per-test reset, and the whole contract suite against the in-process mock. Every server
+it starts, it stops.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+CACHE = ROOT / "bench" / ".cache"
+HEADERS = {"X-Client-ID": "demo-client", "Authorization": "Bearer demo-token"}
+ORDER = {"productId": "PREMIUM_SUBSCRIPTION", "paymentMethod": "CRYPTO_EXTERNAL_DAIMO"}
+ENDPOINTS = ("GET products", "POST order", "GET order")
+PEERS = {"@stoplight/prism-cli": "5", "wiremock": "3"}
+
+
+@dataclass
+class Result:
+    name: str
+    cold_start: float = 0.0
+    rss_mb: float = 0.0
+    rps: dict[str, float] = field(default_factory=dict)
+    p50_ms: dict[str, float] = field(default_factory=dict)
+    p99_ms: dict[str, float] = field(default_factory=dict)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def ensure_tools(with_peers: bool) -> None:
+    if shutil.which("wrk") is None:
+        subprocess.run(["apt-get", "install", "-y", "-qq", "wrk"], check=True)
+    if with_peers and not (CACHE / "node_modules" / "wiremock").is_dir():
+        CACHE.mkdir(parents=True, exist_ok=True)
+        specs = [f"{name}@{version}" for name, version in PEERS.items()]
+        subprocess.run(["npm", "install", "--prefix", str(CACHE), "--no-audit", "--no-fund",
+                        "--silent", *specs], check=True)
+
+
+def tree_rss_mb(pid: int) -> float:
+    """Resident memory of a process and its children (Prism runs node workers)."""
+    total = 0
+    pids = [pid]
+    while pids:
+        current = pids.pop()
+        status = Path(f"/proc/{current}/status")
+        if status.exists():
+            found = re.search(r"VmRSS:\s+(\d+) kB", status.read_text())
+            total += int(found.group(1)) if found else 0
+        children = Path(f"/proc/{current}/task/{current}/children")
+        if children.exists():
+            pids += [int(child) for child in children.read_text().split()]
+    return total / 1024
+
+
+def wait_ready(url: str, started: float, process: subprocess.Popen[bytes],
+               timeout: float = 60) -> float:
+    while time.monotonic() - started < timeout:
+        if process.poll() is not None:
+            raise RuntimeError(f"it exited with status {process.returncode} before answering")
+        try:
+            if requests.get(f"{url}/v1/order/products/available", headers=HEADERS,
+                            timeout=1).status_code == 200:
+                return time.monotonic() - started
+        except requests.RequestException:
+            pass
+        time.sleep(0.005)
+    raise RuntimeError(f"{url} did not come up")
+
+
+def wrk(url: str, method: str, seconds: float, work: Path) -> tuple[float, float, float]:
+    script = work / f"{method.lower()}.lua"
+    body = json.dumps(ORDER) if method == "POST" else ""
+    script.write_text(
+        f'wrk.method = "{method}"\n'
+        f"wrk.body = '{body}'\n"
+        'wrk.headers["Content-Type"] = "application/json"\n'
+        + "".join(f'wrk.headers["{key}"] = "{value}"\n' for key, value in HEADERS.items()))
+    output = subprocess.run(["wrk", "-t2", "-c16", f"-d{seconds:g}s", "--latency", "-s",
+                             str(script), url], capture_output=True, text=True, check=True,
+                            timeout=seconds + 60).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))  # type: ignore[union-attr]
+
+    def percentile(label: str) -> float:
+        value, unit = re.search(rf"\s{label}%\s+([\d.]+)(us|ms|s)", output).groups()  # type: ignore[union-attr]
+        return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+    return rps, percentile("50"), percentile("99")
+
+
+def measure(name: str, command: list[str], port: int, seconds: float, work: Path,
+            prepare: Callable[[str], str]) -> Result:
+    result = Result(name)
+    url = f"http://127.0.0.1:{port}"
+    started = time.monotonic()
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                               start_new_session=True)
+    try:
+        result.cold_start = wait_ready(url, started, process)
+        order_id = prepare(url)
+        targets = {"GET products": ("GET", f"{url}/v1/order/products/available"),
+                   "POST order": ("POST", f"{url}/v1/order"),
+                   "GET order": ("GET", f"{url}/v1/order/{order_id}")}
+        for endpoint, (method, target) in targets.items():
+            wrk(target, method, 1, work)  # warm-up, not counted
+            rps, p50, p99 = wrk(target, method, seconds, work)
+            result.rps[endpoint], result.p50_ms[endpoint], result.p99_ms[endpoint] = rps, p50, p99
+        result.rss_mb = tree_rss_mb(process.pid)
+    finally:
+        stop(process)
+    return result
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    """End the server and everything it started (Prism's node workers)."""
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        try:
+            os.killpg(process.pid, sig)
+        except ProcessLookupError:
+            return
+        try:
+            process.wait(timeout=15)
+            return
+        except subprocess.TimeoutExpired:
+            continue
+
+
+def created_order(url: str) -> str:
+    reply = requests.post(f"{url}/v1/order", json=ORDER, headers=HEADERS, timeout=10)
+    return str(reply.json()["orderId"])
+
+
+def wiremock_root(work: Path) -> Path:
+    """Stubs that answer like the mock does on a good day."""
+    from mock_baanx import schemas
+
+    root = work / "wiremock"
+    (root / "mappings").mkdir(parents=True, exist_ok=True)
+    products = schemas.SCHEMAS["available-products-response.json"]["examples"][0]
+    created = schemas.SCHEMAS["create-order-response.json"]["examples"][0]
+    status = schemas.SCHEMAS["order-status-response.json"]["examples"][0]
+    stubs = [
+        {"request": {"method": "GET", "urlPath": "/v1/order/products/available"},
+         "response": {"status": 200, "jsonBody": products}},
+        {"request": {"method": "POST", "urlPath": "/v1/order"},
+         "response": {"status": 200, "jsonBody": created}},
+        {"request": {"method": "GET", "urlPathPattern": "/v1/order/[^/]+"},
+         "response": {"status": 200, "jsonBody": status}},
+    ]
+    (root / "mappings" / "baanx.json").write_text(json.dumps({"mappings": stubs}))
+    return root
+
+
+def in_process_figures() -> dict[str, float]:
+    import responses
+
+    from mock_baanx import BaanxMock
+
+    calls = 3000
+    url = "https://api.baanx.com/v1/order/products/available"
+    session = requests.Session()
+    body = json.dumps([{"id": "PREMIUM_SUBSCRIPTION", "description": "Premium subscription",
+                        "isEligible": True}]).encode()
+    with responses.RequestsMock() as bare:
+        bare.add_callback("GET", url, callback=lambda request: (
+            200, {"Content-Type": "application/json"}, body))
+        started = time.perf_counter()
+        for _ in range(calls):
+            session.get(url, headers=HEADERS)
+        bare_rate = calls / (time.perf_counter() - started)
+    with BaanxMock() as mock:
+        started = time.perf_counter()
+        for _ in range(calls):
+            session.get(url, headers=HEADERS)
+        mock_rate = calls / (time.perf_counter() - started)
+        resets = 1000
+        started = time.perf_counter()
+        for _ in range(resets):
+            mock.backend.reset()
+        reset_ms = (time.perf_counter() - started) / resets * 1000
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                    str(ROOT / "contract_tests")], cwd=ROOT, check=True, capture_output=True,
+                   env={key: value for key, value in os.environ.items()
+                        if not key.startswith("BAANX_")})
+    suite = time.perf_counter() - started
+    return {"bare_calls_per_s": bare_rate, "mock_calls_per_s": mock_rate,
+            "reset_ms": reset_ms, "contract_suite_s": suite}
+
+
+def report(results: list[Result], figures: dict[str, float]) -> None:
+    print(f"\n{time.strftime('%Y-%m-%d')}, {os.cpu_count()} cores, "
+          f"Python {sys.version.split()[0]}; wrk -t2 -c16 on loopback\n")
+    header = "| server | cold start | RSS after load | " + " | ".join(
+        f"{endpoint} rps / p50 / p99" for endpoint in ENDPOINTS) + " |"
+    print(header)
+    print("|" + " --- |" * (3 + len(ENDPOINTS)))
+    for result in results:
+        cells = [f"{result.rps[e]:,.0f} / {result.p50_ms[e]:.1f} / {result.p99_ms[e]:.1f} ms"
+                 for e in ENDPOINTS]
+        print(f"| {result.name} | {result.cold_start:.2f} s | {result.rss_mb:.0f} MB | "
+              + " | ".join(cells) + " |")
+    ours = results[0]
+    for peer in results[1:]:
+        ratios = ", ".join(f"{e} {ours.rps[e] / peer.rps[e]:.2f}x" for e in ENDPOINTS)
+        print(f"\nmock-baanx / {peer.name} throughput: {ratios}")
+    if figures:
+        ratio = figures["mock_calls_per_s"] / figures["bare_calls_per_s"]
+        print(f"\nin-process: BaanxMock {figures['mock_calls_per_s']:,.0f} calls/s, bare "
+              f"responses callback {figures['bare_calls_per_s']:,.0f} calls/s "
+              f"({ratio:.0%}); reset {figures['reset_ms']:.3f} ms; contract suite "
+              f"{figures['contract_suite_s']:.2f} s")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seconds", type=float, default=10, help="load per endpoint")
+    parser.add_argument("--skip-peers", action="store_true", help="measure mock-baanx only")
+    args = parser.parse_args()
+    ensure_tools(not args.skip_peers)
+    work = Path(tempfile.mkdtemp(prefix="mock-baanx-bench-"))
+    results = []
+    port = free_port()
+    results.append(measure("mock-baanx", [sys.executable, "-m", "mock_baanx", "serve",
+                                          "--port", str(port)], port, args.seconds, work,
+                           created_order))
+    if not args.skip_peers:
+        from mock_baanx import openapi
+
+        document = work / "openapi.json"
+        document.write_text(json.dumps(openapi.document(control=False)))
+        prism = CACHE / "node_modules" / ".bin" / "prism"
+        jar = next((CACHE / "node_modules" / "wiremock" / "build").glob(
+            "wiremock-standalone-*.jar"))
+        peers = [
+            ("Prism 5", lambda port: [str(prism), "mock", "-h", "127.0.0.1", "-p", str(port),
+                                      str(document)]),
+            ("WireMock 3 (journal off)", lambda port: [
+                "java", "-jar", str(jar), "--port", str(port), "--bind-address", "127.0.0.1",
+                "--root-dir", str(wiremock_root(work)), "--disable-request-journal",
+                "--disable-banner"]),
+        ]
+        for name, command in peers:
+            port = free_port()
+            try:
+                results.append(measure(name, command(port), port, args.seconds, work,
+                                       lambda url: "abcd_1234"))
+            except RuntimeError as error:
+                print(f"{name}: not measured: {error}", flush=True)
+    report(results, in_process_figures())
+    shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
