@@ -265,7 +265,7 @@ def main() -> int:
                                       str(document)]),
             ("WireMock 3 (journal off)", lambda port: [
                 "java", "-jar", str(jar), "--port", str(port), "--bind-address", "127.0.0.1",
-                "--root-dir", str(wiremock_root(work)), "--disable-request-journal",
+                "--root-dir", str(wiremock_root(work)), "--no-request-journal",
                 "--disable-banner"]),
         ]
         for name, command in peers:
