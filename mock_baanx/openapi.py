@@ -102,49 +102,49 @@ def _baanx_paths(control: bool, products: tuple[str, ...], lifecycles: tuple[str
                                 "too). Missing: 499; not recognised: 498.",
                  "schema": {"type": "string", "minLength": 1,
                             **({"enum": list(clients)} if clients else {})}}
-    common = {"tags": [BAANX_TAG], "security": [{"bearerAuth": []}]}
+    order_id = {"name": "orderId", "in": "path", "required": True,
+                "description": "An id returned by POST /v1/order.",
+                "schema": {"type": "string", "minLength": 1}}
     return {
-        "/v1/order/products/available": {"get": {
-            **common,
-            "operationId": "getAvailableProducts",
-            "summary": "Get Available Products",
-            "description": "The active, orderable products for the signed-in user, each with "
-                           "an eligibility flag. A bare array: no envelope, no pagination.",
-            "parameters": [client_id, us_env],
-            "responses": {"200": {"description": "The user's products",
-                                  "content": _json("available-products-response.json")},
-                          **_errors(BAANX_ERRORS)},
-        }},
-        "/v1/order": {"post": {
-            **common,
-            "operationId": "createOrder",
-            "summary": "Create Order",
-            "description": "Starts an order for a product. Answers 200 (not 201) with the "
-                           "orderId to poll and, where applicable, the payment config.",
-            "parameters": [client_id, us_env, *([lifecycle_header] if control else [])],
-            "requestBody": {"required": True, "content": create_body},
-            "responses": {"200": {"description": "The order was created",
-                                  "content": _json("create-order-response.json")},
-                          **_errors((401, 403, 422, 498, 499, 500))},
-        }},
-        "/v1/order/{orderId}": {"get": {
-            **common,
-            "operationId": "getOrderStatus",
-            "summary": "Get Order Status",
-            "description": "The current state of an order, for polling: every 3 s, at most 40 "
-                           "times, until a final status.",
-            "parameters": [
-                {"name": "orderId", "in": "path", "required": True,
-                 "description": "An id returned by POST /v1/order.",
-                 "schema": {"type": "string", "minLength": 1}},
-                client_id,
-                us_env,
-            ],
-            "responses": {"200": {"description": "The order's status",
-                                  "content": _json("order-status-response.json")},
-                          **_errors((401, 403, 404, 498, 499, 500))},
-        }},
+        "/v1/order/products/available": {"get": _baanx_operation(
+            "getAvailableProducts", "Get Available Products",
+            "The active, orderable products for the signed-in user, each with an eligibility "
+            "flag. A bare array: no envelope, no pagination.",
+            [client_id, us_env], "available-products-response.json", "The user's products",
+            BAANX_ERRORS)},
+        "/v1/order": {"post": _baanx_operation(
+            "createOrder", "Create Order",
+            "Starts an order for a product. Answers 200 (not 201) with the orderId to poll "
+            "and, where applicable, the payment config.",
+            [client_id, us_env, *([lifecycle_header] if control else [])],
+            "create-order-response.json", "The order was created",
+            (401, 403, 422, 498, 499, 500), request_body=create_body)},
+        "/v1/order/{orderId}": {"get": _baanx_operation(
+            "getOrderStatus", "Get Order Status",
+            "The current state of an order, for polling: every 3 s, at most 40 times, until "
+            "a final status.",
+            [order_id, client_id, us_env], "order-status-response.json", "The order's status",
+            (401, 403, 404, 498, 499, 500))},
     }
+
+
+def _baanx_operation(operation_id: str, summary: str, description: str,
+                     parameters: list[dict[str, Any]], reply_schema: str,
+                     reply_description: str, errors: tuple[int, ...],
+                     request_body: dict[str, Any] | None = None) -> dict[str, Any]:
+    operation: dict[str, Any] = {
+        "tags": [BAANX_TAG],
+        "security": [{"bearerAuth": []}],
+        "operationId": operation_id,
+        "summary": summary,
+        "description": description,
+        "parameters": parameters,
+    }
+    if request_body is not None:
+        operation["requestBody"] = {"required": True, "content": request_body}
+    operation["responses"] = {"200": {"description": reply_description,
+                                      "content": _json(reply_schema)}, **_errors(errors)}
+    return operation
 
 
 def _control_operation(operation_id: str, summary: str, reply_schema: str,
