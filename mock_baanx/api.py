@@ -142,8 +142,12 @@ CONTROL_ROUTES = tuple(Route(method, template, operation, handler, schema)
                        for method, template, operation, handler, schema in control.ROUTES)
 
 
+WITHOUT_CONTROL = BAANX_ROUTES + DOCUMENT_ROUTES
+WITH_CONTROL = WITHOUT_CONTROL + CONTROL_ROUTES
+
+
 def routes_for(options: Options) -> tuple[Route, ...]:
-    return BAANX_ROUTES + DOCUMENT_ROUTES + (CONTROL_ROUTES if options.control else ())
+    return WITH_CONTROL if options.control else WITHOUT_CONTROL
 
 
 # --- handle() -----------------------------------------------------------------------
@@ -224,8 +228,8 @@ def preflight(route: Route) -> Reply:
 def inject_faults(backend: Backend, request: Request, route: Route, options: Options) -> None:
     """Apply the X-Mock-Fault / X-Mock-Delay-Ms headers and any fault set through the
     control API: wait, then answer a documented error instead of the real reply."""
-    status = header_number(request, "X-Mock-Fault", tuple(sorted(DOCUMENTED_ERRORS)))
-    delay_ms = header_number(request, "X-Mock-Delay-Ms")
+    status = fault_header(request)
+    delay_ms = delay_header(request)
     fault = backend.take_fault(route.operation)
     if fault is not None:
         status = status if status is not None else fault.status
@@ -236,18 +240,29 @@ def inject_faults(backend: Backend, request: Request, route: Route, options: Opt
         raise DOCUMENTED_ERRORS[status]()
 
 
-def header_number(request: Request, name: str, allowed: tuple[int, ...] = ()) -> int | None:
-    value = request.header(name)
+FAULT_STATUSES = {str(status): status for status in sorted(DOCUMENTED_ERRORS)}
+
+
+def fault_header(request: Request) -> int | None:
+    value = request.header("X-Mock-Fault")
+    if value is None:
+        return None
+    status = FAULT_STATUSES.get(value.strip())
+    if status is None:
+        raise ValidationFailed(f"X-Mock-Fault must be one of: {', '.join(FAULT_STATUSES)}")
+    return status
+
+
+def delay_header(request: Request) -> int | None:
+    value = request.header("X-Mock-Delay-Ms")
     if value is None:
         return None
     text = value.strip()
-    number = int(text) if text.isdigit() and len(text) <= 6 else None
-    if allowed and number not in allowed:
-        raise ValidationFailed(f"{name} must be one of: {', '.join(map(str, allowed))}")
-    if number is None or number > MAX_DELAY_MS:
-        raise ValidationFailed(f"{name} must be a whole number of milliseconds from 0 to "
-                               f"{MAX_DELAY_MS}")
-    return number
+    # ASCII only: str.isdigit() also says yes to digits int() cannot read, like "²".
+    if not (text.isascii() and text.isdigit() and int(text) <= MAX_DELAY_MS):
+        raise ValidationFailed("X-Mock-Delay-Ms must be a whole number of milliseconds from 0 "
+                               f"to {MAX_DELAY_MS}")
+    return int(text)
 
 
 def checked(reply: Reply, route: Route | None) -> Reply:

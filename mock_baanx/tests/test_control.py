@@ -233,6 +233,12 @@ def test_bad_fault_requests_are_422_and_add_nothing(client, body, message):
                               "to 60000"),
     ("X-Mock-Delay-Ms", "60001", "X-Mock-Delay-Ms must be a whole number of milliseconds "
                                  "from 0 to 60000"),
+    ("X-Mock-Delay-Ms", "\u00b2", "X-Mock-Delay-Ms must be a whole number of milliseconds "
+                                   "from 0 to 60000"),
+    ("X-Mock-Delay-Ms", "99999999999999999999", "X-Mock-Delay-Ms must be a whole number of "
+                                                "milliseconds from 0 to 60000"),
+    ("X-Mock-Fault", "\u0665\u0660\u0660", "X-Mock-Fault must be one of: 401, 403, 404, 422, "
+                                             "498, 499, 500"),
 ])
 def test_bad_per_request_fault_headers_are_422(client, backend, name, value, message):
     response = client.post("/v1/order", json=ORDER_BODY, headers=headers(**{name: value}))

@@ -7,7 +7,7 @@ from datetime import timedelta
 from itertools import pairwise
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from mock_baanx import Backend, api, load_fixtures
@@ -188,3 +188,24 @@ def test_a_token_never_comes_back_in_a_reply_or_the_journal(token, path, method)
     assert token not in reply.body.decode()
     entry = backend.journal()[-1]
     assert token not in json.dumps(dict(entry.headers))
+
+
+@settings(max_examples=300, deadline=None)
+@given(fault=st.one_of(st.none(), st.text(max_size=8)), delay=st.one_of(
+    st.none(), st.text(max_size=8)))
+# Digits str.isdigit() accepts and int() does not read.
+@example(fault=None, delay="\u00b2")
+@example(fault="\u00b9", delay=None)
+def test_any_scripting_header_gets_a_documented_status(fault, delay):
+    pairs = list(AUTH)
+    if fault is not None:
+        pairs.append(("X-Mock-Fault", fault))
+    if delay is not None:
+        pairs.append(("X-Mock-Delay-Ms", delay))
+    options = api.Options(sleep=lambda seconds: None)
+    reply = api.handle(SHARED, Request.build("GET", "/v1/order/products/available", pairs),
+                       options)
+    assert reply.status in DOCUMENTED | {500}
+    if reply.status == 500:
+        assert fault is not None
+        assert fault.strip() == "500"
