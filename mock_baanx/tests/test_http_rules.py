@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import pytest
+import requests
 
+from mock_baanx import BaanxMock, create_app
 from mock_baanx.api import MAX_BODY_BYTES
 
 from .helpers import ORDER_BODY, assert_error, assert_valid, create, headers, poll
@@ -90,3 +92,20 @@ def test_cors_preflight_lets_a_browser_app_call_the_mock(client):
 
 def test_preflight_of_an_unknown_path_is_404(client):
     assert_error(client.options("/v1/nothing"), 404, "Not found")
+
+
+def test_a_bug_in_the_mock_is_a_json_500_in_every_adapter(backend, monkeypatch, caplog):
+    def broken(identity):
+        raise RuntimeError("simulated bug")
+
+    monkeypatch.setattr(backend, "available_products", broken)
+    served = create_app(backend).test_client().get("/v1/order/products/available",
+                                                   headers=headers())
+    assert_error(served, 500, "Internal server error")
+    with BaanxMock() as mock:
+        monkeypatch.setattr(mock.backend, "available_products", broken)
+        reply = requests.get(mock.base_url + "/v1/order/products/available",
+                             headers=mock.headers())
+    assert reply.status_code == 500
+    assert reply.json() == {"message": "Internal server error"}
+    assert "simulated bug" in caplog.text
