@@ -9,7 +9,7 @@ import logging
 import os
 import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from types import FrameType
 
 from . import api, contract, openapi, report
@@ -25,6 +25,19 @@ DEFAULT_PORT = 4010
 USAGE_ERROR = 2
 
 
+def whole_number(low: int, high: int) -> Callable[[str], int]:
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"must be from {low} to {high}")
+        return value
+
+    return parse
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="mock-baanx",
                                      description="A faithful local mock of the Baanx order API.")
@@ -33,7 +46,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     serve = commands.add_parser("serve", help="serve the mock over HTTP")
     serve.add_argument("--host", default=DEFAULT_HOST,
                        help=f"address to bind (default {DEFAULT_HOST})")
-    serve.add_argument("--port", type=int, default=DEFAULT_PORT,
+    serve.add_argument("--port", type=whole_number(0, 65535), default=DEFAULT_PORT,
                        help=f"port to bind, 0 for any free one (default {DEFAULT_PORT})")
     serve.add_argument("--fixtures", metavar="PATH",
                        help="a fixtures folder or file replacing the defaults")
@@ -47,7 +60,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     serve.add_argument("--state-file", metavar="PATH",
                        help="keep orders, their histories and the clock in this SQLite file "
                             "across restarts (default: in memory only)")
-    serve.add_argument("--threads", type=int, default=DEFAULT_THREADS,
+    serve.add_argument("--threads", type=whole_number(1, 256), default=DEFAULT_THREADS,
                        help=f"worker threads (default {DEFAULT_THREADS})")
 
     verify = commands.add_parser(

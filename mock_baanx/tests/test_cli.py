@@ -197,3 +197,12 @@ def test_binding_beyond_loopback_with_control_on_warns(host, control, warned):
     assert (warning is not None) == warned
     if warned:
         assert f"bound to {host} with the control API on" in warning
+
+
+@pytest.mark.parametrize(("option", "value"), [("--port", "70000"), ("--port", "-1"),
+                                               ("--port", "http"), ("--threads", "0")])
+def test_bad_numbers_are_usage_errors(option, value):
+    result = run_cli("serve", option, value)
+    assert result.returncode == 2
+    assert f"argument {option}" in result.stderr
+    assert "Traceback" not in result.stderr
