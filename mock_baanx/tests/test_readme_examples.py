@@ -33,3 +33,18 @@ def test_the_plugin_works_under_xdist(pytester):
     _copy_examples(pytester)
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-n", "2")
     result.assert_outcomes(passed=7)
+
+
+def test_the_readme_fixtures_file_loads_and_serves(tmp_path):
+    from mock_baanx import Backend, create_app, load_fixtures
+
+    block = README.split("```yaml\n", 1)[1].split("```", 1)[0]
+    path = tmp_path / "my-fixtures.yaml"
+    path.write_text(block)
+    fixtures = load_fixtures(path)
+    assert [product.id for product in fixtures.products] == ["GOLD_CARD", "FREE_TRIAL"]
+    client = create_app(Backend(fixtures)).test_client()
+    reply = client.get("/v1/order/products/available",
+                       headers={"X-Client-ID": "my-app", "Authorization": "Bearer carol-token"})
+    assert {p["id"]: p["isEligible"] for p in reply.get_json()} == {"GOLD_CARD": False,
+                                                                     "FREE_TRIAL": True}
