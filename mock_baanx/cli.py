@@ -12,7 +12,7 @@ import sys
 from collections.abc import Callable, Sequence
 from types import FrameType
 
-from . import api, contract, openapi, report
+from . import api, openapi
 from .core import Backend
 from .core.backend import UnknownStoredLifecycle
 from .fixtures import FixtureError, load_fixtures
@@ -97,6 +97,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _verify(args: argparse.Namespace) -> int:
+    # Imported here: the checks need requests, which `serve` never does.
+    from . import contract, report
+
     if not args.client_id or not args.token:
         print("mock-baanx verify: give --client-id and --token (or set BAANX_CLIENT_ID and "
               "BAANX_ACCESS_TOKEN)", file=sys.stderr)
