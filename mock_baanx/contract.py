@@ -101,12 +101,19 @@ class Target:
 
     def eligible_product(self) -> str:
         products = _json(self.send("GET", PRODUCTS))
-        eligible: list[str] = [item["id"] for item in products if isinstance(item, dict)
-                    and item.get("isEligible") is True and isinstance(item.get("id"), str)
-                    ] if isinstance(products, list) else []
+        eligible = product_ids(products, eligible=True)
         if not eligible:
             raise Skip("the target's user has no eligible product to order")
         return eligible[0]
+
+
+def product_ids(products: Any, *, eligible: bool) -> list[str]:
+    """The ids of the products listed with `isEligible` equal to `eligible`, from whatever
+    the target answered (which need not be the documented array)."""
+    if not isinstance(products, list):
+        return []
+    return [item["id"] for item in products if isinstance(item, dict)
+            and item.get("isEligible") is eligible and isinstance(item.get("id"), str)]
 
 
 def detect_control(target: Target) -> ControlClient | None:
@@ -278,8 +285,7 @@ def ineligible_product(target: Target) -> list[Finding]:
     token = target.ineligible_token or target.token
     headers = target.headers(Authorization=f"Bearer {token}")
     products = _json(target.send("GET", PRODUCTS, headers=headers))
-    ineligible = [item["id"] for item in products if isinstance(item, dict)
-                  and item.get("isEligible") is False] if isinstance(products, list) else []
+    ineligible = product_ids(products, eligible=False)
     if not ineligible:
         raise Skip("the user is eligible for every product: name one who is not with "
                    "--ineligible-token (BAANX_INELIGIBLE_TOKEN)")
