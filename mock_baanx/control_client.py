@@ -13,6 +13,21 @@ import requests
 
 from .polling import PollingVerdict, judge_polling
 
+DEFAULT_CLIENT_ID = "demo-client"
+DEFAULT_TOKEN = "demo-token"
+
+
+class DefaultCredentials:
+    """The default fixtures' client id and verified user, as request headers."""
+
+    client_id = DEFAULT_CLIENT_ID
+    token = DEFAULT_TOKEN
+
+    def headers(self, token: str | None = None, **extra: str) -> dict[str, str]:
+        """The default client id and a bearer token, plus `extra` headers."""
+        return {"X-Client-ID": self.client_id,
+                "Authorization": f"Bearer {token or self.token}", **extra}
+
 
 class ControlError(Exception):
     """A control call the mock refused: the status and the mock's message."""

@@ -18,11 +18,11 @@ from collections.abc import Iterator
 
 import pytest
 
-from .control_client import HttpControl
+from .control_client import DefaultCredentials, HttpControl
 from .core import Backend
 from .fixtures import load_fixtures
 from .flask_app import create_app
-from .responses_mock import DEFAULT_CLIENT_ID, DEFAULT_TOKEN, BaanxMock
+from .responses_mock import BaanxMock
 from .server import BackgroundServer
 
 
@@ -31,19 +31,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addini("baanx_lifecycle", "mock-baanx default lifecycle", default="complete")
 
 
-class BaanxServer(HttpControl):
+class BaanxServer(DefaultCredentials, HttpControl):
     """A served mock: its `url`, default credentials, and the control API as methods."""
-
-    client_id = DEFAULT_CLIENT_ID
-    token = DEFAULT_TOKEN
 
     def __init__(self, server: BackgroundServer, backend: Backend) -> None:
         super().__init__(server.url)
         self.backend = backend
-
-    def headers(self, token: str | None = None, **extra: str) -> dict[str, str]:
-        return {"X-Client-ID": self.client_id,
-                "Authorization": f"Bearer {token or self.token}", **extra}
 
     def reset(self) -> None:
         # Straight to the backend: a per-test reset should cost no request.

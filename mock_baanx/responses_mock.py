@@ -21,7 +21,7 @@ import responses
 from requests.adapters import HTTPAdapter
 
 from . import api
-from .control_client import ControlClient, parse_control_reply
+from .control_client import ControlClient, DefaultCredentials, parse_control_reply
 from .core import Backend, Clock, Fixtures, IdSource
 from .fixtures import load_fixtures
 from .messages import Reply, Request
@@ -29,13 +29,11 @@ from .messages import Reply, Request
 DEFAULT_BASE_URLS = ("https://api.baanx.com", "https://dev.api.baanx.com")
 # Every method responses can be asked to match; others fall through like unknown hosts.
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "HEAD")
-DEFAULT_CLIENT_ID = "demo-client"
-DEFAULT_TOKEN = "demo-token"
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-class BaanxMock(ControlClient):
+class BaanxMock(DefaultCredentials, ControlClient):
     """The Baanx order API, answered in-process for `requests`.
 
     Use it as a context manager (`with BaanxMock() as baanx:`) or a decorator
@@ -45,9 +43,6 @@ class BaanxMock(ControlClient):
     started before this one; False refuses them with a ConnectionError, as `responses`
     does; a list of URL prefixes lets only those through.
     """
-
-    client_id = DEFAULT_CLIENT_ID
-    token = DEFAULT_TOKEN
 
     def __init__(self, *, base_urls: Iterable[str] = DEFAULT_BASE_URLS,
                  fixtures: Fixtures | str | Path | None = None, lifecycle: str = "complete",
@@ -109,11 +104,6 @@ class BaanxMock(ControlClient):
         return wrapper  # type: ignore[return-value]
 
     # --- Requests -------------------------------------------------------------------
-
-    def headers(self, token: str | None = None, **extra: str) -> dict[str, str]:
-        """The default client id and a bearer token, plus `extra` headers."""
-        return {"X-Client-ID": self.client_id,
-                "Authorization": f"Bearer {token or self.token}", **extra}
 
     def handle(self, request: Request) -> Reply:
         return api.handle(self.backend, request, self.options)
