@@ -160,7 +160,7 @@ def handle(backend: Backend, request: Request, options: Options = DEFAULT_OPTION
     """The reply to `request`: the one door into the mock, whatever the transport."""
     route: Route | None = None
     try:
-        if len(request.body) > MAX_BODY_BYTES:
+        if max(len(request.body), request.declared_length or 0) > MAX_BODY_BYTES:
             raise PayloadTooLarge()
         route, params = resolve(request, routes_for(options))
         if request.method == "OPTIONS":

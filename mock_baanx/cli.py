@@ -7,17 +7,15 @@ import ipaddress
 import json
 import logging
 import os
-import signal
 import sys
 from collections.abc import Callable, Sequence
-from types import FrameType
 
-from . import api, openapi
+from . import api, granian_server, openapi
+from .access_log import BufferedStderr
 from .core import Backend
 from .core.backend import UnknownStoredLifecycle
 from .fixtures import FixtureError, load_fixtures
 from .flask_app import create_app
-from .server import DEFAULT_THREADS, make_server
 from .state_file import SqliteStore, StateFileError
 
 DEFAULT_HOST = "127.0.0.1"
@@ -60,8 +58,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     serve.add_argument("--state-file", metavar="PATH",
                        help="keep orders, their histories and the clock in this SQLite file "
                             "across restarts (default: in memory only)")
-    serve.add_argument("--threads", type=whole_number(1, 256), default=DEFAULT_THREADS,
-                       help=f"worker threads (default {DEFAULT_THREADS})")
+    serve.add_argument("--threads", type=whole_number(1, 256),
+                       default=granian_server.DEFAULT_THREADS,
+                       help="requests the app serves at once, each on a thread of its own "
+                            f"(default {granian_server.DEFAULT_THREADS})")
 
     verify = commands.add_parser(
         "verify", help="check a target (the live API, or a mock) against the documented contract",
@@ -133,8 +133,6 @@ def _verify(args: argparse.Namespace) -> int:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
-    logging.getLogger("waitress").setLevel(logging.WARNING)
     try:
         fixtures = load_fixtures(args.fixtures)
     except FixtureError as error:
@@ -151,35 +149,34 @@ def _serve(args: argparse.Namespace) -> int:
         print(f"mock-baanx: --state-file: {error}", file=sys.stderr)
         return USAGE_ERROR
     options = api.Options(control=not args.no_control, strict=not args.no_strict)
-    try:
-        server = make_server(create_app(backend, options), args.host, args.port, args.threads)
-    except OSError as error:
-        print(f"mock-baanx: cannot listen on {args.host}:{args.port}: {error.strerror}",
-              file=sys.stderr)
-        return 1
+    app = create_app(backend, options)
+    stderr = BufferedStderr()
+    # Errors go through the same buffer (flushed at once), so that lines keep their order.
+    logging.basicConfig(level=logging.INFO, format="%(message)s", stream=stderr.stream)
     warning = exposure_warning(args.host, options.control)
     if warning:
         print(warning, file=sys.stderr)
 
-    def stop(signum: int, frame: FrameType | None) -> None:
-        raise KeyboardInterrupt
+    def announce(port: int) -> None:
+        host = f"[{args.host}]" if ":" in args.host else args.host
+        url = f"http://{host}:{port}"
+        print(f"mock-baanx serving the Baanx order API on {url} (fixtures: "
+              f"{args.fixtures or 'default'}, lifecycle: {args.lifecycle}, "
+              f"state: {args.state_file or 'in memory'}"
+              f"{', control API off' if args.no_control else ''}); Ctrl-C to stop",
+              file=sys.stderr, flush=True)
+        if options.control:
+            print(f"mock-baanx dashboard: {url}/__mock/ui", file=sys.stderr, flush=True)
 
-    signal.signal(signal.SIGTERM, stop)
-    host = f"[{args.host}]" if ":" in args.host else args.host
-    url = f"http://{host}:{server.effective_port}"
-    print(f"mock-baanx serving the Baanx order API on {url} (fixtures: "
-          f"{args.fixtures or 'default'}, lifecycle: {args.lifecycle}, "
-          f"state: {args.state_file or 'in memory'}"
-          f"{', control API off' if args.no_control else ''}); Ctrl-C to stop",
-          file=sys.stderr, flush=True)
-    if options.control:
-        print(f"mock-baanx dashboard: {url}/__mock/ui", file=sys.stderr, flush=True)
     try:
-        server.run()
-    except KeyboardInterrupt:
-        pass
+        granian_server.serve(app, args.host, args.port, args.threads, announce,
+                             stderr.write_line)
+    except OSError as error:
+        print(f"mock-baanx: cannot listen on {args.host}:{args.port}: "
+              f"{error.strerror or error}", file=sys.stderr)
+        return 1
     finally:
-        server.close()
+        stderr.close()
     print("mock-baanx stopped", file=sys.stderr, flush=True)
     return 0
 

@@ -23,6 +23,9 @@ class Request:
     header_pairs: tuple[tuple[str, str], ...] = ()
     body: bytes = b""
     query: str = ""
+    # What Content-Length announced, when the adapter stopped reading a body announced
+    # past the limit rather than wait for all of it.
+    declared_length: int | None = None
     _by_name: Mapping[str, str] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -34,9 +37,10 @@ class Request:
 
     @classmethod
     def build(cls, method: str, path: str, headers: Iterable[tuple[str, str]] = (),
-              body: bytes = b"", query: str = "") -> Request:
+              body: bytes = b"", query: str = "", declared_length: int | None = None
+              ) -> Request:
         return cls(method=method.upper(), path=path, header_pairs=tuple(headers), body=body,
-                   query=query)
+                   query=query, declared_length=declared_length)
 
     def header(self, name: str) -> str | None:
         """A header's value by case-insensitive name, or None when absent."""

@@ -1,23 +1,18 @@
-"""Serving a mock app over HTTP with waitress, a production WSGI server."""
+"""Serving a mock on a thread of the caller's process, with waitress: for test suites
+whose code under test speaks HTTP. `mock-baanx serve` runs on granian instead
+(granian_server.py); both serve the same Flask app."""
 
 from __future__ import annotations
 
-import logging
 import threading
-import time
-from collections.abc import Callable, Iterable
 from typing import Any
-from urllib.parse import quote
 
 from waitress.channel import HTTPChannel
 from waitress.server import create_server
 from waitress.task import ErrorTask
 
 from . import api
-
-log = logging.getLogger("mock_baanx.access")
-
-WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+from .access_log import AccessLog, WsgiApp
 
 # Bodies past the mock's own 1 MiB limit still reach the app, which answers its JSON 413;
 # only beyond this does waitress refuse by itself, before the app could read anything.
@@ -46,33 +41,6 @@ class JsonErrorTask(ErrorTask):  # type: ignore[misc]
 
 class JsonErrorChannel(HTTPChannel):  # type: ignore[misc]
     error_task_class = JsonErrorTask
-
-
-class AccessLog:
-    """One line per request: method, path, status and milliseconds. Never a header, so
-    never a bearer token; never the query string, which may carry secrets too."""
-
-    def __init__(self, app: WsgiApp) -> None:
-        self.app = app
-
-    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]
-                 ) -> Iterable[bytes]:
-        started = time.perf_counter()
-        status = ["-"]
-
-        def recording_start_response(status_line: str, headers: Any, exc_info: Any = None
-                                     ) -> Any:
-            status[0] = status_line.split(" ", 1)[0]
-            return start_response(status_line, headers, exc_info)
-
-        try:
-            return self.app(environ, recording_start_response)
-        finally:
-            # Re-encoded, so that CR, LF or NUL in a path cannot forge log lines.
-            path = quote(environ.get("PATH_INFO", ""), safe="/:@!$&'()*+,;=-._~")
-            elapsed = (time.perf_counter() - started) * 1000
-            log.info("%s %s %s %.1f ms", environ.get("REQUEST_METHOD", "-"), path, status[0],
-                     elapsed)
 
 
 def make_server(app: WsgiApp, host: str, port: int, threads: int = DEFAULT_THREADS) -> Any:

@@ -132,6 +132,23 @@ def test_huge_and_hostile_requests_get_json_and_the_server_keeps_serving(served)
     assert requests.get(f"{served.url}/__mock/health").status_code == 200
 
 
+def test_a_delayed_reply_holds_up_no_one_else(served):
+    """By default several requests are in the app at once: a reply delayed on purpose
+    keeps its own thread, and everyone else is answered meanwhile."""
+    delayed = threading.Thread(target=requests.get, kwargs={
+        "url": f"{served.url}/v1/order/products/available", "timeout": 30,
+        "headers": headers(**{"X-Mock-Delay-Ms": "5000"})})
+    delayed.start()
+    try:
+        for _ in range(5):
+            reply = requests.get(f"{served.url}/v1/order/products/available",
+                                 headers=headers(), timeout=30)
+            assert reply.status_code == 200
+        assert delayed.is_alive(), "the others were answered only after the delayed reply"
+    finally:
+        delayed.join(timeout=30)
+
+
 def test_no_control_hides_every_mock_path():
     server = Served("--no-control")
     try:

@@ -1,5 +1,6 @@
-"""Hostile traffic at a served mock: each gets a documented 4xx JSON answer or a clean close,
-and the server keeps serving everyone else."""
+"""Hostile traffic at a served mock — on a thread of the test process (waitress) and as
+`mock-baanx serve` runs (granian): each gets a documented 4xx answer or a clean close, and
+the server keeps serving everyone else."""
 
 from __future__ import annotations
 
@@ -16,13 +17,14 @@ from mock_baanx import create_app
 from mock_baanx.server import BackgroundServer
 
 from .helpers import ORDER_BODY, headers
+from .test_cli import Served
 
 AUTH = b"X-Client-ID: demo-client\r\nAuthorization: Bearer demo-token\r\n"
 
 
-@pytest.fixture(scope="module")
-def server() -> Iterator[BackgroundServer]:
-    served = BackgroundServer(create_app())
+@pytest.fixture(scope="module", params=["in-process", "serve"])
+def server(request) -> Iterator[BackgroundServer | Served]:
+    served = BackgroundServer(create_app()) if request.param == "in-process" else Served()
     yield served
     served.stop()
 
@@ -64,6 +66,19 @@ def assert_json_4xx(answer, status=None):
     assert set(json.loads(body)) == {"message"}
 
 
+def assert_refused_before_the_app(server, answer, status):
+    """What is not HTTP the server can parse never reaches the app. The in-process server
+    still answers the catalogue's JSON; `serve`'s HTTP server answers the status with no
+    body, and closes the connection."""
+    if isinstance(server, BackgroundServer):
+        assert_json_4xx(answer, status)
+        return
+    code, fields, body = answer
+    assert code == status, answer
+    assert body == b""
+    assert fields["connection"] == "close"
+
+
 def still_serving(server):
     reply = requests.get(f"{server.url}/v1/order/products/available", headers=headers(),
                          timeout=10)
@@ -84,8 +99,8 @@ def request(path: bytes = b"/v1/order/products/available", extra: bytes = b"",
     b"Bad Header Name: x\r\n",
     b"X-Note\r\n",
 ])
-def test_control_characters_in_headers_are_refused_as_json(server, address, header):
-    assert_json_4xx(raw(address, request(extra=header)), 400)
+def test_control_characters_in_headers_are_refused(server, address, header):
+    assert_refused_before_the_app(server, raw(address, request(extra=header)), 400)
     still_serving(server)
 
 
@@ -95,19 +110,40 @@ def test_a_100_kb_header_is_read(server, address):
     assert json.loads(body)[0]["id"] == "PREMIUM_SUBSCRIPTION"
 
 
-def test_headers_past_the_limit_answer_431_json_or_close(server, address):
+def test_a_1_mb_header_answers_431_or_closes(server, address):
     # The server may close while the client is still sending; then the answer can be lost
     # to the reset, and a close is all the client sees.
-    answer = raw(address, request(extra=b"X-Padding: " + b"a" * 300_000 + b"\r\n"))
+    answer = raw(address, request(extra=b"X-Padding: " + b"a" * 1_000_000 + b"\r\n"))
     if answer[0] is not None:
-        assert_json_4xx(answer, 431)
+        assert_refused_before_the_app(server, answer, 431)
     still_serving(server)
 
 
-def test_a_garbage_request_line_answers_400_json_or_closes(server, address):
-    code, fields, body = raw(address, b"\x00\x01\x02 garbage\r\n\r\n")
-    if code is not None:
-        assert_json_4xx((code, fields, body), 400)
+def test_past_100_headers_serve_answers_431(server, address):
+    """granian's HTTP parser reads at most 100 headers (documented); waitress has no such
+    limit."""
+    answer = raw(address, request(extra=b"".join(b"X-Header-%d: v\r\n" % index
+                                                 for index in range(300))))
+    if isinstance(server, BackgroundServer):
+        assert answer[0] == 200
+    else:
+        assert_refused_before_the_app(server, answer, 431)
+    still_serving(server)
+
+
+def test_a_garbage_request_line_answers_400_or_closes(server, address):
+    answer = raw(address, b"\x00\x01\x02 garbage\r\n\r\n")
+    if answer[0] is not None:
+        assert_refused_before_the_app(server, answer, 400)
+    still_serving(server)
+
+
+def test_a_body_longer_than_the_limit_is_refused_before_it_arrives(server, address):
+    """A client that declares 100 MB gets its 413 without the server waiting for them."""
+    answer = raw(address, request(b"/v1/order", b"Content-Type: application/json\r\n"
+                                  b"Content-Length: 100000000\r\n", b"POST", b"") + b"{",
+                 timeout=30)
+    assert_json_4xx(answer, 413)
     still_serving(server)
 
 

@@ -1,0 +1,96 @@
+"""The access log: one line per request, cheap enough to leave on under load."""
+
+from __future__ import annotations
+
+import logging
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterable
+from typing import Any, TextIO
+from urllib.parse import quote
+
+log = logging.getLogger("mock_baanx.access")
+
+WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+
+FLUSH_INTERVAL_SECONDS = 0.05
+BUFFER_BYTES = 64 * 1024
+SAFE_PATH_CHARACTERS = "/:@!$&'()*+,;=-._~"
+
+
+def to_logger(line: str) -> None:
+    log.info("%s", line)
+
+
+class AccessLog:
+    """One line per request: method, path, status and milliseconds. Never a header, so
+    never a bearer token; never the query string, which may carry secrets too.
+
+    The app's body comes back as one list item: the mock's replies are small, and a
+    server sends a list in one write where it walks an iterator chunk by chunk."""
+
+    def __init__(self, app: WsgiApp, write_line: Callable[[str], None] = to_logger) -> None:
+        self.app = app
+        self.write_line = write_line
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]
+                 ) -> list[bytes]:
+        started = time.perf_counter()
+        status = "-"
+
+        def recording_start_response(status_line: str, headers: Any, exc_info: Any = None
+                                     ) -> Any:
+            nonlocal status
+            status = status_line.split(" ", 1)[0]
+            return start_response(status_line, headers, exc_info)
+
+        try:
+            body = self.app(environ, recording_start_response)
+            try:
+                return [b"".join(body)]
+            finally:
+                close = getattr(body, "close", None)
+                if close is not None:
+                    close()
+        finally:
+            path = environ.get("PATH_INFO", "")
+            if not (path.isascii() and path.isprintable() and " " not in path):
+                # Re-encoded, so that CR, LF or NUL in a path cannot forge log lines.
+                path = quote(path, safe=SAFE_PATH_CHARACTERS)
+            elapsed = (time.perf_counter() - started) * 1000
+            self.write_line(f"{environ.get('REQUEST_METHOD', '-')} {path} {status} "
+                            f"{elapsed:.1f} ms")
+
+
+class BufferedStderr:
+    """stderr, written in blocks that a background thread flushes every 50 ms. A flush
+    per line (what a line-buffered stderr and logging.StreamHandler do) is a system call
+    per request: under load it cost more than the request itself."""
+
+    def __init__(self, target: TextIO | None = None) -> None:
+        target = target if target is not None else sys.stderr
+        try:
+            self.stream: TextIO = open(target.fileno(), "w", buffering=BUFFER_BYTES,  # noqa: SIM115
+                                       encoding="utf-8", errors="backslashreplace",
+                                       closefd=False)
+        except (AttributeError, OSError, ValueError):
+            # No file descriptor (a captured stream in a test): write to it as it is.
+            self.stream = target
+        self._stopped = threading.Event()
+        self._flusher = threading.Thread(target=self._flush_periodically,
+                                         name="mock-baanx stderr flusher", daemon=True)
+        self._flusher.start()
+
+    def write_line(self, line: str) -> None:
+        self.stream.write(line + "\n")
+
+    def _flush_periodically(self) -> None:
+        while not self._stopped.wait(FLUSH_INTERVAL_SECONDS):
+            self.stream.flush()
+
+    def close(self) -> None:
+        """Stop the flusher and flush what is left; the stream stays usable."""
+        self._stopped.set()
+        self._flusher.join()
+        self.stream.flush()
