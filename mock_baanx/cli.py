@@ -14,6 +14,7 @@ from . import api, granian_server, openapi
 from .access_log import BufferedStderr
 from .core import Backend
 from .core.backend import UnknownStoredLifecycle
+from .core.orders import DEFAULT_MAX_ORDERS
 from .fixtures import FixtureError, load_fixtures
 from .flask_app import create_app
 from .state_file import SqliteStore, StateFileError
@@ -58,6 +59,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     serve.add_argument("--state-file", metavar="PATH",
                        help="keep orders, their histories and the clock in this SQLite file "
                             "across restarts (default: in memory only)")
+    serve.add_argument("--max-orders", type=whole_number(1, 10_000_000),
+                       default=DEFAULT_MAX_ORDERS, metavar="N",
+                       help="orders kept; past this, each new order forgets the oldest "
+                            f"(default {DEFAULT_MAX_ORDERS:,})")
     serve.add_argument("--threads", type=whole_number(1, 256),
                        default=granian_server.DEFAULT_THREADS,
                        help="requests the app serves at once, each on a thread of its own "
@@ -144,7 +149,8 @@ def _serve(args: argparse.Namespace) -> int:
         return USAGE_ERROR
     try:
         store = SqliteStore(args.state_file) if args.state_file else None
-        backend = Backend(fixtures, default_lifecycle=args.lifecycle, store=store)
+        backend = Backend(fixtures, default_lifecycle=args.lifecycle, store=store,
+                          max_orders=args.max_orders)
     except (StateFileError, UnknownStoredLifecycle) as error:
         print(f"mock-baanx: --state-file: {error}", file=sys.stderr)
         return USAGE_ERROR

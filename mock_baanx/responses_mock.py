@@ -23,6 +23,7 @@ from requests.adapters import HTTPAdapter
 from . import api
 from .control_client import ControlClient, DefaultCredentials, parse_control_reply
 from .core import Backend, Clock, Fixtures, IdSource
+from .core.orders import DEFAULT_MAX_ORDERS
 from .fixtures import load_fixtures
 from .messages import Reply, Request
 
@@ -48,9 +49,10 @@ class BaanxMock(DefaultCredentials, ControlClient):
                  fixtures: Fixtures | str | Path | None = None, lifecycle: str = "complete",
                  passthrough: bool | Iterable[str] = True, control: bool = True,
                  strict: bool = True, clock: Clock | None = None,
-                 ids: IdSource | None = None) -> None:
+                 ids: IdSource | None = None, max_orders: int = DEFAULT_MAX_ORDERS) -> None:
         loaded = fixtures if isinstance(fixtures, Fixtures) else load_fixtures(fixtures)
-        self.backend = Backend(loaded, clock=clock, ids=ids, default_lifecycle=lifecycle)
+        self.backend = Backend(loaded, clock=clock, ids=ids, default_lifecycle=lifecycle,
+                               max_orders=max_orders)
         self.options = api.Options(control=control, strict=strict)
         self.base_urls = tuple(url.rstrip("/") for url in base_urls)
         self._passthrough = passthrough

@@ -65,6 +65,9 @@ class SqliteStore:
             (order.order_id, self._next_seq, json.dumps(order_to_json(order))))
         self._next_seq += 1
 
+    def forget_order(self, order_id: str) -> None:
+        self._db.execute("DELETE FROM orders WHERE order_id = ?", (order_id,))
+
     def save_clock_offset(self, seconds: float) -> None:
         self._db.execute("INSERT INTO meta VALUES ('clock_offset', ?) ON CONFLICT (key) "
                          "DO UPDATE SET value = excluded.value", (repr(seconds),))

@@ -20,7 +20,7 @@ from .ids import IdSource
 from .journal import Journal, JournalEntry
 from .lifecycle import Lifecycle
 from .models import Client, Identity, Order, OrderStatus, Outcome, PaymentMethod, Product, User
-from .orders import OrderBook
+from .orders import DEFAULT_MAX_ORDERS, OrderBook
 from .persistence import InMemory, StateStore
 
 DEFAULT_LIFECYCLE = "complete"
@@ -52,7 +52,8 @@ class Backend:
     def __init__(self, fixtures: Fixtures, *, clock: Clock | None = None,
                  ids: IdSource | None = None,
                  default_lifecycle: str = DEFAULT_LIFECYCLE,
-                 store: StateStore | None = None) -> None:
+                 store: StateStore | None = None,
+                 max_orders: int = DEFAULT_MAX_ORDERS) -> None:
         self.fixtures = fixtures
         self.clock = clock or Clock()
         self.directory = Directory(fixtures.clients, fixtures.users)
@@ -62,7 +63,8 @@ class Backend:
         self._ids = ids or IdSource()
         self._lock = threading.RLock()
         self._store: StateStore = store or InMemory()
-        self._orders = OrderBook(self._ids, self.lifecycles, self._store.save_order)
+        self._orders = OrderBook(self._ids, self.lifecycles, self._store.save_order,
+                                 self._store.forget_order, max_orders)
         self._restore()
         self._faults = FaultPlan()
         self._journal = Journal()

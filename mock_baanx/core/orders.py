@@ -23,13 +23,24 @@ from .models import (
     StatusChange,
 )
 
+# Enough for any test suite; a load test that creates orders for hours stays within a few
+# tens of megabytes.
+DEFAULT_MAX_ORDERS = 10_000
+
 
 class OrderBook:
+    """The orders, oldest first; past `max_orders`, creating one forgets the oldest (which
+    then answers 404, as an unknown order does)."""
+
     def __init__(self, ids: IdSource, lifecycles: Mapping[str, Lifecycle],
-                 on_change: Callable[[Order], None] = lambda order: None) -> None:
+                 on_change: Callable[[Order], None] = lambda order: None,
+                 on_forget: Callable[[str], None] = lambda order_id: None,
+                 max_orders: int = DEFAULT_MAX_ORDERS) -> None:
         self._ids = ids
         self._lifecycles = lifecycles
         self._on_change = on_change
+        self._on_forget = on_forget
+        self._max_orders = max_orders
         # Insertion-ordered: the oldest order first.
         self._orders: dict[str, Order] = {}
 
@@ -37,6 +48,7 @@ class OrderBook:
         """Take back orders a previous run stored, oldest first."""
         for order in orders:
             self._orders[order.order_id] = order
+        self._forget_the_oldest()
 
     def __len__(self) -> int:
         return len(self._orders)
@@ -58,7 +70,9 @@ class OrderBook:
             payment_config=product.payment_config,
             history=(StatusChange(OrderStatus.STARTED, now, after_polls=0, cause="created"),),
         )
-        return self._store(order)
+        self._store(order)
+        self._forget_the_oldest()
+        return order
 
     def poll(self, identity: Identity, order_id: str, now: datetime) -> Order:
         """The order as its owner sees it on this poll; the poll is counted.
@@ -104,6 +118,12 @@ class OrderBook:
 
     def _lifecycle_of(self, order: Order) -> Lifecycle:
         return self._lifecycles[order.lifecycle]
+
+    def _forget_the_oldest(self) -> None:
+        while len(self._orders) > self._max_orders:
+            oldest = next(iter(self._orders))
+            del self._orders[oldest]
+            self._on_forget(oldest)
 
     def _store(self, order: Order) -> Order:
         self._orders[order.order_id] = order

@@ -18,6 +18,10 @@ class StateStore(Protocol):
         """Store the order as it now stands; done before the reply that acknowledges it."""
         ...
 
+    def forget_order(self, order_id: str) -> None:
+        """Drop an order the backend no longer keeps (the oldest, past its limit)."""
+        ...
+
     def save_clock_offset(self, seconds: float) -> None: ...
 
     def clear(self) -> None:
@@ -32,6 +36,9 @@ class InMemory:
         return [], 0.0
 
     def save_order(self, order: Order) -> None:
+        pass
+
+    def forget_order(self, order_id: str) -> None:
         pass
 
     def save_clock_offset(self, seconds: float) -> None:

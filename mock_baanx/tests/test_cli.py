@@ -217,7 +217,8 @@ def test_binding_beyond_loopback_with_control_on_warns(host, control, warned):
 
 
 @pytest.mark.parametrize(("option", "value"), [("--port", "70000"), ("--port", "-1"),
-                                               ("--port", "http"), ("--threads", "0")])
+                                               ("--port", "http"), ("--threads", "0"),
+                                               ("--max-orders", "0")])
 def test_bad_numbers_are_usage_errors(option, value):
     result = run_cli("serve", option, value)
     assert result.returncode == 2

@@ -123,3 +123,11 @@ def test_decorator_starts_and_stops():
 
     assert call() == 200
     assert mock._mock is None
+
+
+def test_max_orders_bounds_what_the_mock_keeps():
+    with BaanxMock(max_orders=2) as baanx:
+        for _ in range(3):
+            requests.post(f"{baanx.base_url}/v1/order", json=ORDER_BODY,
+                          headers=baanx.headers()).raise_for_status()
+        assert len(baanx.backend.orders()) == 2

@@ -64,6 +64,22 @@ def test_an_order_round_trips_through_the_file(tmp_path):
     assert reopened.order(order.order_id) == completed
 
 
+def test_forgotten_orders_leave_the_file_and_a_lower_limit_applies_on_restart(tmp_path):
+    path = tmp_path / "state.sqlite"
+    backend = Backend(load_fixtures(), ids=seeded_ids(5), store=SqliteStore(path),
+                      max_orders=3)
+    identity = backend.authenticate("demo-client", "Bearer demo-token")
+    order_ids = [backend.create_order(identity, "METAL_CARD",
+                                      PaymentMethod.CRYPTO_EXTERNAL_DAIMO).order_id
+                 for _ in range(4)]
+    reopened = Backend(load_fixtures(), store=SqliteStore(path), max_orders=10)
+    assert [order.order_id for order in reopened.orders()] == order_ids[1:]
+    smaller = Backend(load_fixtures(), store=SqliteStore(path), max_orders=2)
+    assert [order.order_id for order in smaller.orders()] == order_ids[2:]
+    again = Backend(load_fixtures(), store=SqliteStore(path), max_orders=10)
+    assert [order.order_id for order in again.orders()] == order_ids[2:]
+
+
 def test_a_file_that_is_not_a_state_file_exits_2(tmp_path):
     bogus = tmp_path / "notes.txt"
     bogus.write_text("these are not the orders you are looking for\n" * 100)
