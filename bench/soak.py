@@ -92,8 +92,9 @@ def drain(stream: IO[str]) -> None:
 
 
 def start_server() -> tuple[subprocess.Popen[str], str]:
+    # Every order the soak creates is checked at the end of its round: none may be forgotten.
     process = subprocess.Popen([sys.executable, "-m", "mock_baanx", "serve", "--port", "0",
-                                "--threads", "16"], stderr=subprocess.PIPE,
+                                "--max-orders", "10000000"], stderr=subprocess.PIPE,
                                stdout=subprocess.DEVNULL, text=True)
     assert process.stderr is not None
     deadline = time.monotonic() + 30

@@ -23,9 +23,17 @@ def to_logger(line: str) -> None:
     log.info("%s", line)
 
 
+def access_line(method: str, path: str, status: int | str, milliseconds: float) -> str:
+    """Method, path, status and milliseconds. Never a header, so never a bearer token;
+    never the query string, which may carry secrets too."""
+    if not (path.isascii() and path.isprintable() and " " not in path):
+        # Re-encoded, so that CR, LF or NUL in a path cannot forge log lines.
+        path = quote(path, safe=SAFE_PATH_CHARACTERS)
+    return f"{method} {path} {status} {milliseconds:.1f} ms"
+
+
 class AccessLog:
-    """One line per request: method, path, status and milliseconds. Never a header, so
-    never a bearer token; never the query string, which may carry secrets too.
+    """A WSGI app's access log: one `access_line` per request.
 
     The app's body comes back as one list item: the mock's replies are small, and a
     server sends a list in one write where it walks an iterator chunk by chunk."""
@@ -54,13 +62,9 @@ class AccessLog:
                 if close is not None:
                     close()
         finally:
-            path = environ.get("PATH_INFO", "")
-            if not (path.isascii() and path.isprintable() and " " not in path):
-                # Re-encoded, so that CR, LF or NUL in a path cannot forge log lines.
-                path = quote(path, safe=SAFE_PATH_CHARACTERS)
-            elapsed = (time.perf_counter() - started) * 1000
-            self.write_line(f"{environ.get('REQUEST_METHOD', '-')} {path} {status} "
-                            f"{elapsed:.1f} ms")
+            self.write_line(access_line(environ.get("REQUEST_METHOD", "-"),
+                                        environ.get("PATH_INFO", ""), status,
+                                        (time.perf_counter() - started) * 1000))
 
 
 class BufferedStderr:

@@ -159,6 +159,7 @@ DEFAULT_OPTIONS = Options()
 def handle(backend: Backend, request: Request, options: Options = DEFAULT_OPTIONS) -> Reply:
     """The reply to `request`: the one door into the mock, whatever the transport."""
     route: Route | None = None
+    delay_ms = 0
     try:
         if max(len(request.body), request.declared_length or 0) > MAX_BODY_BYTES:
             raise PayloadTooLarge()
@@ -166,8 +167,11 @@ def handle(backend: Backend, request: Request, options: Options = DEFAULT_OPTION
         if request.method == "OPTIONS":
             reply = preflight(route)
         else:
+            fault_status = None
             if route.is_baanx and options.control:
-                inject_faults(backend, request, route, options)
+                fault_status, delay_ms = planned_fault(backend, request, route)
+            if fault_status is not None:
+                raise DOCUMENTED_ERRORS[fault_status]()
             reply = route.handler(Call(backend, request, params, options))
     except BaanxError as error:
         reply = error_reply(error)
@@ -184,6 +188,11 @@ def handle(backend: Backend, request: Request, options: Options = DEFAULT_OPTION
             at=backend.clock.now(), method=request.method, path=request.path,
             headers=redacted(request.header_pairs), body=body_text(request.body),
             status=reply.status, endpoint=route.operation if route else None))
+    if delay_ms:
+        # The reply is decided at once and held back: an order created by a delayed
+        # request exists during the delay, as it would behind a slow network. Holding it
+        # back last lets a server wait without holding anything else (see granian_server).
+        options.sleep(delay_ms / 1000)
     return reply
 
 
@@ -230,19 +239,18 @@ def preflight(route: Route) -> Reply:
                                ("Access-Control-Max-Age", "600")))
 
 
-def inject_faults(backend: Backend, request: Request, route: Route, options: Options) -> None:
-    """Apply the X-Mock-Fault / X-Mock-Delay-Ms headers and any fault set through the
-    control API: wait, then answer a documented error instead of the real reply."""
+def planned_fault(backend: Backend, request: Request, route: Route
+                  ) -> tuple[int | None, int]:
+    """The documented error status to answer instead of the real reply (or None) and the
+    milliseconds to hold the reply back, from the X-Mock-Fault / X-Mock-Delay-Ms headers
+    and any fault set through the control API."""
     status = fault_header(request)
     delay_ms = delay_header(request)
     fault = backend.take_fault(route.operation)
     if fault is not None:
         status = status if status is not None else fault.status
         delay_ms = delay_ms if delay_ms is not None else fault.delay_ms
-    if delay_ms:
-        options.sleep(delay_ms / 1000)
-    if status is not None:
-        raise DOCUMENTED_ERRORS[status]()
+    return status, delay_ms or 0
 
 
 FAULT_STATUSES = {str(status): status for status in sorted(DOCUMENTED_ERRORS)}

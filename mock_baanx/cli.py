@@ -63,10 +63,6 @@ def main(argv: Sequence[str] | None = None) -> int:
                        default=DEFAULT_MAX_ORDERS, metavar="N",
                        help="orders kept; past this, each new order forgets the oldest "
                             f"(default {DEFAULT_MAX_ORDERS:,})")
-    serve.add_argument("--threads", type=whole_number(1, 256),
-                       default=granian_server.DEFAULT_THREADS,
-                       help="requests the app serves at once, each on a thread of its own "
-                            f"(default {granian_server.DEFAULT_THREADS})")
 
     verify = commands.add_parser(
         "verify", help="check a target (the live API, or a mock) against the documented contract",
@@ -154,7 +150,9 @@ def _serve(args: argparse.Namespace) -> int:
     except (StateFileError, UnknownStoredLifecycle) as error:
         print(f"mock-baanx: --state-file: {error}", file=sys.stderr)
         return USAGE_ERROR
-    options = api.Options(control=not args.no_control, strict=not args.no_strict)
+    deferred = granian_server.DeferredSleep()
+    options = api.Options(control=not args.no_control, strict=not args.no_strict,
+                          sleep=deferred)
     app = create_app(backend, options)
     stderr = BufferedStderr()
     # Errors go through the same buffer (flushed at once), so that lines keep their order.
@@ -174,17 +172,21 @@ def _serve(args: argparse.Namespace) -> int:
         if options.control:
             print(f"mock-baanx dashboard: {url}/__mock/ui", file=sys.stderr, flush=True)
 
+    def stopped() -> None:
+        stderr.close()
+        print("mock-baanx stopped", file=sys.stderr, flush=True)
+
     try:
-        granian_server.serve(app, args.host, args.port, args.threads, announce,
-                             stderr.write_line)
+        granian_server.serve(app, deferred, args.host, args.port, announce,
+                             stderr.write_line, stopped)
     except OSError as error:
+        stderr.close()
         print(f"mock-baanx: cannot listen on {args.host}:{args.port}: "
               f"{error.strerror or error}", file=sys.stderr)
         return 1
-    finally:
-        stderr.close()
-    print("mock-baanx stopped", file=sys.stderr, flush=True)
-    return 0
+    stderr.close()
+    print("mock-baanx: the server stopped by itself", file=sys.stderr, flush=True)
+    return 1
 
 
 def exposure_warning(host: str, control: bool) -> str | None:

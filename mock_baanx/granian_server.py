@@ -1,29 +1,47 @@
 """`mock-baanx serve`'s HTTP server: granian, whose HTTP handling is Rust, in this process.
 
-Chosen by measurement (bench/run.py): on waitress, parsing and writing HTTP in Python cost
-more than the mock itself. Granian calls the same Flask app from a pool of Python threads
-(`--threads`). The default, 8, lets a delayed reply (X-Mock-Delay-Ms, a fault's delay)
-hold only its own thread; under a saturating load, `--threads 1` answers fastest, since
-threads that take turns at the GIL spend their time handing it over. Either way the state
-stays in this process's memory, so an order created by one request is there for the very
-next one.
+Chosen by measurement (bench/run.py). On waitress, parsing and writing HTTP in Python cost
+more than the mock itself. On granian's WSGI interface, the app runs on a pool of Python
+threads: with one thread a delayed reply (X-Mock-Delay-Ms, a fault's delayMs) or a client
+slow to send its body holds up everyone, and with several the threads spend their time
+handing the GIL to each other (a third less throughput, p99 latency in the hundreds of ms).
+
+So the Flask app is served through granian's asynchronous interface, RSGI, by a small
+bridge: on one event-loop thread it awaits the request body, calls the app — which decides
+its reply at once — and then awaits any delay the reply asked for before sending it. No
+request ever waits behind another one's delay or body, and there is no second thread to
+hand the GIL to. The state stays in this process's memory, so an order created by one
+request is there for the very next one.
 """
 
 from __future__ import annotations
 
+import asyncio
+import io
+import logging
+import os
+import signal
 import socket
+import sys
+import time
 from collections.abc import Callable
+from types import FrameType
 from typing import Any
 
 from granian.constants import HTTPModes, Interfaces
 from granian.log import LogLevels
 from granian.net import SocketHolder  # type: ignore[attr-defined]
+from granian.rsgi import HTTPProtocol, ProtocolClosed, Scope  # type: ignore[attr-defined]
 from granian.server import MTServer
 
-from .access_log import AccessLog, WsgiApp
+from . import api
+from .access_log import WsgiApp, access_line
+from .core.errors import InternalServerError
+
+log = logging.getLogger("mock_baanx")
 
 BACKLOG = 1024
-DEFAULT_THREADS = 8
+READ_CHUNK_BYTES = 64 * 1024
 GRANIAN_LOGGING = {
     "handlers": {
         "console": {"formatter": "generic", "class": "logging.StreamHandler",
@@ -34,14 +52,134 @@ GRANIAN_LOGGING = {
 }
 
 
+class DeferredSleep:
+    """The `Options.sleep` of an app served here: instead of blocking the event loop, it
+    notes how long the reply must be held back, for the bridge to wait asynchronously."""
+
+    def __init__(self) -> None:
+        self._seconds = 0.0
+
+    def __call__(self, seconds: float) -> None:
+        self._seconds += seconds
+
+    def take(self) -> float:
+        seconds, self._seconds = self._seconds, 0.0
+        return seconds
+
+
+class RsgiBridge:
+    """A WSGI app behind granian's RSGI interface, called on the event loop's thread.
+
+    The app call itself is synchronous and never awaits, so one `DeferredSleep` serves
+    every request: nothing else runs between the call and `take()`."""
+
+    def __init__(self, app: WsgiApp, deferred: DeferredSleep,
+                 write_log_line: Callable[[str], None]) -> None:
+        self.app = app
+        self.deferred = deferred
+        self.write_log_line = write_log_line
+
+    async def __call__(self, scope: Scope, protocol: HTTPProtocol) -> None:
+        started = time.perf_counter()
+        environ = wsgi_environ(scope)
+        try:
+            environ["wsgi.input"] = io.BytesIO(await read_body(environ, protocol))
+        except ProtocolClosed:
+            return  # The client left before sending its body: there is no one to answer.
+        try:
+            status, headers, body = self._call(environ)
+        except Exception:
+            log.exception("mock-baanx failed on %s %s", scope.method, scope.path)
+            reply = api.error_reply(InternalServerError())
+            status, headers, body = reply.status, list(reply.headers), reply.body
+        delay = self.deferred.take()
+        if delay:
+            await asyncio.sleep(delay)
+        try:
+            protocol.response_bytes(status, headers, body)
+        finally:
+            self.write_log_line(access_line(scope.method, scope.path, status,
+                                            (time.perf_counter() - started) * 1000))
+
+    def _call(self, environ: dict[str, Any]) -> tuple[int, list[tuple[str, str]], bytes]:
+        started: list[Any] = []
+
+        def start_response(status: str, headers: list[tuple[str, str]],
+                           exc_info: Any = None) -> Callable[[bytes], None]:
+            started[:] = [int(status.split(" ", 1)[0]), headers]
+            return lambda data: None
+
+        chunks = self.app(environ, start_response)
+        try:
+            body = b"".join(chunks)
+        finally:
+            close = getattr(chunks, "close", None)
+            if close is not None:
+                close()
+        return started[0], started[1], body
+
+
+def wsgi_environ(scope: Scope) -> dict[str, Any]:
+    """The PEP 3333 environ for an RSGI request, without its body yet."""
+    host, _, port = scope.server.rpartition(":")
+    environ: dict[str, Any] = {
+        "REQUEST_METHOD": scope.method,
+        "SCRIPT_NAME": "",
+        # WSGI carries the path as its UTF-8 bytes read as Latin-1; Werkzeug undoes that.
+        "PATH_INFO": scope.path.encode("utf-8").decode("latin-1"),
+        "QUERY_STRING": scope.query_string,
+        "SERVER_NAME": host,
+        "SERVER_PORT": port,
+        "SERVER_PROTOCOL": f"HTTP/{scope.http_version}",
+        "REMOTE_ADDR": scope.client.rpartition(":")[0],
+        "wsgi.version": (1, 0),
+        "wsgi.url_scheme": scope.scheme,
+        "wsgi.errors": sys.stderr,
+        "wsgi.multithread": False,
+        "wsgi.multiprocess": False,
+        "wsgi.run_once": False,
+    }
+    for name, value in scope.headers.items():
+        if "_" in name:
+            # X_Client_ID and X-Client-ID would both become HTTP_X_CLIENT_ID: a header
+            # with an underscore is dropped, as waitress and nginx do, so neither can
+            # pass for the other.
+            continue
+        key = name.upper().replace("-", "_")
+        if key not in ("CONTENT_TYPE", "CONTENT_LENGTH"):
+            key = f"HTTP_{key}"
+        environ[key] = f"{environ[key]}, {value}" if key in environ else value
+    return environ
+
+
+async def read_body(environ: dict[str, Any], protocol: HTTPProtocol) -> bytes:
+    """The body, or as much of it as the app needs to refuse it: none when its announced
+    length is past the limit, and no more than just past the limit when it comes chunked."""
+    declared = environ.get("CONTENT_LENGTH")
+    if declared is None:
+        if "HTTP_TRANSFER_ENCODING" not in environ:
+            return b""
+        chunks: list[bytes] = []
+        received = 0
+        async for chunk in protocol:
+            chunks.append(chunk)
+            received += len(chunk)
+            if received > api.MAX_BODY_BYTES:
+                break
+        return b"".join(chunks)
+    if not declared.isdigit() or int(declared) > api.MAX_BODY_BYTES:
+        return b""
+    return await protocol()
+
+
 class InProcessGranian(MTServer):
     """Granian with its worker as a thread of this process, not a child process.
 
     Granian ships this server for free-threaded Python and refuses it where the GIL is on
     (`_check_gil`). The mock wants it anyway: one worker, one process, the app and its
     state built once in memory — a forked worker would double the memory and could not
-    share an open state file. With the GIL on, its Python threads take turns, as any
-    threaded WSGI server's do.
+    share an open state file. The worker runs one event loop, the only thread that runs
+    the app.
     """
 
     def __init__(self, listener: socket.socket, **options: Any) -> None:
@@ -60,19 +198,35 @@ class InProcessGranian(MTServer):
         self._ssp = None
 
 
-def serve(app: WsgiApp, host: str, port: int, threads: int,
-          on_listening: Callable[[int], None], write_log_line: Callable[[str], None]) -> None:
-    """Serve `app` until SIGINT or SIGTERM; `on_listening(port)` is called once the socket
-    listens, before the first request is taken; each request's access log line goes to
-    `write_log_line`. Raises OSError when the address cannot be bound."""
+def serve(app: WsgiApp, deferred: DeferredSleep, host: str, port: int,
+          on_listening: Callable[[int], None], write_log_line: Callable[[str], None],
+          on_stop: Callable[[], None]) -> None:
+    """Serve `app`, built with `Options(sleep=deferred)`. `on_listening(port)` is called
+    once the socket listens, before the first request is taken; each request's access log
+    line goes to `write_log_line`. SIGINT or SIGTERM calls `on_stop()` and ends the process
+    with status 0. Raises OSError when the address cannot be bound; returns only if the
+    worker died."""
     family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
     listener = socket.create_server((host, port), family=family, backlog=BACKLOG)
     bound_port = int(listener.getsockname()[1])
     server = InProcessGranian(
         listener, target="mock-baanx", address=host, port=bound_port,
-        interface=Interfaces.WSGI, workers=1, blocking_threads=threads, backlog=BACKLOG,
-        http=HTTPModes.http1,
+        interface=Interfaces.RSGI, workers=1, backlog=BACKLOG, http=HTTPModes.http1,
         log_level=LogLevels.error, log_dictconfig=GRANIAN_LOGGING, websockets=False)
-    server.on_startup(lambda: on_listening(bound_port))
-    logged = AccessLog(app, write_log_line)
-    server.serve(target_loader=lambda *args: logged, wrap_loader=False)
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        # Not granian's graceful stop: with its worker on a thread of this process, that
+        # can wait forever for a worker still starting, and its Rust threads can outlive
+        # the interpreter's shutdown and abort the process. Every change is committed
+        # before its reply (the state file included), so ending here loses nothing.
+        on_stop()
+        os._exit(0)
+
+    def started() -> None:
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(signum, stop)
+        on_listening(bound_port)
+
+    server.on_startup(started)
+    bridge = RsgiBridge(app, deferred, write_log_line)
+    server.serve(target_loader=lambda *args: bridge, wrap_loader=False)

@@ -107,7 +107,7 @@ def test_one_log_line_per_request_and_never_a_token(served):
     text = "\n".join(output)
     assert "demo-token" not in text
     assert "secret-in-query" not in text
-    assert output[-1] == "mock-baanx stopped"
+    assert output[-1] == "mock-baanx stopped", output
 
 
 def test_ctrl_c_stops_cleanly(served):
@@ -217,7 +217,7 @@ def test_binding_beyond_loopback_with_control_on_warns(host, control, warned):
 
 
 @pytest.mark.parametrize(("option", "value"), [("--port", "70000"), ("--port", "-1"),
-                                               ("--port", "http"), ("--threads", "0"),
+                                               ("--port", "http"), ("--max-orders", "-5"),
                                                ("--max-orders", "0")])
 def test_bad_numbers_are_usage_errors(option, value):
     result = run_cli("serve", option, value)
