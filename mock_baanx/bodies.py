@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import json
-from typing import Any
-
-from jsonschema.exceptions import ValidationError
+from typing import TYPE_CHECKING, Any
 
 from . import schemas
 from .core import Order
 from .core.errors import ValidationFailed
 from .messages import JSON_TYPE, Request
+
+if TYPE_CHECKING:
+    from jsonschema.exceptions import ValidationError
 
 
 def parse_json(raw: bytes) -> Any:

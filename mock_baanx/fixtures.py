@@ -16,8 +16,6 @@ from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from . import schemas
 from .core import (
     Client,
@@ -99,6 +97,16 @@ def _read_combined(file: Path) -> dict[str, Any]:
     return documents
 
 
+def _parse_yaml(text: str) -> Any:
+    # Imported here: only YAML fixtures need it, and every start-up would pay for it.
+    import yaml
+
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        raise ValueError(str(error)) from None
+
+
 def _checked(file: Traversable, schema: str) -> Any:
     """The parsed contents of `file`, valid against `schemas/<schema>`."""
     try:
@@ -107,8 +115,8 @@ def _checked(file: Traversable, schema: str) -> Any:
         raise FixtureError(file, f"cannot be read: {error}") from None
     language = "JSON" if file.name.endswith(".json") else "YAML"
     try:
-        contents = json.loads(text) if language == "JSON" else yaml.safe_load(text)
-    except (ValueError, yaml.YAMLError) as error:
+        contents = json.loads(text) if language == "JSON" else _parse_yaml(text)
+    except ValueError as error:
         raise FixtureError(file, f"is not valid {language}: {error}") from None
     problem = schemas.first_error(schema, contents)
     if problem is not None:

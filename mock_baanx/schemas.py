@@ -1,4 +1,4 @@
-"""The JSON Schemas under `schemas/`, loaded once into a `referencing` registry.
+"""The JSON Schemas under `schemas/`, loaded once, and into a `referencing` registry once.
 
 The same validators check the mock's own replies (strict mode, and the test suite), the
 fixtures users write, and the live API's replies in the contract tests.
@@ -11,14 +11,19 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
 from importlib.resources.abc import Traversable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jsonschema_rs
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import ValidationError, best_match
-from referencing import Registry, Resource
 
 from .resources import bundled
+
+if TYPE_CHECKING:
+    # At run time these are imported on first use: only an invalid instance needs the
+    # Python validator, and importing it with its registry would cost a fifth of the
+    # mock's start-up.
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import ValidationError
+    from referencing import Registry
 
 SCHEMA_BASE = "https://mock-baanx.example/schemas/"
 
@@ -31,29 +36,39 @@ def _schema_files(folder: Traversable, prefix: str = "") -> Iterator[tuple[str, 
             yield prefix + entry.name, entry
 
 
-def _load() -> tuple[Registry, dict[str, dict[str, Any]]]:
+def _load() -> dict[str, dict[str, Any]]:
     by_name: dict[str, dict[str, Any]] = {}
-    resources = []
     for name, file in _schema_files(bundled("schemas")):
         contents = json.loads(file.read_text(encoding="utf-8"))
         if contents.get("$id") != SCHEMA_BASE + name:
             raise RuntimeError(f"schemas/{name}: $id must be {SCHEMA_BASE + name}")
         by_name[name] = contents
-        resources.append((contents["$id"], Resource.from_contents(contents)))
-    return Registry().with_resources(resources).crawl(), by_name
+    return by_name
 
 
-REGISTRY, SCHEMAS = _load()
+SCHEMAS = _load()
 # The same files, compiled by a validator written in Rust: it only says yes or no, a hundred
 # times faster, so that checking every request and reply costs next to nothing. Messages
-# always come from the Python validator above.
+# always come from the Python validator.
 FAST_REGISTRY = jsonschema_rs.Registry([(schema["$id"], schema) for schema in SCHEMAS.values()])
+
+
+@cache
+def registry() -> Registry:
+    """Every schema, by `$id`, for the Python validator to resolve `$ref`s."""
+    from referencing import Registry, Resource
+
+    return Registry().with_resources(
+        (schema["$id"], Resource.from_contents(schema)) for schema in SCHEMAS.values()
+    ).crawl()
 
 
 @cache
 def validator(name: str) -> Draft202012Validator:
     """The validator of `schemas/<name>`, e.g. `error.json` or `fixtures/users.json`."""
-    return Draft202012Validator(SCHEMAS[name], registry=REGISTRY)
+    from jsonschema import Draft202012Validator
+
+    return Draft202012Validator(SCHEMAS[name], registry=registry())
 
 
 @cache
@@ -98,5 +113,7 @@ def first_error(name: str, instance: object) -> ValidationError | None:
     """The most telling error of `instance` against `schemas/<name>`, if any."""
     if is_valid(name, instance):
         return None
+    from jsonschema.exceptions import best_match
+
     error: ValidationError | None = best_match(validator(name).iter_errors(instance))
     return error
