@@ -8,8 +8,8 @@ equivalent stub mappings, then runs each server alone under the same `wrk` load 
 threads, 16 connections, `--seconds` per endpoint, loopback) and prints requests/s, p50 and
 p99 latency per endpoint, cold start and resident memory after the load, with the ratios
 to each peer. Then the in-process figures: `BaanxMock` against a bare `responses` callback,
-a per-test reset, and the whole contract suite against the in-process mock. Every server
-it starts, it stops.
+a per-test reset, and the whole contract suite against the in-process mock; last, whether
+each of the project's targets was met. Every server it starts, it stops.
 """
 
 from __future__ import annotations
@@ -242,7 +242,7 @@ def report(results: list[Result], figures: dict[str, float]) -> None:
     for result in results:
         cells = [f"{result.rps[e]:,.0f} / {result.p50_ms[e]:.1f} / {result.p99_ms[e]:.1f} ms"
                  for e in ENDPOINTS]
-        print(f"| {result.name} | {result.cold_start:.2f} s | {result.rss_mb:.0f} MB | "
+        print(f"| {result.name} | {result.cold_start:.2f} s | {result.rss_mb:.1f} MB | "
               + " | ".join(cells) + " |")
     ours = results[0]
     for peer in results[1:]:
