@@ -84,9 +84,12 @@ class RsgiBridge:
         started = time.perf_counter()
         environ = wsgi_environ(scope)
         try:
-            environ["wsgi.input"] = io.BytesIO(await read_body(environ, protocol))
+            body = await read_body(environ, protocol)
         except ProtocolClosed:
             return  # The client left before sending its body: there is no one to answer.
+        environ["wsgi.input"] = io.BytesIO(body)
+        # The body is whole by now, chunked or not: Werkzeug may read the stream to its end.
+        environ["wsgi.input_terminated"] = True
         try:
             status, headers, body = self._call(environ)
         except Exception:

@@ -149,6 +149,15 @@ def test_a_delayed_reply_holds_up_no_one_else(served):
         delayed.join(timeout=30)
 
 
+def test_a_chunked_create_is_read_whole(served):
+    body = json.dumps(ORDER_BODY).encode()
+    created = requests.post(f"{served.url}/v1/order", data=iter([body[:10], body[10:]]),
+                            headers=headers(**{"Content-Type": "application/json"}), timeout=30)
+    assert created.request.headers["Transfer-Encoding"] == "chunked"
+    assert created.status_code == 200
+    assert created.json()["orderId"].startswith("ord_")
+
+
 def test_no_control_hides_every_mock_path():
     server = Served("--no-control")
     try:
