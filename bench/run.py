@@ -1,6 +1,7 @@
 """Benchmark mock-baanx beside the mocks users would pick instead, on this machine.
 
     python bench/run.py [--seconds 10] [--skip-peers]
+    python bench/run.py --profile [--seconds 10]
 
 Installs what it needs (Debian's `wrk`; `@stoplight/prism-cli` and `wiremock` from the npm
 registry into bench/.cache), gives Prism the mock's own OpenAPI document and WireMock
@@ -10,6 +11,9 @@ p99 latency per endpoint, cold start and resident memory after the load, with th
 to each peer. Then the in-process figures: `BaanxMock` against a bare `responses` callback,
 a per-test reset, and the whole contract suite against the in-process mock; last, whether
 each of the project's targets was met. Every server it starts, it stops.
+
+`--profile` measures nothing: it installs py-spy and records where the served mock's time
+goes under the same load, one flame graph per endpoint in bench/.cache/profiles/.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -284,13 +289,55 @@ def targets(results: list[Result], figures: dict[str, float]) -> list[tuple[str,
     return checks
 
 
+def profile(seconds: float, work: Path) -> None:
+    """Where the served mock's time goes: a py-spy flame graph per endpoint, recorded
+    under the same load as the benchmark, written to bench/.cache/profiles/."""
+    spy = Path(sys.executable).parent / "py-spy"
+    if not spy.exists():
+        subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "py-spy"],
+                       check=True)
+    out = CACHE / "profiles"
+    out.mkdir(parents=True, exist_ok=True)
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    started = time.monotonic()
+    process = subprocess.Popen([sys.executable, "-m", "mock_baanx", "serve", "--port",
+                                str(port)], stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        wait_ready(url, started, process)
+        targets = {"get-products": ("GET", lambda: f"{url}/v1/order/products/available"),
+                   "post-order": ("POST", lambda: f"{url}/v1/order"),
+                   "get-order": ("GET", lambda: f"{url}/v1/order/{created_order(url)}")}
+        for name, (method, target) in targets.items():
+            address = target()
+            load = threading.Thread(target=wrk, args=(address, method, seconds + 2, work))
+            load.start()
+            time.sleep(1)
+            graph = out / f"{name}.svg"
+            subprocess.run([str(spy), "record", "--pid", str(process.pid), "--duration",
+                            str(int(seconds)), "--rate", "250", "--nonblocking", "--output",
+                            str(graph)], check=True, capture_output=True,
+                           timeout=seconds + 60)
+            load.join()
+            print(f"{name}: {graph}")
+    finally:
+        stop(process)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=float, default=10, help="load per endpoint")
     parser.add_argument("--skip-peers", action="store_true", help="measure mock-baanx only")
+    parser.add_argument("--profile", action="store_true",
+                        help="instead, record a py-spy flame graph of mock-baanx per endpoint")
     args = parser.parse_args()
-    ensure_tools(not args.skip_peers)
+    ensure_tools(not (args.skip_peers or args.profile))
     work = Path(tempfile.mkdtemp(prefix="mock-baanx-bench-"))
+    if args.profile:
+        profile(args.seconds, work)
+        shutil.rmtree(work, ignore_errors=True)
+        return 0
     results = []
     port = free_port()
     results.append(measure("mock-baanx", [sys.executable, "-m", "mock_baanx", "serve",
