@@ -4,7 +4,7 @@ Chosen by measurement (bench/run.py). On waitress, parsing and writing HTTP in P
 more than the mock itself. On granian's WSGI interface, the app runs on a pool of Python
 threads: with one thread a delayed reply (X-Mock-Delay-Ms, a fault's delayMs) or a client
 slow to send its body holds up everyone, and with several the threads spend their time
-handing the GIL to each other (a third less throughput, p99 latency in the hundreds of ms).
+handing the GIL to each other (less throughput, p99 latency in the hundreds of ms).
 
 So the Flask app is served through granian's asynchronous interface, RSGI, by a small
 bridge: on one event-loop thread it awaits the request body, calls the app — which decides
@@ -42,7 +42,6 @@ from .core.errors import InternalServerError
 log = logging.getLogger("mock_baanx")
 
 BACKLOG = 1024
-READ_CHUNK_BYTES = 64 * 1024
 GRANIAN_LOGGING = {
     "handlers": {
         "console": {"formatter": "generic", "class": "logging.StreamHandler",
