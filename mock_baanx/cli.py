@@ -15,9 +15,9 @@ from .access_log import BufferedStderr
 from .core import Backend
 from .core.backend import UnknownStoredLifecycle
 from .core.orders import DEFAULT_MAX_ORDERS
+from .core.persistence import StateFileError, StateStore
 from .fixtures import FixtureError, load_fixtures
 from .flask_app import create_app
-from .state_file import SqliteStore, StateFileError
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 4010
@@ -144,7 +144,7 @@ def _serve(args: argparse.Namespace) -> int:
               file=sys.stderr)
         return USAGE_ERROR
     try:
-        store = SqliteStore(args.state_file) if args.state_file else None
+        store = _open_state_file(args.state_file) if args.state_file else None
         backend = Backend(fixtures, default_lifecycle=args.lifecycle, store=store,
                           max_orders=args.max_orders)
     except (StateFileError, UnknownStoredLifecycle) as error:
@@ -187,6 +187,13 @@ def _serve(args: argparse.Namespace) -> int:
     stderr.close()
     print("mock-baanx: the server stopped by itself", file=sys.stderr, flush=True)
     return 1
+
+
+def _open_state_file(path: str) -> StateStore:
+    # Imported here: SQLite is memory that every run without --state-file would carry.
+    from .state_file import SqliteStore
+
+    return SqliteStore(path)
 
 
 def exposure_warning(host: str, control: bool) -> str | None:

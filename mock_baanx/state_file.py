@@ -16,12 +16,9 @@ from pathlib import Path
 from typing import Any
 
 from .core import Order, OrderStatus, Outcome, PaymentConfig, PaymentMethod, StatusChange
+from .core.persistence import StateFileError
 
 FORMAT_VERSION = "1"
-
-
-class StateFileError(Exception):
-    """The state file cannot be opened or read."""
 
 
 class SqliteStore:

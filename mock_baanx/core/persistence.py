@@ -9,6 +9,10 @@ from typing import Protocol
 from .models import Order
 
 
+class StateFileError(Exception):
+    """A store's file cannot be opened or read."""
+
+
 class StateStore(Protocol):
     def load(self) -> tuple[list[Order], float]:
         """Every stored order, oldest first, and the clock's offset in seconds."""
