@@ -30,7 +30,8 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -124,28 +125,46 @@ def wrk(url: str, method: str, seconds: float, work: Path) -> tuple[float, float
     return rps, percentile("50"), percentile("99")
 
 
-def measure(name: str, command: list[str], port: int, seconds: float, work: Path,
-            prepare: Callable[[str], str]) -> Result:
-    result = Result(name)
+@contextmanager
+def running(command: list[str], port: int
+            ) -> Iterator[tuple[subprocess.Popen[bytes], str, float]]:
+    """A server started from `command` and answering on `port`: the process, its URL and
+    how long it took to answer; stopped on the way out."""
     url = f"http://127.0.0.1:{port}"
     started = time.monotonic()
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                start_new_session=True)
     try:
-        result.cold_start = wait_ready(url, started, process)
-        targets = {"GET products": ("GET", lambda: f"{url}/v1/order/products/available"),
-                   "POST order": ("POST", lambda: f"{url}/v1/order"),
-                   # Created after the POST load, which may have made the mock forget
-                   # older orders (--max-orders).
-                   "GET order": ("GET", lambda: f"{url}/v1/order/{prepare(url)}")}
-        for endpoint, (method, target) in targets.items():
+        yield process, url, wait_ready(url, started, process)
+    finally:
+        stop(process)
+
+
+def mock_command(port: int) -> list[str]:
+    return [sys.executable, "-m", "mock_baanx", "serve", "--port", str(port)]
+
+
+def endpoint_targets(url: str, prepare: Callable[[str], str]
+            ) -> dict[str, tuple[str, Callable[[], str]]]:
+    """Per endpoint, its method and (called when its turn comes) its address."""
+    return {"GET products": ("GET", lambda: f"{url}/v1/order/products/available"),
+            "POST order": ("POST", lambda: f"{url}/v1/order"),
+            # Created after the POST load, which may have made the mock forget older
+            # orders (--max-orders).
+            "GET order": ("GET", lambda: f"{url}/v1/order/{prepare(url)}")}
+
+
+def measure(name: str, command: list[str], port: int, seconds: float, work: Path,
+            prepare: Callable[[str], str]) -> Result:
+    result = Result(name)
+    with running(command, port) as (process, url, cold_start):
+        result.cold_start = cold_start
+        for endpoint, (method, target) in endpoint_targets(url, prepare).items():
             address = target()
             wrk(address, method, 1, work)  # warm-up, not counted
             rps, p50, p99 = wrk(address, method, seconds, work)
             result.rps[endpoint], result.p50_ms[endpoint], result.p99_ms[endpoint] = rps, p50, p99
         result.rss_mb = tree_rss_mb(process.pid)
-    finally:
-        stop(process)
     return result
 
 
@@ -299,30 +318,19 @@ def profile(seconds: float, work: Path) -> None:
     out = CACHE / "profiles"
     out.mkdir(parents=True, exist_ok=True)
     port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    started = time.monotonic()
-    process = subprocess.Popen([sys.executable, "-m", "mock_baanx", "serve", "--port",
-                                str(port)], stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL, start_new_session=True)
-    try:
-        wait_ready(url, started, process)
-        targets = {"get-products": ("GET", lambda: f"{url}/v1/order/products/available"),
-                   "post-order": ("POST", lambda: f"{url}/v1/order"),
-                   "get-order": ("GET", lambda: f"{url}/v1/order/{created_order(url)}")}
-        for name, (method, target) in targets.items():
+    with running(mock_command(port), port) as (process, url, _):
+        for endpoint, (method, target) in endpoint_targets(url, created_order).items():
             address = target()
             load = threading.Thread(target=wrk, args=(address, method, seconds + 2, work))
             load.start()
             time.sleep(1)
-            graph = out / f"{name}.svg"
+            graph = out / f"{endpoint.lower().replace(' ', '-')}.svg"
             subprocess.run([str(spy), "record", "--pid", str(process.pid), "--duration",
                             str(int(seconds)), "--rate", "250", "--nonblocking", "--output",
                             str(graph)], check=True, capture_output=True,
                            timeout=seconds + 60)
             load.join()
-            print(f"{name}: {graph}")
-    finally:
-        stop(process)
+            print(f"{endpoint}: {graph}")
 
 
 def main() -> int:
@@ -340,8 +348,7 @@ def main() -> int:
         return 0
     results = []
     port = free_port()
-    results.append(measure("mock-baanx", [sys.executable, "-m", "mock_baanx", "serve",
-                                          "--port", str(port)], port, args.seconds, work,
+    results.append(measure("mock-baanx", mock_command(port), port, args.seconds, work,
                            created_order))
     if not args.skip_peers:
         from mock_baanx import openapi
