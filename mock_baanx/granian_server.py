@@ -207,8 +207,8 @@ def serve(app: WsgiApp, deferred: DeferredSleep, host: str, port: int,
     """Serve `app`, built with `Options(sleep=deferred)`. `on_listening(port)` is called
     once the socket listens, before the first request is taken; each request's access log
     line goes to `write_log_line`. SIGINT or SIGTERM calls `on_stop()` and ends the process
-    with status 0. Raises OSError when the address cannot be bound; returns only if the
-    worker died."""
+    with status 0. Raises OSError when the address cannot be bound; returns only when
+    granian stopped on a signal that came before those handlers were in place."""
     family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
     listener = socket.create_server((host, port), family=family, backlog=BACKLOG)
     bound_port = int(listener.getsockname()[1])
