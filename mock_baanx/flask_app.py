@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
+from typing import IO, TYPE_CHECKING, Any
 
-from flask import Flask, Response, current_app, request
+import flask
+from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import Map, MapAdapter, Rule
 
 from . import api
 from .core import Backend
@@ -13,10 +17,12 @@ from .core.errors import InternalServerError
 from .fixtures import load_fixtures
 from .messages import Reply, Request
 
+if TYPE_CHECKING:
+    from _typeshed.wsgi import WSGIEnvironment
+
 log = logging.getLogger("mock_baanx")
 
 EXTENSION = "mock_baanx"
-METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE"]
 
 
 class MockState:
@@ -28,25 +34,47 @@ class MockState:
         self.options = options
 
 
-def _state() -> MockState:
-    state: MockState = current_app.extensions[EXTENSION]
-    return state
+class OneViewFlask(Flask):
+    """Flask, with every request going to the app's one view, which calls api.handle.
+
+    The route table that decides is api.handle's, so that the served mock and the
+    in-process mock route alike. Werkzeug's router could only find that one view again,
+    and doing so cost a quarter of each request (bench/run.py --profile)."""
+
+    def create_url_adapter(self, request: flask.Request | None) -> MapAdapter | None:
+        if request is None:
+            return super().create_url_adapter(request)
+        return OneViewAdapter(self.url_map, request.environ)
+
+
+class OneViewAdapter(MapAdapter):
+    """Matches every request to the map's one rule; builds URLs as Werkzeug does."""
+
+    def __init__(self, url_map: Map, environ: WSGIEnvironment) -> None:
+        super().__init__(url_map, server_name=environ.get("HTTP_HOST") or environ["SERVER_NAME"],
+                         script_name=environ.get("SCRIPT_NAME", ""), subdomain="",
+                         url_scheme=environ["wsgi.url_scheme"],
+                         path_info=environ.get("PATH_INFO", ""),
+                         default_method=environ["REQUEST_METHOD"])
+
+    def match(self, path_info: str | None = None, method: str | None = None,
+              return_rule: bool = False, query_args: Mapping[str, Any] | str | None = None,
+              websocket: bool | None = None) -> tuple[Any | Rule, Mapping[str, Any]]:
+        (rule,) = self.map.iter_rules()
+        return (rule if return_rule else rule.endpoint), {}
 
 
 def create_app(backend: Backend | None = None, options: api.Options | None = None) -> Flask:
     """A Flask app serving `backend` (by default, a fresh one on the default fixtures)."""
-    app = Flask(__name__)
+    # No static folder: the dashboard's page is api.handle's too.
+    app = OneViewFlask(__name__, static_folder=None)
     state = MockState(backend or Backend(load_fixtures()), options or api.Options())
     app.extensions[EXTENSION] = state
 
-    def serve(path: str = "") -> Response:
+    def serve() -> Response:
         return to_flask(api.handle(state.backend, from_flask(), state.options))
 
-    # One catch-all rule: routing, 404 and 405 are api.handle's, so that the served mock
-    # and the in-process mock route alike.
-    app.add_url_rule("/", "mock", serve, methods=METHODS, provide_automatic_options=False)
-    app.add_url_rule("/<path:path>", "mock", serve, methods=METHODS,
-                     provide_automatic_options=False)
+    app.add_url_rule("/<path:path>", "mock", serve, provide_automatic_options=False)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _unexpected_error)
     return app
@@ -55,26 +83,34 @@ def create_app(backend: Backend | None = None, options: api.Options | None = Non
 def from_flask() -> Request:
     """The current Flask request as a `Request`. A body announced past the size limit is
     not read at all: the 413 needs none of it, and its sender may be slow to send it."""
-    length = request.content_length
+    # The request behind the proxy, looked up once rather than on every attribute.
+    current: flask.Request = request._get_current_object()  # type: ignore[attr-defined]
+    length = current.content_length
     too_long = length is not None and length > api.MAX_BODY_BYTES
+    if too_long:
+        body = b""
+    elif length is None and "HTTP_TRANSFER_ENCODING" not in current.environ:
+        body = b""  # Neither a length nor chunks: HTTP/1.1 says there is no body.
+    else:
+        body = read_body(current.stream, length)
     # Iterating the headers yields (name, value) pairs; .items() would only wrap that.
-    return Request.build(request.method, request.path, iter(request.headers),
-                         b"" if too_long else read_body(length),
-                         request.query_string.decode("latin-1"), length if too_long else None)
+    return Request.build(current.method, current.path, iter(current.headers), body,
+                         current.query_string.decode("latin-1"),
+                         length if too_long else None)
 
 
 READ_CHUNK_BYTES = 64 * 1024
 
 
-def read_body(length: int | None) -> bytes:
+def read_body(stream: IO[bytes], length: int | None) -> bytes:
     """The body, read only just past the size limit, so that a huge upload is refused (413)
     without being held in memory. Read in pieces no larger than what is left to come: asking
-    the stream for the whole limit at once costs a 1 MiB buffer per request, GETs included."""
+    the stream for the whole limit at once costs a 1 MiB buffer per request."""
     wanted = api.MAX_BODY_BYTES + 1 if length is None else min(length, api.MAX_BODY_BYTES + 1)
     chunks: list[bytes] = []
     received = 0
     while received < wanted and (
-            chunk := request.stream.read(min(READ_CHUNK_BYTES, wanted - received))):
+            chunk := stream.read(min(READ_CHUNK_BYTES, wanted - received))):
         chunks.append(chunk)
         received += len(chunk)
     return chunks[0] if len(chunks) == 1 else b"".join(chunks)
@@ -90,12 +126,8 @@ def to_flask(reply: Reply) -> Response:
 
 
 def _http_error(error: HTTPException) -> Response:
-    """What Werkzeug refuses before or while our view runs still answers in the
-    catalogue's JSON shape. What Werkzeug's router refuses (a method it does not know, a
-    path its catch-all cannot match, such as one with a newline) goes to api.handle,
-    whose own routes decide."""
-    if error.code in (404, 405):
-        return to_flask(api.handle(_state().backend, from_flask(), _state().options))
+    """What Werkzeug refuses while our view runs (a body it cannot read, say) still
+    answers in the catalogue's JSON shape."""
     return to_flask(api.error_reply(api.transport_error(error.code or 500,
                                                         error.description or "")))
 
