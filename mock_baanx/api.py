@@ -7,6 +7,7 @@ error becomes a response body, so every error the mock sends has the same shape.
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import time
@@ -15,7 +16,7 @@ from dataclasses import dataclass, field
 
 from . import control, openapi, schemas
 from .bodies import created_body, json_object, status_body, validated
-from .core import Backend, Identity, PaymentMethod
+from .core import Backend, Catalog, Identity, PaymentMethod, User
 from .core.errors import (
     DOCUMENTED_ERRORS,
     BaanxError,
@@ -27,7 +28,7 @@ from .core.errors import (
     RouteNotFound,
     ValidationFailed,
 )
-from .core.journal import JournalEntry, body_text, redacted
+from .core.journal import JournalEntry
 from .messages import Reply, Request
 
 log = logging.getLogger("mock_baanx")
@@ -97,11 +98,17 @@ def authenticate(call: Call) -> Identity:
 
 def get_available_products(call: Call) -> Reply:
     identity = authenticate(call)
-    offers = call.backend.available_products(identity)
+    return products_reply(call.backend.catalog, identity.user)
+
+
+# What a user is offered changes only with the fixtures, so each catalogue and user pair is
+# serialised once. Bounded: a test session builds a backend, with its catalogue, per mock.
+@functools.lru_cache(maxsize=256)
+def products_reply(catalog: Catalog, user: User) -> Reply:
     return Reply.json(200, [
         {"id": offer.product.id, "description": offer.product.description,
          "isEligible": offer.is_eligible}
-        for offer in offers
+        for offer in catalog.offers_for(user)
     ])
 
 
@@ -184,10 +191,9 @@ def handle(backend: Backend, request: Request, options: Options = DEFAULT_OPTION
         reply = checked(reply, route)
     reply = reply.with_headers((("Access-Control-Allow-Origin", "*"),))
     if not (request.path.startswith(CONTROL_PREFIX) or request.path == "/openapi.json"):
-        backend.record(JournalEntry(
-            at=backend.clock.now(), method=request.method, path=request.path,
-            headers=redacted(request.header_pairs), body=body_text(request.body),
-            status=reply.status, endpoint=route.operation if route else None))
+        backend.record(JournalEntry.of(
+            backend.clock.now(), request.method, request.path, request.header_pairs,
+            request.body, reply.status, route.operation if route else None))
     if delay_ms:
         # The reply is decided at once and held back: an order created by a delayed
         # request exists during the delay, as it would behind a slow network. Holding it

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from .auth import Directory
-from .catalog import Catalog, Offer
+from .catalog import Catalog
 from .clock import Clock
 from .errors import ValidationFailed
 from .faults import Fault, FaultPlan
@@ -74,9 +74,6 @@ class Backend:
 
     def authenticate(self, client_key: str | None, authorization: str | None) -> Identity:
         return self.directory.authenticate(client_key, authorization)
-
-    def available_products(self, identity: Identity) -> list[Offer]:
-        return self.catalog.offers_for(identity.user)
 
     def create_order(self, identity: Identity, product_id: str,
                      payment_method: PaymentMethod, lifecycle: str | None = None) -> Order:

@@ -95,15 +95,15 @@ def test_preflight_of_an_unknown_path_is_404(client):
 
 
 def test_a_bug_in_the_mock_is_a_json_500_in_every_adapter(backend, monkeypatch, caplog):
-    def broken(identity):
+    def broken(*args):
         raise RuntimeError("simulated bug")
 
-    monkeypatch.setattr(backend, "available_products", broken)
+    monkeypatch.setattr(backend, "authenticate", broken)
     served = create_app(backend).test_client().get("/v1/order/products/available",
                                                    headers=headers())
     assert_error(served, 500, "Internal server error")
     with BaanxMock() as mock:
-        monkeypatch.setattr(mock.backend, "available_products", broken)
+        monkeypatch.setattr(mock.backend, "authenticate", broken)
         reply = requests.get(mock.base_url + "/v1/order/products/available",
                              headers=mock.headers())
     assert reply.status_code == 500
