@@ -89,8 +89,8 @@ def from_flask() -> Request:
     too_long = length is not None and length > api.MAX_BODY_BYTES
     if too_long:
         body = b""
-    elif length is None and "HTTP_TRANSFER_ENCODING" not in current.environ:
-        body = b""  # Neither a length nor chunks: HTTP/1.1 says there is no body.
+    elif length == 0 or (length is None and "HTTP_TRANSFER_ENCODING" not in current.environ):
+        body = b""  # Announced empty, or neither a length nor chunks: HTTP/1.1 says none.
     else:
         body = read_body(current.stream, length)
     # Iterating the headers yields (name, value) pairs; .items() would only wrap that.

@@ -170,7 +170,9 @@ async def read_body(environ: dict[str, Any], protocol: HTTPProtocol) -> bytes:
             if received > api.MAX_BODY_BYTES:
                 break
         return b"".join(chunks)
-    if not declared.isdigit() or int(declared) > api.MAX_BODY_BYTES:
+    if not declared.isdigit() or not 0 < int(declared) <= api.MAX_BODY_BYTES:
+        # Nothing to wait for: no body (Content-Length: 0, as load tools send on a GET)
+        # or one the app refuses unread.
         return b""
     return await protocol()
 
