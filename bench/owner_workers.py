@@ -168,8 +168,7 @@ def main() -> int:
     print(f"| layout | RSS after load | {' | '.join(f'{name} rps / p99' for name in ENDPOINTS)} |")
     print(f"| --- | --- |{' --- |' * len(ENDPOINTS)}")
     for name, command in layouts:
-        port = free_port()
-        result = measure(name, command(port), port, args.seconds, work, created_order)
+        result = measure(name, command, args.seconds, work, created_order)
         cells = " | ".join(f"{result.rps[endpoint]:,.0f} / {result.p99_ms[endpoint]:.1f} ms"
                            for endpoint in ENDPOINTS)
         print(f"| {name} | {result.rss_mb:.1f} MB | {cells} |", flush=True)

@@ -8,9 +8,11 @@ registry into bench/.cache), gives Prism the mock's own OpenAPI document and Wir
 equivalent stub mappings, then runs each server alone under the same `wrk` load (2
 threads, 16 connections, `--seconds` per endpoint, loopback) and prints requests/s, p50 and
 p99 latency per endpoint, cold start and resident memory after the load, with the ratios
-to each peer. Then the in-process figures: `BaanxMock` against a bare `responses` callback,
-a per-test reset, and the whole contract suite against the in-process mock; last, whether
-each of the project's targets was met. Every server it starts, it stops.
+to each peer. Beside them, the floor of the mock's framework: its server and Flask app
+answering a constant instead of running the mock (bench/flask_floor.py). Then the
+in-process figures: `BaanxMock` against a bare `responses` callback, a per-test reset, and
+the whole contract suite against the in-process mock; last, whether each of the project's
+targets was met. Every server it starts, it stops.
 
 `--profile` measures nothing: it installs py-spy and records where the served mock's time
 goes under the same load, one flame graph per endpoint in bench/.cache/profiles/.
@@ -154,10 +156,17 @@ def endpoint_targets(url: str, prepare: Callable[[str], str]
             "GET order": ("GET", lambda: f"{url}/v1/order/{prepare(url)}")}
 
 
-def measure(name: str, command: list[str], port: int, seconds: float, work: Path,
+def measure(name: str, command: Callable[[int], list[str]], seconds: float, work: Path,
             prepare: Callable[[str], str]) -> Result:
+    """`command(port)` started once untimed, so that every server's files are in the page
+    cache (a first start after the machine reclaimed them measured the disk: up to 5 s
+    here), then again: its cold start, its figures under load, its memory after."""
+    port = free_port()
+    with running(command(port), port):
+        pass
     result = Result(name)
-    with running(command, port) as (process, url, cold_start):
+    port = free_port()
+    with running(command(port), port) as (process, url, cold_start):
         result.cold_start = cold_start
         for endpoint, (method, target) in endpoint_targets(url, prepare).items():
             address = target()
@@ -346,10 +355,7 @@ def main() -> int:
         profile(args.seconds, work)
         shutil.rmtree(work, ignore_errors=True)
         return 0
-    results = []
-    port = free_port()
-    results.append(measure("mock-baanx", mock_command(port), port, args.seconds, work,
-                           created_order))
+    results = [measure("mock-baanx", mock_command, args.seconds, work, created_order)]
     if not args.skip_peers:
         from mock_baanx import openapi
 
@@ -359,6 +365,8 @@ def main() -> int:
         jar = next((CACHE / "node_modules" / "wiremock" / "build").glob(
             "wiremock-standalone-*.jar"))
         peers = [
+            ("Flask floor (bench/flask_floor.py)",
+             lambda port: [sys.executable, str(ROOT / "bench" / "flask_floor.py"), str(port)]),
             ("Prism 5", lambda port: [str(prism), "mock", "-h", "127.0.0.1", "-p", str(port),
                                       str(document)]),
             ("WireMock 3 (journal off)", lambda port: [
@@ -367,9 +375,8 @@ def main() -> int:
                 "--disable-banner"]),
         ]
         for name, command in peers:
-            port = free_port()
             try:
-                results.append(measure(name, command(port), port, args.seconds, work,
+                results.append(measure(name, command, args.seconds, work,
                                        lambda url: "abcd_1234"))
             except RuntimeError as error:
                 print(f"{name}: not measured: {error}", flush=True)
