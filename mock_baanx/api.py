@@ -28,7 +28,7 @@ from .core.errors import (
     RouteNotFound,
     ValidationFailed,
 )
-from .core.journal import JournalEntry
+from .core.journal import JournalEntry, body_text, redacted
 from .messages import Reply, Request
 
 log = logging.getLogger("mock_baanx")
@@ -191,9 +191,10 @@ def handle(backend: Backend, request: Request, options: Options = DEFAULT_OPTION
         reply = checked(reply, route)
     reply = reply.with_headers((("Access-Control-Allow-Origin", "*"),))
     if not (request.path.startswith(CONTROL_PREFIX) or request.path == "/openapi.json"):
-        backend.record(JournalEntry.of(
-            backend.clock.now(), request.method, request.path, request.header_pairs,
-            request.body, reply.status, route.operation if route else None))
+        backend.record(JournalEntry(
+            at=backend.clock.now(), method=request.method, path=request.path,
+            headers=redacted(request.header_pairs), body=body_text(request.body),
+            status=reply.status, endpoint=route.operation if route else None))
     if delay_ms:
         # The reply is decided at once and held back: an order created by a delayed
         # request exists during the delay, as it would behind a slow network. Holding it

@@ -15,30 +15,13 @@ SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie"})
 
 @dataclass(frozen=True, slots=True)
 class JournalEntry:
-    """One request as it came and the status it got. Kept as received and made readable
-    (credentials redacted, body decoded) only when read: most entries never are."""
-
     at: datetime
     method: str
     path: str
-    header_pairs: tuple[tuple[str, str], ...]
-    # At most BODY_KEPT bytes and one more, to tell that there was more.
-    body_start: bytes
+    headers: tuple[tuple[str, str], ...]
+    body: str
     status: int
     endpoint: str | None
-
-    @classmethod
-    def of(cls, at: datetime, method: str, path: str, header_pairs: tuple[tuple[str, str], ...],
-           body: bytes, status: int, endpoint: str | None) -> JournalEntry:
-        return cls(at, method, path, header_pairs, body[:BODY_KEPT + 1], status, endpoint)
-
-    @property
-    def headers(self) -> tuple[tuple[str, str], ...]:
-        return redacted(self.header_pairs)
-
-    @property
-    def body(self) -> str:
-        return body_text(self.body_start)
 
 
 def redacted(headers: tuple[tuple[str, str], ...]) -> tuple[tuple[str, str], ...]:
