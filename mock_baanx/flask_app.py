@@ -8,6 +8,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 import flask
 from flask import Flask, Response, request
+from flask import typing as ft
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import Map, MapAdapter, Rule
 
@@ -40,6 +41,15 @@ class OneViewFlask(Flask):
     The route table that decides is api.handle's, so that the served mock and the
     in-process mock route alike. Werkzeug's router could only find that one view again,
     and doing so cost a quarter of each request (bench/run.py --profile)."""
+
+    def add_url_rule(self, rule: str, endpoint: str | None = None,
+                     view_func: ft.RouteCallable | None = None,
+                     provide_automatic_options: bool | None = None, **options: Any) -> None:
+        # Refused here, where it is written: a second rule could never be reached.
+        if any(True for _ in self.url_map.iter_rules()):
+            raise ValueError(f"{type(self).__name__} sends every request to its one view; "
+                             f"it cannot route {rule!r} too")
+        super().add_url_rule(rule, endpoint, view_func, provide_automatic_options, **options)
 
     def create_url_adapter(self, request: flask.Request | None) -> MapAdapter | None:
         if request is None:

@@ -109,3 +109,10 @@ def test_a_bug_in_the_mock_is_a_json_500_in_every_adapter(backend, monkeypatch, 
     assert reply.status_code == 500
     assert reply.json() == {"message": "Internal server error"}
     assert "simulated bug" in caplog.text
+
+
+def test_the_flask_app_refuses_a_route_it_could_never_reach(backend):
+    app = create_app(backend)
+    with pytest.raises(ValueError, match="every request to its one view"):
+        app.add_url_rule("/health", "health", lambda: "ok")
+    assert app.test_client().get("/health").json == {"message": "Not found"}
