@@ -214,6 +214,16 @@ def transport_error(status: int, detail: str) -> BaanxError:
     return InternalServerError()
 
 
+def body_to_read(declared_length: int | None, chunked: bool) -> bool:
+    """Whether an adapter must read a request's body: one announced from 1 byte up to the
+    limit, or one that comes chunked (read only just past the limit). No length and no
+    chunks, or `Content-Length: 0`, mean no body; a length past the limit is refused
+    (413) unread, since its sender may be slow to send what would be thrown away."""
+    if declared_length is None:
+        return chunked
+    return 0 < declared_length <= MAX_BODY_BYTES
+
+
 def error_reply(error: BaanxError) -> Reply:
     headers: tuple[tuple[str, str], ...] = ()
     if isinstance(error, MethodNotAllowed):

@@ -97,12 +97,8 @@ def from_flask() -> Request:
     current: flask.Request = request._get_current_object()  # type: ignore[attr-defined]
     length = current.content_length
     too_long = length is not None and length > api.MAX_BODY_BYTES
-    if too_long:
-        body = b""
-    elif length == 0 or (length is None and "HTTP_TRANSFER_ENCODING" not in current.environ):
-        body = b""  # Announced empty, or neither a length nor chunks: HTTP/1.1 says none.
-    else:
-        body = read_body(current.stream, length)
+    chunked = "HTTP_TRANSFER_ENCODING" in current.environ
+    body = read_body(current.stream, length) if api.body_to_read(length, chunked) else b""
     # Iterating the headers yields (name, value) pairs; .items() would only wrap that.
     return Request.build(current.method, current.path, iter(current.headers), body,
                          current.query_string.decode("latin-1"),

@@ -159,22 +159,20 @@ async def read_body(environ: dict[str, Any], protocol: HTTPProtocol) -> bytes:
     """The body, or as much of it as the app needs to refuse it: none when its announced
     length is past the limit, and no more than just past the limit when it comes chunked."""
     declared = environ.get("CONTENT_LENGTH")
-    if declared is None:
-        if "HTTP_TRANSFER_ENCODING" not in environ:
-            return b""
-        chunks: list[bytes] = []
-        received = 0
-        async for chunk in protocol:
-            chunks.append(chunk)
-            received += len(chunk)
-            if received > api.MAX_BODY_BYTES:
-                break
-        return b"".join(chunks)
-    if not declared.isdigit() or not 0 < int(declared) <= api.MAX_BODY_BYTES:
-        # Nothing to wait for: no body (Content-Length: 0, as load tools send on a GET)
-        # or one the app refuses unread.
+    # A length that is not a number announces nothing to wait for.
+    length = None if declared is None else int(declared) if declared.isdigit() else 0
+    if not api.body_to_read(length, "HTTP_TRANSFER_ENCODING" in environ):
         return b""
-    return await protocol()
+    if length is not None:
+        return await protocol()
+    chunks: list[bytes] = []
+    received = 0
+    async for chunk in protocol:
+        chunks.append(chunk)
+        received += len(chunk)
+        if received > api.MAX_BODY_BYTES:
+            break
+    return b"".join(chunks)
 
 
 class InProcessGranian(MTServer):
