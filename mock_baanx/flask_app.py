@@ -23,18 +23,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("mock_baanx")
 
-EXTENSION = "mock_baanx"
-
-
-class MockState:
-    """What the app serves: kept in `app.extensions` rather than in globals, so that two
-    apps in one process are two independent mocks."""
-
-    def __init__(self, backend: Backend, options: api.Options) -> None:
-        self.backend = backend
-        self.options = options
-
-
 class OneViewFlask(Flask):
     """Flask, with every request going to the app's one view, which calls api.handle.
 
@@ -78,11 +66,12 @@ def create_app(backend: Backend | None = None, options: api.Options | None = Non
     """A Flask app serving `backend` (by default, a fresh one on the default fixtures)."""
     # No static folder: the dashboard's page is api.handle's too.
     app = OneViewFlask(__name__, static_folder=None)
-    state = MockState(backend or Backend(load_fixtures()), options or api.Options())
-    app.extensions[EXTENSION] = state
+    # Held by the view, not in globals: two apps in one process are two independent mocks.
+    served = backend or Backend(load_fixtures())
+    chosen = options or api.Options()
 
     def serve() -> Response:
-        return to_flask(api.handle(state.backend, from_flask(), state.options))
+        return to_flask(api.handle(served, from_flask(), chosen))
 
     app.add_url_rule("/<path:path>", "mock", serve, provide_automatic_options=False)
     app.register_error_handler(HTTPException, _http_error)
