@@ -120,13 +120,8 @@ def run_worker(port: int, owner: socket.socket, backend: Any, options: Any,
     app = create_app(backend, options)
     listener = socket.create_server(("127.0.0.1", port), backlog=granian_server.BACKLOG,
                                     reuse_port=True)
-    server = granian_server.InProcessGranian(
-        listener, target="mock-baanx", address="127.0.0.1", port=port,
-        interface=granian_server.Interfaces.RSGI, workers=1, backlog=granian_server.BACKLOG,
-        http=granian_server.HTTPModes.http1, log_level=granian_server.LogLevels.error,
-        log_dictconfig=granian_server.GRANIAN_LOGGING, websockets=False)
-    bridge = granian_server.RsgiBridge(app, deferred, lambda line: None)
-    server.serve(target_loader=lambda *args: bridge, wrap_loader=False)
+    server = granian_server.InProcessGranian(listener, "127.0.0.1", port)
+    server.run(granian_server.RsgiBridge(app, deferred, lambda line: None))
 
 
 def owner_workers_command(port: int, workers: int) -> list[str]:

@@ -185,9 +185,16 @@ class InProcessGranian(MTServer):
     the app.
     """
 
-    def __init__(self, listener: socket.socket, **options: Any) -> None:
-        super().__init__(**options)
+    def __init__(self, listener: socket.socket, address: str, port: int) -> None:
+        super().__init__(target="mock-baanx", address=address, port=port,
+                         interface=Interfaces.RSGI, workers=1, backlog=BACKLOG,
+                         http=HTTPModes.http1, log_level=LogLevels.error,
+                         log_dictconfig=GRANIAN_LOGGING, websockets=False)
         self._listener = listener
+
+    def run(self, bridge: RsgiBridge) -> None:
+        """Serve every request through `bridge` until the process ends."""
+        self.serve(target_loader=lambda *args: bridge, wrap_loader=False)
 
     def _check_gil(self) -> None:
         pass
@@ -212,10 +219,7 @@ def serve(app: WsgiApp, deferred: DeferredSleep, host: str, port: int,
     family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
     listener = socket.create_server((host, port), family=family, backlog=BACKLOG)
     bound_port = int(listener.getsockname()[1])
-    server = InProcessGranian(
-        listener, target="mock-baanx", address=host, port=bound_port,
-        interface=Interfaces.RSGI, workers=1, backlog=BACKLOG, http=HTTPModes.http1,
-        log_level=LogLevels.error, log_dictconfig=GRANIAN_LOGGING, websockets=False)
+    server = InProcessGranian(listener, host, bound_port)
 
     def stop(signum: int, frame: FrameType | None) -> None:
         # Not granian's graceful stop: with its worker on a thread of this process, that
@@ -235,4 +239,4 @@ def serve(app: WsgiApp, deferred: DeferredSleep, host: str, port: int,
     # What start-up built (modules, fixtures, schemas) lives as long as the process: out of
     # the collector's sight, each full collection only walks what requests made since.
     gc.freeze()
-    server.serve(target_loader=lambda *args: bridge, wrap_loader=False)
+    server.run(bridge)
