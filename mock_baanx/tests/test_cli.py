@@ -133,8 +133,8 @@ def test_huge_and_hostile_requests_get_json_and_the_server_keeps_serving(served)
 
 
 def test_a_delayed_reply_holds_up_no_one_else(served):
-    """By default several requests are in the app at once: a reply delayed on purpose
-    keeps its own thread, and everyone else is answered meanwhile."""
+    """A reply delayed on purpose is held back without holding the event loop: everyone
+    else is answered meanwhile."""
     delayed = threading.Thread(target=requests.get, kwargs={
         "url": f"{served.url}/v1/order/products/available", "timeout": 30,
         "headers": headers(**{"X-Mock-Delay-Ms": "5000"})})
