@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("mock_baanx")
 
+
 class OneViewFlask(Flask):
     """Flask, with every request going to the app's one view, which calls api.handle.
 
@@ -108,7 +109,8 @@ def read_body(stream: IO[bytes], length: int | None) -> bytes:
             chunk := stream.read(min(READ_CHUNK_BYTES, wanted - received))):
         chunks.append(chunk)
         received += len(chunk)
-    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+    # A body read in one piece comes back as it is: join does not copy a lone item.
+    return b"".join(chunks)
 
 
 class ReplyResponse(Response):
