@@ -221,7 +221,17 @@ def serve(app: WsgiApp, deferred: DeferredSleep, host: str, port: int,
     bound_port = int(listener.getsockname()[1])
     server = InProcessGranian(listener, host, bound_port)
 
+    # The handler runs on this thread, between two steps of whatever it was doing: a stop
+    # that comes while the address is announced waits for the announcement to end, rather
+    # than cut one of its lines in half.
+    announcing = False
+    stop_signalled = False
+
     def stop(signum: int, frame: FrameType | None) -> None:
+        nonlocal stop_signalled
+        if announcing:
+            stop_signalled = True
+            return
         # Not granian's graceful stop: with its worker on a thread of this process, that
         # can wait forever for a worker still starting, and its Rust threads can outlive
         # the interpreter's shutdown and abort the process. Every change is committed
@@ -230,9 +240,16 @@ def serve(app: WsgiApp, deferred: DeferredSleep, host: str, port: int,
         os._exit(0)
 
     def started() -> None:
+        nonlocal announcing
+        announcing = True
         for signum in (signal.SIGINT, signal.SIGTERM):
             signal.signal(signum, stop)
-        on_listening(bound_port)
+        try:
+            on_listening(bound_port)
+        finally:
+            announcing = False
+        if stop_signalled:
+            stop(signal.SIGTERM, None)
 
     server.on_startup(started)
     bridge = RsgiBridge(app, deferred, write_log_line)

@@ -115,6 +115,31 @@ def test_ctrl_c_stops_cleanly(served):
     assert served.output()[-1] == "mock-baanx stopped"
 
 
+# A server whose announcement is interrupted by Ctrl-C between its two lines, as a user's
+# Ctrl-C (or a test's SIGTERM) may come the moment the first line is read.
+STOPPED_WHILE_ANNOUNCING = """
+import os, signal, sys
+from mock_baanx import create_app, granian_server
+
+def announce(port):
+    print("first line of the announcement", file=sys.stderr, flush=True)
+    os.kill(os.getpid(), signal.SIGINT)
+    print("second line of the announcement", file=sys.stderr, flush=True)
+
+deferred = granian_server.DeferredSleep()
+granian_server.serve(create_app(), deferred, "127.0.0.1", 0, announce, lambda line: None,
+                     lambda: print("stopped", file=sys.stderr, flush=True))
+"""
+
+
+def test_a_stop_during_the_announcement_waits_for_its_last_line():
+    finished = subprocess.run([sys.executable, "-c", STOPPED_WHILE_ANNOUNCING],
+                              capture_output=True, text=True, timeout=START_TIMEOUT)
+    assert finished.returncode == 0, finished.stderr
+    assert finished.stderr.splitlines() == ["first line of the announcement",
+                                            "second line of the announcement", "stopped"]
+
+
 def test_huge_and_hostile_requests_get_json_and_the_server_keeps_serving(served):
     too_big = requests.post(f"{served.url}/v1/order", data=b"x" * (2 * 1024 * 1024),
                             headers=headers(**{"Content-Type": "application/json"}))
