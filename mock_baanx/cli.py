@@ -184,10 +184,6 @@ def _serve(args: argparse.Namespace) -> int:
         print(f"mock-baanx: cannot listen on {args.host}:{args.port}: "
               f"{error.strerror or error}", file=sys.stderr)
         return 1
-    # granian's own stop: a signal that came before the mock's handlers were in place. (A
-    # worker that dies ends the process from within granian, with status 1.)
-    stopped()
-    return 0
 
 
 def _open_state_file(path: str) -> StateStore:

@@ -24,10 +24,10 @@ import os
 import signal
 import socket
 import sys
+import threading
 import time
 from collections.abc import Callable
-from types import FrameType
-from typing import Any
+from typing import Any, NoReturn
 
 from granian.constants import HTTPModes, Interfaces
 from granian.log import LogLevels
@@ -199,6 +199,11 @@ class InProcessGranian(MTServer):
     def _check_gil(self) -> None:
         pass
 
+    def signal_handler_interrupt(self, *args: Any, **kwargs: Any) -> None:
+        # SIGINT and SIGTERM end the process through `stop_on_signals`; granian's graceful
+        # stop must not start beside it.
+        pass
+
     def _init_shared_socket(self) -> None:
         # The socket this process bound and listens on, rather than one granian binds per
         # worker with SO_REUSEPORT: a second mock on a busy port must fail, not share it.
@@ -208,48 +213,66 @@ class InProcessGranian(MTServer):
         self._ssp = None
 
 
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+def stop_on_signals(on_stop: Callable[[], None], quiet: threading.Lock) -> None:
+    """From now on, SIGINT or SIGTERM calls `on_stop()`, as soon as `quiet` is free, and
+    ends the process with status 0. Call on the main thread.
+
+    The stop runs on a thread of its own rather than in a signal handler. Python runs a
+    handler on the main thread, once that thread runs Python again, and granian's main
+    thread sleeps on an Event: under load, `serve` now and then slept on through a Ctrl-C,
+    its main thread still waiting there. Whichever thread the signal lands on, the
+    interpreter writes its number to the wakeup fd, and this thread is waiting there.
+
+    Not granian's graceful stop either: with its worker on a thread of this process, that
+    can wait forever for a worker still starting, and its Rust threads can outlive the
+    interpreter's shutdown and abort the process. Every change is committed before its
+    reply (the state file included), so ending at once loses nothing."""
+    receiving, sending = socket.socketpair()
+    sending.setblocking(False)
+    # The wakeup fd first: a signal that comes before the handlers below are set still
+    # reaches it, through Python's default handler for SIGINT.
+    signal.set_wakeup_fd(sending.fileno(), warn_on_full_buffer=False)
+    for signum in STOP_SIGNALS:
+        # The interpreter only catches a signal (and writes it to the wakeup fd) while a
+        # Python handler is set; the stop itself is the watcher's.
+        signal.signal(signum, lambda signum, frame: None)
+    stop_numbers = {int(signum) for signum in STOP_SIGNALS}
+
+    def watch(sending: socket.socket) -> None:
+        # `sending` is held here for as long as the process lives: were it collected, the
+        # wakeup fd would be closed under the interpreter.
+        while not stop_numbers.intersection(receiving.recv(64)):
+            pass
+        with quiet:
+            on_stop()
+            os._exit(0)
+
+    threading.Thread(target=watch, args=(sending,), name="mock-baanx stop watcher",
+                     daemon=True).start()
+
+
 def serve(app: WsgiApp, deferred: DeferredSleep, host: str, port: int,
           on_listening: Callable[[int], None], write_log_line: Callable[[str], None],
-          on_stop: Callable[[], None]) -> None:
+          on_stop: Callable[[], None]) -> NoReturn:
     """Serve `app`, built with `Options(sleep=deferred)`. `on_listening(port)` is called
     once the socket listens, before the first request is taken; each request's access log
     line goes to `write_log_line`. SIGINT or SIGTERM calls `on_stop()` and ends the process
-    with status 0. Raises OSError when the address cannot be bound; returns only when
-    granian stopped on a signal that came before those handlers were in place."""
+    with status 0; a stop that comes while `on_listening` runs waits for it to return,
+    rather than cut its output in half. Raises OSError when the address cannot be bound;
+    a worker that fails ends the process from within granian, with status 1."""
     family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
     listener = socket.create_server((host, port), family=family, backlog=BACKLOG)
     bound_port = int(listener.getsockname()[1])
     server = InProcessGranian(listener, host, bound_port)
-
-    # The handler runs on this thread, between two steps of whatever it was doing: a stop
-    # that comes while the address is announced waits for the announcement to end, rather
-    # than cut one of its lines in half.
-    announcing = False
-    stop_signalled = False
-
-    def stop(signum: int, frame: FrameType | None) -> None:
-        nonlocal stop_signalled
-        if announcing:
-            stop_signalled = True
-            return
-        # Not granian's graceful stop: with its worker on a thread of this process, that
-        # can wait forever for a worker still starting, and its Rust threads can outlive
-        # the interpreter's shutdown and abort the process. Every change is committed
-        # before its reply (the state file included), so ending here loses nothing.
-        on_stop()
-        os._exit(0)
+    announcing = threading.Lock()
+    stop_on_signals(on_stop, announcing)
 
     def started() -> None:
-        nonlocal announcing
-        announcing = True
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            signal.signal(signum, stop)
-        try:
+        with announcing:
             on_listening(bound_port)
-        finally:
-            announcing = False
-        if stop_signalled:
-            stop(signal.SIGTERM, None)
 
     server.on_startup(started)
     bridge = RsgiBridge(app, deferred, write_log_line)
@@ -257,3 +280,5 @@ def serve(app: WsgiApp, deferred: DeferredSleep, host: str, port: int,
     # the collector's sight, each full collection only walks what requests made since.
     gc.freeze()
     server.run(bridge)
+    # granian returns only after a graceful stop of its own, which the mock never starts.
+    raise RuntimeError("granian stopped serving without being asked to")

@@ -140,6 +140,37 @@ def test_a_stop_during_the_announcement_waits_for_its_last_line():
                                             "second line of the announcement", "stopped"]
 
 
+# The main thread asleep with the stop signals blocked: a signal can only land on another
+# thread, as it may in a busy server, and a handler (which Python runs on the main thread)
+# would never run.
+STOPPED_WHILE_THE_MAIN_THREAD_SLEEPS = """
+import signal, sys, threading
+from mock_baanx import granian_server
+
+granian_server.stop_on_signals(lambda: print("stopped", file=sys.stderr, flush=True),
+                               threading.Lock())
+signal.pthread_sigmask(signal.SIG_BLOCK, granian_server.STOP_SIGNALS)
+print("asleep", file=sys.stderr, flush=True)
+threading.Event().wait()
+"""
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=lambda sig: sig.name)
+def test_a_stop_signal_landing_on_any_thread_stops(sig):
+    process = subprocess.Popen([sys.executable, "-c", STOPPED_WHILE_THE_MAIN_THREAD_SLEEPS],
+                               stderr=subprocess.PIPE, text=True)
+    assert process.stderr is not None
+    try:
+        assert process.stderr.readline() == "asleep\n"
+        process.send_signal(sig)
+        assert process.wait(timeout=START_TIMEOUT) == 0
+        assert process.stderr.read() == "stopped\n"
+    finally:
+        process.kill()
+        process.wait()
+        process.stderr.close()
+
+
 def test_huge_and_hostile_requests_get_json_and_the_server_keeps_serving(served):
     too_big = requests.post(f"{served.url}/v1/order", data=b"x" * (2 * 1024 * 1024),
                             headers=headers(**{"Content-Type": "application/json"}))
