@@ -7,6 +7,7 @@ from __future__ import annotations
 import threading
 from typing import Any
 
+from waitress import wasyncore
 from waitress.channel import HTTPChannel
 from waitress.server import create_server
 from waitress.task import ErrorTask
@@ -69,14 +70,31 @@ class BackgroundServer:
         self._thread.start()
 
     def stop(self, timeout: float = 10) -> None:
-        """Close the listening socket and every open connection, then wait for the loop to
-        end. Closing happens on the server's own thread, which owns the sockets."""
+        """Close the listening socket and every open connection, wait for the loop and the
+        worker threads to end, then close the pipe that wakes the loop (waitress's trigger).
+        Sockets are closed on the server's own thread, which owns them."""
         server = self._server
+        trigger = server.trigger
 
-        def close_everything() -> None:
-            for channel in list(server._map.values()):
-                channel.close()
+        def close_all_but_the_trigger() -> None:
+            for dispatcher in list(server._map.values()):
+                if dispatcher is trigger:
+                    # Out of the loop's map, so that the loop ends, but still open. waitress
+                    # runs a trigger's callbacks whenever its loop wakes, so this one may run
+                    # before pull_trigger below has written to the pipe; and worker threads
+                    # pull the trigger as they finish. Closed, the pipe's numbers could
+                    # already belong to another file when they write (seen: EBADF in stop).
+                    trigger.del_channel()
+                elif dispatcher is server:
+                    # The listening socket alone: the server's own close() closes the
+                    # trigger too.
+                    wasyncore.dispatcher.close(server)
+                else:
+                    dispatcher.close()
 
-        server.trigger.pull_trigger(close_everything)
+        trigger.pull_trigger(close_all_but_the_trigger)
         self._thread.join(timeout)
         server.task_dispatcher.shutdown(timeout=timeout)
+        # Past the timeout, a thread that might still write to the pipe leaves it open.
+        if not self._thread.is_alive() and not server.task_dispatcher.threads:
+            trigger.close()
