@@ -68,11 +68,20 @@ class BackgroundServer:
         self._thread = threading.Thread(target=self._server.run, name=f"mock-baanx {self.url}",
                                         daemon=True)
         self._thread.start()
+        self._stopping = threading.Lock()
+        self._stopped = False
 
     def stop(self, timeout: float = 10) -> None:
         """Close the listening socket and every open connection, wait for the loop and the
         worker threads to end, then close the pipe that wakes the loop (waitress's trigger).
-        Sockets are closed on the server's own thread, which owns them."""
+        Sockets are closed on the server's own thread, which owns them. Stopping again does
+        nothing: it would write to a pipe whose numbers may belong to another file by then."""
+        with self._stopping:
+            if not self._stopped:
+                self._stopped = True
+                self._stop(timeout)
+
+    def _stop(self, timeout: float) -> None:
         server = self._server
         trigger = server.trigger
 

@@ -48,3 +48,10 @@ def test_stop_holds_when_the_loop_runs_its_close_before_stop_has_woken_it(caplog
     assert not served._thread.is_alive()
     assert trigger._fds == []
     assert not [record for record in caplog.records if record.name.startswith("waitress")]
+
+
+def test_stopping_twice_is_harmless():
+    served = BackgroundServer(create_app())
+    served.stop()
+    served.stop()
+    assert not served._thread.is_alive()
