@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask.testing import FlaskClient
 
@@ -21,6 +22,14 @@ def headers(token: str | None = "demo-token", client: str | None = CLIENT_ID,
     if token is not None:
         result["Authorization"] = f"Bearer {token}"
     return result
+
+
+def address_of(url: str) -> tuple[str, int]:
+    """(host, port) of a served mock's URL, for raw sockets."""
+    parts = urlsplit(url)
+    assert parts.hostname is not None, url
+    assert parts.port is not None, url
+    return parts.hostname, parts.port
 
 
 ORDER_BODY = {"productId": "PREMIUM_SUBSCRIPTION", "paymentMethod": "CRYPTO_EXTERNAL_DAIMO"}

@@ -16,7 +16,7 @@ import requests
 from mock_baanx import create_app
 from mock_baanx.server import BackgroundServer
 
-from .helpers import ORDER_BODY, headers
+from .helpers import ORDER_BODY, address_of, headers
 from .test_cli import Served
 
 AUTH = b"X-Client-ID: demo-client\r\nAuthorization: Bearer demo-token\r\n"
@@ -31,8 +31,7 @@ def server(request) -> Iterator[BackgroundServer | Served]:
 
 @pytest.fixture
 def address(server) -> tuple[str, int]:
-    host, port = server.url.removeprefix("http://").rsplit(":", 1)
-    return host, int(port)
+    return address_of(server.url)
 
 
 def raw(address, data: bytes, timeout: float = 10) -> tuple[int | None, dict, bytes]:

@@ -11,7 +11,7 @@ import requests
 from mock_baanx import create_app
 from mock_baanx.server import BackgroundServer
 
-from .helpers import headers
+from .helpers import address_of, headers
 
 
 def test_stop_closes_the_port_and_every_file_it_opened():
@@ -20,9 +20,8 @@ def test_stop_closes_the_port_and_every_file_it_opened():
                         timeout=10).status_code == 200
     trigger = served._server.trigger
     served.stop()
-    host, port = served.url.removeprefix("http://").rsplit(":", 1)
     with pytest.raises(ConnectionRefusedError):
-        socket.create_connection((host, int(port)), timeout=5).close()
+        socket.create_connection(address_of(served.url), timeout=5).close()
     assert not served._server._map
     assert trigger._fds == [], "the pipe that wakes the loop was left open"
 
