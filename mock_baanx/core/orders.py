@@ -5,6 +5,7 @@ Not thread-safe by itself: the backend serialises every call under its lock.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 from datetime import datetime
@@ -41,8 +42,10 @@ class OrderBook:
         self._on_change = on_change
         self._on_forget = on_forget
         self._max_orders = max_orders
-        # Insertion-ordered: the oldest order first.
-        self._orders: dict[str, Order] = {}
+        # The oldest order first. Not a plain dict: forgetting a dict's first key makes the
+        # next lookup of the first key skip every slot already forgotten, which cost a few
+        # µs on every create once the book was full (bench/run.py's POST).
+        self._orders: OrderedDict[str, Order] = OrderedDict()
 
     def restore(self, orders: Iterable[Order]) -> None:
         """Take back orders a previous run stored, oldest first."""
@@ -121,8 +124,7 @@ class OrderBook:
 
     def _forget_the_oldest(self) -> None:
         while len(self._orders) > self._max_orders:
-            oldest = next(iter(self._orders))
-            del self._orders[oldest]
+            oldest, _ = self._orders.popitem(last=False)
             self._on_forget(oldest)
 
     def _store(self, order: Order) -> Order:
