@@ -15,7 +15,15 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from .core import Order, OrderStatus, Outcome, PaymentConfig, PaymentMethod, StatusChange
+from .core import (
+    Order,
+    OrderStatus,
+    Outcome,
+    PaymentConfig,
+    PaymentMethod,
+    PollTimes,
+    StatusChange,
+)
 from .core.persistence import StateFileError
 
 FORMAT_VERSION = "1"
@@ -110,6 +118,7 @@ def order_from_json(data: dict[str, Any]) -> Order:
                                    change["after_polls"], change["cause"])
                       for change in data["history"]),
         poll_count=data["poll_count"],
-        poll_times=tuple(datetime.fromisoformat(moment) for moment in data["poll_times"]),
+        poll_times=PollTimes.of(datetime.fromisoformat(moment)
+                               for moment in data["poll_times"]),
         steps_taken=data["steps_taken"],
     )

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from itertools import chain
+from typing import overload
 
 
 class OrderStatus(StrEnum):
@@ -88,6 +91,73 @@ class StatusChange:
     cause: str
 
 
+POLL_TIMES_KEPT = 1000
+# About the square root of POLL_TIMES_KEPT: adding a moment copies a block and the tuple of
+# blocks, some 30 items each.
+POLL_TIMES_BLOCK = 32
+
+
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
+class PollTimes(Sequence[datetime]):
+    """When an order's most recent polls came, oldest first: at most POLL_TIMES_KEPT of
+    them, so that a client that never stops polling cannot make the mock grow without bound.
+
+    Immutable like the order that holds it, yet adding a moment does not copy every moment
+    kept: as one tuple, each poll of an order already polled a thousand times (what a load
+    test does) copied all 1,000 moments, twice."""
+
+    _blocks: tuple[tuple[datetime, ...], ...] = ()
+    _length: int = 0
+
+    @classmethod
+    def of(cls, moments: Iterable[datetime]) -> PollTimes:
+        kept = tuple(moments)[-POLL_TIMES_KEPT:]
+        return cls(tuple(kept[start:start + POLL_TIMES_BLOCK]
+                         for start in range(0, len(kept), POLL_TIMES_BLOCK)), len(kept))
+
+    def added(self, moment: datetime) -> PollTimes:
+        """These moments and then `moment`, without the oldest once POLL_TIMES_KEPT are
+        kept."""
+        blocks = self._blocks
+        if blocks and len(blocks[-1]) < POLL_TIMES_BLOCK:
+            blocks = (*blocks[:-1], (*blocks[-1], moment))
+        else:
+            blocks = (*blocks, (moment,))
+        length = self._length + 1
+        if length > POLL_TIMES_KEPT:
+            rest_of_first = blocks[0][1:]
+            blocks = (rest_of_first, *blocks[1:]) if rest_of_first else blocks[1:]
+            length -= 1
+        return PollTimes(blocks, length)
+
+    def __len__(self) -> int:
+        return self._length
+
+    def __iter__(self) -> Iterator[datetime]:
+        return chain.from_iterable(self._blocks)
+
+    @overload
+    def __getitem__(self, index: int) -> datetime: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> tuple[datetime, ...]: ...
+
+    def __getitem__(self, index: int | slice) -> datetime | tuple[datetime, ...]:
+        # Only the control API and tests index poll times, never a poll: no need to be quick.
+        return tuple(self)[index]
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, PollTimes | tuple):
+            return tuple(self) == tuple(other)
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(tuple(self))
+
+    def __repr__(self) -> str:
+        return f"PollTimes.of({tuple(self)!r})"
+
+
 @dataclass(frozen=True, slots=True)
 class Order:
     """One order as it stands at one moment; the order book replaces it as it moves on."""
@@ -105,11 +175,6 @@ class Order:
     outcome: Outcome = Outcome()
     history: tuple[StatusChange, ...] = ()
     poll_count: int = 0
-    # When the most recent polls came (at most POLL_TIMES_KEPT of them): a client that
-    # never stops polling must not make the mock grow without bound.
-    poll_times: tuple[datetime, ...] = ()
+    poll_times: PollTimes = PollTimes()
     # How many steps of its lifecycle the order has gone through.
     steps_taken: int = 0
-
-
-POLL_TIMES_KEPT = 1000

@@ -14,7 +14,6 @@ from .errors import Conflict, OrderNotFound
 from .ids import IdSource
 from .lifecycle import Lifecycle, advance, enter_status
 from .models import (
-    POLL_TIMES_KEPT,
     Identity,
     Order,
     OrderStatus,
@@ -88,9 +87,8 @@ class OrderBook:
                                                                  identity.user.id):
             raise OrderNotFound()
         order = advance(order, self._lifecycle_of(order), now, self._ids, polling=True)
-        recent = order.poll_times[-(POLL_TIMES_KEPT - 1):]
         return self._store(replace(order, poll_count=order.poll_count + 1,
-                                   poll_times=(*recent, now)))
+                                   poll_times=order.poll_times.added(now)))
 
     def find(self, order_id: str, now: datetime) -> Order:
         """Any order, with whatever time has done to it; not counted as a poll."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from itertools import pairwise
 
 import pytest
@@ -18,10 +18,12 @@ from mock_baanx.core import (
     OrderStatus,
     Outcome,
     PaymentMethod,
+    PollTimes,
     Step,
     seeded_ids,
 )
 from mock_baanx.core.errors import Conflict
+from mock_baanx.core.models import POLL_TIMES_BLOCK, POLL_TIMES_KEPT
 from mock_baanx.messages import Request
 
 from .helpers import ManualTime
@@ -99,6 +101,24 @@ def test_orders_move_forward_only(lifecycle, script):
         # paidAt goes with COMPLETED and nothing else.
         assert (after.outcome.paid_at is not None) == (after.status is OrderStatus.COMPLETED)
         before = after
+
+
+@settings(max_examples=200, deadline=None)
+@given(before=st.integers(0, POLL_TIMES_KEPT + 2 * POLL_TIMES_BLOCK),
+       added=st.integers(0, 3 * POLL_TIMES_BLOCK))
+def test_poll_times_keep_the_most_recent_in_order_however_they_were_added(before, added):
+    start = datetime(2026, 3, 27, 14, 0, tzinfo=UTC)
+    moments = [start + timedelta(seconds=n) for n in range(before + added)]
+    times = PollTimes.of(moments[:before])
+    for moment in moments[before:]:
+        times = times.added(moment)
+    kept = tuple(moments[-POLL_TIMES_KEPT:])
+    assert tuple(times) == kept
+    assert len(times) == len(kept)
+    assert times[-1:] == kept[-1:]
+    # Equal, and hashed alike, to the same moments kept in one go (a restored state file).
+    assert times == PollTimes.of(moments) == kept
+    assert hash(times) == hash(PollTimes.of(moments))
 
 
 @settings(max_examples=200, deadline=None)
