@@ -80,6 +80,21 @@ def test_forgotten_orders_leave_the_file_and_a_lower_limit_applies_on_restart(tm
     assert [order.order_id for order in again.orders()] == order_ids[2:]
 
 
+def test_past_the_limit_a_restarted_mock_forgets_its_oldest_restored_order_first(tmp_path):
+    path = tmp_path / "state.sqlite"
+    backend = Backend(load_fixtures(), ids=seeded_ids(6), store=SqliteStore(path),
+                      max_orders=3)
+    identity = backend.authenticate("demo-client", "Bearer demo-token")
+    restored = [backend.create_order(identity, "METAL_CARD",
+                                     PaymentMethod.CRYPTO_EXTERNAL_DAIMO).order_id
+                for _ in range(3)]
+    reopened = Backend(load_fixtures(), ids=seeded_ids(7), store=SqliteStore(path),
+                       max_orders=3)
+    new = reopened.create_order(identity, "METAL_CARD",
+                                PaymentMethod.CRYPTO_EXTERNAL_DAIMO).order_id
+    assert [order.order_id for order in reopened.orders()] == [*restored[1:], new]
+
+
 def test_a_file_that_is_not_a_state_file_exits_2(tmp_path):
     bogus = tmp_path / "notes.txt"
     bogus.write_text("these are not the orders you are looking for\n" * 100)
