@@ -9,7 +9,9 @@ equivalent stub mappings, then runs each server alone under the same `wrk` load 
 threads, 16 connections, `--seconds` per endpoint, loopback) and prints requests/s, p50 and
 p99 latency per endpoint, cold start and resident memory after the load, with the ratios
 to each peer. Beside them, the floor of the mock's framework: its server and Flask app
-answering a constant instead of running the mock (bench/flask_floor.py). Then the
+answering a constant instead of running the mock (bench/flask_floor.py); and what Flask
+costs the mock: the same mock answered straight from granian without Flask
+(bench/without_flask.py), with the throughput targets it would meet. Then the
 in-process figures: `BaanxMock` against a bare `responses` callback, a per-test reset, and
 the whole contract suite against the in-process mock; last, whether each of the project's
 targets was met. Every server it starts, it stops.
@@ -45,6 +47,7 @@ CACHE = ROOT / "bench" / ".cache"
 HEADERS = {"X-Client-ID": "demo-client", "Authorization": "Bearer demo-token"}
 ORDER = {"productId": "PREMIUM_SUBSCRIPTION", "paymentMethod": "CRYPTO_EXTERNAL_DAIMO"}
 ENDPOINTS = ("GET products", "POST order", "GET order")
+WITHOUT_FLASK = "mock-baanx without Flask (bench/without_flask.py)"
 PEERS = {"@stoplight/prism-cli": "5", "wiremock": "3"}
 
 
@@ -293,32 +296,46 @@ def report(results: list[Result], figures: dict[str, float]) -> None:
     print("\ntargets:")
     for target, met in targets(results, figures):
         print(f"  {'met    ' if met else 'NOT met'}  {target}")
+    without_flask = next((result for result in results if result.name == WITHOUT_FLASK), None)
+    if without_flask is not None:
+        print(f"\nthe served targets, for {WITHOUT_FLASK}:")
+        for target, met in served_targets(without_flask, results):
+            print(f"  {'met    ' if met else 'NOT met'}  {target}")
+
+
+def peer_named(first_word: str, results: list[Result]) -> Result | None:
+    return next((result for result in results if result.name.split()[0] == first_word), None)
+
+
+def served_targets(server: Result, results: list[Result]) -> list[tuple[str, bool]]:
+    """The targets for a served mock, for `server`, against the peers in this run."""
+    checks = []
+    wiremock = peer_named("WireMock", results)
+    if wiremock is not None:
+        checks.append(("throughput >= WireMock's on every endpoint",
+                       all(server.rps[e] >= wiremock.rps[e] for e in ENDPOINTS)))
+    prism = peer_named("Prism", results)
+    if prism is not None:
+        checks.append(("throughput >= 3x Prism's on every endpoint",
+                       all(server.rps[e] >= 3 * prism.rps[e] for e in ENDPOINTS)))
+        checks.append(("p99 <= Prism's on every endpoint",
+                       all(server.p99_ms[e] <= prism.p99_ms[e] for e in ENDPOINTS)))
+    return [
+        *checks,
+        ("start to first answer <= 0.3 s", server.cold_start <= 0.3),
+        ("resident memory after the load <= 60 MB", server.rss_mb <= 60),
+    ]
 
 
 def targets(results: list[Result], figures: dict[str, float]) -> list[tuple[str, bool]]:
     """Each of the project's performance targets, and whether this run met it."""
-    ours = results[0]
-    peers = {peer.name.split()[0]: peer for peer in results[1:]}
-    checks = []
-    if "WireMock" in peers:
-        wiremock = peers["WireMock"]
-        checks.append(("throughput >= WireMock's on every endpoint",
-                       all(ours.rps[e] >= wiremock.rps[e] for e in ENDPOINTS)))
-    if "Prism" in peers:
-        prism = peers["Prism"]
-        checks.append(("throughput >= 3x Prism's on every endpoint",
-                       all(ours.rps[e] >= 3 * prism.rps[e] for e in ENDPOINTS)))
-        checks.append(("p99 <= Prism's on every endpoint",
-                       all(ours.p99_ms[e] <= prism.p99_ms[e] for e in ENDPOINTS)))
-    checks += [
-        ("start to first answer <= 0.3 s", ours.cold_start <= 0.3),
-        ("resident memory after the load <= 60 MB", ours.rss_mb <= 60),
+    return [
+        *served_targets(results[0], results),
         ("BaanxMock within 10% of a bare responses callback",
          figures["mock_calls_per_s"] >= 0.9 * figures["bare_calls_per_s"]),
         ("a reset <= 1 ms", figures["reset_ms"] <= 1),
         ("the contract suite in-process <= 3 s", figures["contract_suite_s"] <= 3),
     ]
-    return checks
 
 
 def profile(seconds: float, work: Path) -> None:
@@ -368,6 +385,9 @@ def main() -> int:
         prism = CACHE / "node_modules" / ".bin" / "prism"
         jar = next((CACHE / "node_modules" / "wiremock" / "build").glob(
             "wiremock-standalone-*.jar"))
+        results.append(measure(
+            WITHOUT_FLASK, lambda port: [sys.executable, str(ROOT / "bench" / "without_flask.py"),
+                                         str(port)], args.seconds, work, created_order))
         peers = [
             ("Flask floor (bench/flask_floor.py)",
              lambda port: [sys.executable, str(ROOT / "bench" / "flask_floor.py"), str(port)]),
