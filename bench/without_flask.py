@@ -6,10 +6,10 @@ Everything `mock-baanx serve` runs on its defaults — the same granian server i
 process, the same `Backend` on the default fixtures, strict mode, the control API, the
 journal and the access log — except the way in: each request becomes a `Request` from
 granian's RSGI scope, rather than going through a WSGI environ, Werkzeug and Flask.
-bench/run.py measures it beside the mock, so that the choice the project made (Flask as
-the framework of the served mock, which costs it the throughput targets) can be weighed
-against its price. It is not a way to serve the mock: what Werkzeug and Flask check on the
-way in is not done here, and the test suite does not run against it.
+bench/run.py measures it beside the mock, so that the price of a choice the project made,
+Flask as the framework of the served mock, can be read in requests/s. It is not a way to
+serve the mock: what Werkzeug and Flask check on the way in is not done here, and the test
+suite does not run against it.
 """
 
 from __future__ import annotations
