@@ -42,13 +42,8 @@ class WithoutFlask:
     async def __call__(self, scope: Any, protocol: Any) -> None:
         started = time.perf_counter()
         headers = scope.headers
-        # The body rules the served mock follows (granian_server.read_body), which read
-        # the announced length from a WSGI environ.
-        announced = {"CONTENT_LENGTH": headers["content-length"]} if (
-            "content-length" in headers) else {}
-        if "transfer-encoding" in headers:
-            announced["HTTP_TRANSFER_ENCODING"] = headers["transfer-encoding"]
-        body = await granian_server.read_body(announced, protocol)
+        body = await granian_server.read_body(headers.get("content-length"),
+                                              "transfer-encoding" in headers, protocol)
         request = Request.build(scope.method, scope.path, headers.items(), body,
                                 scope.query_string)
         reply = api.handle(self.backend, request, self.options)

@@ -83,7 +83,8 @@ class RsgiBridge:
         started = time.perf_counter()
         environ = wsgi_environ(scope)
         try:
-            body = await read_body(environ, protocol)
+            body = await read_body(environ.get("CONTENT_LENGTH"),
+                                   "HTTP_TRANSFER_ENCODING" in environ, protocol)
         except ProtocolClosed:
             return  # The client left before sending its body: there is no one to answer.
         environ["wsgi.input"] = io.BytesIO(body)
@@ -155,13 +156,13 @@ def wsgi_environ(scope: Scope) -> dict[str, Any]:
     return environ
 
 
-async def read_body(environ: dict[str, Any], protocol: HTTPProtocol) -> bytes:
+async def read_body(declared: str | None, chunked: bool, protocol: HTTPProtocol) -> bytes:
     """The body, or as much of it as the app needs to refuse it: none when its announced
-    length is past the limit, and no more than just past the limit when it comes chunked."""
-    declared = environ.get("CONTENT_LENGTH")
+    length (`declared`, the Content-Length header) is past the limit, and no more than just
+    past the limit when it comes `chunked`."""
     # A length that is not a number announces nothing to wait for.
     length = None if declared is None else int(declared) if declared.isdigit() else 0
-    if not api.body_to_read(length, "HTTP_TRANSFER_ENCODING" in environ):
+    if not api.body_to_read(length, chunked):
         return b""
     if length is not None:
         return await protocol()
