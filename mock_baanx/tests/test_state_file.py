@@ -64,14 +64,18 @@ def test_an_order_round_trips_through_the_file(tmp_path):
     assert reopened.order(order.order_id) == completed
 
 
+def orders_created(backend: Backend, count: int) -> list[str]:
+    """The ids of `count` orders created one after the other, oldest first."""
+    identity = backend.authenticate("demo-client", "Bearer demo-token")
+    return [backend.create_order(identity, "METAL_CARD",
+                                 PaymentMethod.CRYPTO_EXTERNAL_DAIMO).order_id
+            for _ in range(count)]
+
+
 def test_forgotten_orders_leave_the_file_and_a_lower_limit_applies_on_restart(tmp_path):
     path = tmp_path / "state.sqlite"
-    backend = Backend(load_fixtures(), ids=seeded_ids(5), store=SqliteStore(path),
-                      max_orders=3)
-    identity = backend.authenticate("demo-client", "Bearer demo-token")
-    order_ids = [backend.create_order(identity, "METAL_CARD",
-                                      PaymentMethod.CRYPTO_EXTERNAL_DAIMO).order_id
-                 for _ in range(4)]
+    order_ids = orders_created(Backend(load_fixtures(), ids=seeded_ids(5),
+                                       store=SqliteStore(path), max_orders=3), 4)
     reopened = Backend(load_fixtures(), store=SqliteStore(path), max_orders=10)
     assert [order.order_id for order in reopened.orders()] == order_ids[1:]
     smaller = Backend(load_fixtures(), store=SqliteStore(path), max_orders=2)
@@ -82,16 +86,11 @@ def test_forgotten_orders_leave_the_file_and_a_lower_limit_applies_on_restart(tm
 
 def test_past_the_limit_a_restarted_mock_forgets_its_oldest_restored_order_first(tmp_path):
     path = tmp_path / "state.sqlite"
-    backend = Backend(load_fixtures(), ids=seeded_ids(6), store=SqliteStore(path),
-                      max_orders=3)
-    identity = backend.authenticate("demo-client", "Bearer demo-token")
-    restored = [backend.create_order(identity, "METAL_CARD",
-                                     PaymentMethod.CRYPTO_EXTERNAL_DAIMO).order_id
-                for _ in range(3)]
+    restored = orders_created(Backend(load_fixtures(), ids=seeded_ids(6),
+                                      store=SqliteStore(path), max_orders=3), 3)
     reopened = Backend(load_fixtures(), ids=seeded_ids(7), store=SqliteStore(path),
                        max_orders=3)
-    new = reopened.create_order(identity, "METAL_CARD",
-                                PaymentMethod.CRYPTO_EXTERNAL_DAIMO).order_id
+    (new,) = orders_created(reopened, 1)
     assert [order.order_id for order in reopened.orders()] == [*restored[1:], new]
 
 
