@@ -14,9 +14,9 @@ import sys
 
 from flask import Response
 
-from mock_baanx import granian_server
-from mock_baanx.access_log import BufferedStderr
-from mock_baanx.flask_app import OneViewFlask, ReplyResponse
+from mock_baanx.transports import granian_server
+from mock_baanx.transports.access_log import BufferedStderr
+from mock_baanx.transports.flask_app import OneViewFlask, ReplyResponse
 
 BODY = (b'[{"id":"PREMIUM_SUBSCRIPTION","description":"Premium subscription","isEligible":true},'
         b'{"id":"METAL_CARD","description":"Metal card","isEligible":true}]')

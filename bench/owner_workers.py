@@ -69,10 +69,11 @@ def receive_exactly(sock: socket.socket, size: int) -> bytes | None:
 
 
 def serve(port: int, workers: int) -> None:
-    from mock_baanx import api, granian_server
     from mock_baanx.core import Backend
-    from mock_baanx.fixtures import load_fixtures
-    from mock_baanx.messages import Request
+    from mock_baanx.protocol import handler as api
+    from mock_baanx.protocol.messages import Request
+    from mock_baanx.storage.fixture_files import load_fixtures
+    from mock_baanx.transports import granian_server
 
     deferred = granian_server.DeferredSleep()
     backend = Backend(load_fixtures(), max_orders=10_000)
@@ -103,9 +104,10 @@ def serve(port: int, workers: int) -> None:
 
 def run_worker(port: int, owner: socket.socket, backend: Any, options: Any,
                deferred: Any) -> None:
-    from mock_baanx import api, granian_server
-    from mock_baanx.flask_app import create_app
-    from mock_baanx.messages import Reply, Request
+    from mock_baanx.protocol import handler as api
+    from mock_baanx.protocol.messages import Reply, Request
+    from mock_baanx.transports import granian_server
+    from mock_baanx.transports.flask_app import create_app
 
     def forward(backend: Any, request: Request, options: api.Options = options) -> Reply:
         send_frame(owner, (request.method, request.path, request.header_pairs, request.body,

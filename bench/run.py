@@ -205,7 +205,7 @@ def created_order(url: str) -> str:
 
 def wiremock_root(work: Path) -> Path:
     """Stubs that answer like the mock does on a good day."""
-    from mock_baanx import schemas
+    from mock_baanx.protocol import schemas
 
     root = work / "wiremock"
     (root / "mappings").mkdir(parents=True, exist_ok=True)
@@ -265,8 +265,8 @@ def in_process_figures() -> dict[str, float]:
     environment["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
     started = time.perf_counter()
     subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
-                    "-p", "mock_baanx.pytest_plugin", str(ROOT / "contract_tests")], cwd=ROOT,
-                   check=True, capture_output=True, env=environment)
+                    "-p", "mock_baanx.testing.pytest_plugin", str(ROOT / "contract_tests")],
+                   cwd=ROOT, check=True, capture_output=True, env=environment)
     suite = time.perf_counter() - started
     return {"bare_calls_per_s": max(bare_rates), "mock_calls_per_s": max(mock_rates),
             "reset_ms": reset_ms, "contract_suite_s": suite}
@@ -378,7 +378,7 @@ def main() -> int:
         return 0
     results = [measure("mock-baanx", mock_command, args.seconds, work, created_order)]
     if not args.skip_peers:
-        from mock_baanx import openapi
+        from mock_baanx.protocol import openapi
 
         document = work / "openapi.json"
         document.write_text(json.dumps(openapi.document(control=False)))

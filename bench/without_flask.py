@@ -22,11 +22,12 @@ import threading
 import time
 from typing import Any
 
-from mock_baanx import api, granian_server
-from mock_baanx.access_log import BufferedStderr, access_line
 from mock_baanx.core import Backend
-from mock_baanx.fixtures import load_fixtures
-from mock_baanx.messages import Request
+from mock_baanx.protocol import handler as api
+from mock_baanx.protocol.messages import Request
+from mock_baanx.storage.fixture_files import load_fixtures
+from mock_baanx.transports import granian_server
+from mock_baanx.transports.access_log import BufferedStderr, access_line
 
 
 class WithoutFlask:

@@ -17,8 +17,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from mock_baanx.contract import Target, detect_control
-from mock_baanx.responses_mock import BaanxMock
+from mock_baanx.contract.checks import Target, detect_control
+from mock_baanx.testing.baanx_mock import BaanxMock
 
 
 @pytest.fixture(scope="session")

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from mock_baanx.contract import CHECKS, Check, Target, run_check
+from mock_baanx.contract.checks import CHECKS, Check, Target, run_check
 
 
 @pytest.mark.parametrize("check", CHECKS, ids=[check.name for check in CHECKS])

@@ -14,7 +14,7 @@ import requests
 from playwright.sync_api import sync_playwright
 
 from mock_baanx import create_app
-from mock_baanx.server import BackgroundServer
+from mock_baanx.transports.thread_server import BackgroundServer
 
 OUT = Path(__file__).resolve().parent / "dashboard.png"
 HEADERS = {"X-Client-ID": "demo-client", "Authorization": "Bearer demo-token"}

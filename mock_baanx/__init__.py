@@ -2,21 +2,21 @@
 
 from typing import TYPE_CHECKING, Any
 
-from .api import Options, handle
 from .core import Backend, Fixtures, OrderStatus
-from .fixtures import FixtureError, load_fixtures
-from .flask_app import create_app
-from .messages import Reply, Request
+from .protocol.handler import Options, handle
+from .protocol.messages import Reply, Request
+from .storage.fixture_files import FixtureError, load_fixtures
+from .transports.flask_app import create_app
 
 if TYPE_CHECKING:
-    from .responses_mock import BaanxMock
+    from .testing.baanx_mock import BaanxMock
 
 
 def __getattr__(name: str) -> Any:
     # BaanxMock pulls in requests and responses, which `mock-baanx serve` never needs:
     # importing it on first use keeps the server's start-up short.
     if name == "BaanxMock":
-        from .responses_mock import BaanxMock
+        from .testing.baanx_mock import BaanxMock
 
         return BaanxMock
     raise AttributeError(f"module 'mock_baanx' has no attribute {name!r}")

@@ -10,14 +10,16 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 
-from . import api, granian_server, openapi
-from .access_log import BufferedStderr
 from .core import Backend
 from .core.backend import UnknownStoredLifecycle
 from .core.orders import DEFAULT_MAX_ORDERS
 from .core.persistence import StateFileError, StateStore
-from .fixtures import FixtureError, load_fixtures
-from .flask_app import create_app
+from .protocol import handler as api
+from .protocol import openapi
+from .storage.fixture_files import FixtureError, load_fixtures
+from .transports import granian_server
+from .transports.access_log import BufferedStderr
+from .transports.flask_app import create_app
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 4010
@@ -99,7 +101,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _verify(args: argparse.Namespace) -> int:
     # Imported here: the checks need requests, which `serve` never does.
-    from . import contract, report
+    from .contract import checks as contract
+    from .contract import report
 
     if not args.client_id or not args.token:
         print("mock-baanx verify: give --client-id and --token (or set BAANX_CLIENT_ID and "
@@ -188,7 +191,7 @@ def _serve(args: argparse.Namespace) -> int:
 
 def _open_state_file(path: str) -> StateStore:
     # Imported here: SQLite is memory that every run without --state-file would carry.
-    from .state_file import SqliteStore
+    from .storage.state_file import SqliteStore
 
     return SqliteStore(path)
 

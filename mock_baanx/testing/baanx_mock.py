@@ -1,0 +1,138 @@
+"""BaanxMock: the mock in-process, for code that calls Baanx through `requests`.
+
+Built on `responses` with a private `RequestsMock`, so the user's own `responses` mocks keep
+working beside it. Every intercepted request goes through `api.handle`, the same handler the
+served mock uses, so both behave identically.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from types import TracebackType
+from typing import Any, TypeVar
+from urllib.parse import unquote, urlsplit
+
+import requests
+import responses
+from requests.adapters import HTTPAdapter
+
+from ..core import Backend, Clock, Fixtures, IdSource
+from ..core.orders import DEFAULT_MAX_ORDERS
+from ..protocol import handler as api
+from ..protocol.messages import Reply, Request
+from ..storage.fixture_files import load_fixtures
+from .control_client import ControlClient, DefaultCredentials, parse_control_reply
+
+DEFAULT_BASE_URLS = ("https://api.baanx.com", "https://dev.api.baanx.com")
+# Every method responses can be asked to match; others fall through like unknown hosts.
+METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "HEAD")
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class BaanxMock(DefaultCredentials, ControlClient):
+    """The Baanx order API, answered in-process for `requests`.
+
+    Use it as a context manager (`with BaanxMock() as baanx:`) or a decorator
+    (`@BaanxMock()`). `base_urls` are the hosts it answers for (by default Baanx's
+    production and development hosts). Requests to other hosts `passthrough` (True, the
+    default) to whatever would have handled them — the network, or a `responses` mock
+    started before this one; False refuses them with a ConnectionError, as `responses`
+    does; a list of URL prefixes lets only those through.
+    """
+
+    def __init__(self, *, base_urls: Iterable[str] = DEFAULT_BASE_URLS,
+                 fixtures: Fixtures | str | Path | None = None, lifecycle: str = "complete",
+                 passthrough: bool | Iterable[str] = True, control: bool = True,
+                 strict: bool = True, clock: Clock | None = None,
+                 ids: IdSource | None = None, max_orders: int = DEFAULT_MAX_ORDERS) -> None:
+        loaded = fixtures if isinstance(fixtures, Fixtures) else load_fixtures(fixtures)
+        self.backend = Backend(loaded, clock=clock, ids=ids, default_lifecycle=lifecycle,
+                               max_orders=max_orders)
+        self.options = api.Options(control=control, strict=strict)
+        self.base_urls = tuple(url.rstrip("/") for url in base_urls)
+        self._passthrough = passthrough
+        self._mock: responses.RequestsMock | None = None
+
+    @property
+    def base_url(self) -> str:
+        """The first base URL: where examples and fixtures point `requests`."""
+        return self.base_urls[0]
+
+    # --- Activation -----------------------------------------------------------------
+
+    def start(self) -> None:
+        if self._mock is not None:
+            return
+        # Whatever sends requests right now (the network, or a user's responses mock)
+        # gets what this mock lets through.
+        mock = responses.RequestsMock(assert_all_requests_are_fired=False,
+                                      real_adapter_send=HTTPAdapter.send)
+        ours = "|".join(re.escape(url) for url in self.base_urls)
+        pattern = re.compile(f"^(?:{ours})(?:[/?#]|$)")
+        for method in METHODS:
+            mock.add_callback(method, pattern, callback=self._respond, content_type=None)
+        if self._passthrough is True:
+            mock.add_passthru(re.compile(f"^(?!(?:{ours})(?:[/?#]|$))"))
+        elif self._passthrough is not False:
+            for prefix in self._passthrough:
+                mock.add_passthru(prefix)
+        mock.start()
+        self._mock = mock
+
+    def stop(self) -> None:
+        if self._mock is not None:
+            self._mock.stop(allow_assert=False)
+            self._mock = None
+
+    def __enter__(self) -> BaanxMock:
+        self.start()
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
+                 traceback: TracebackType | None) -> None:
+        self.stop()
+
+    def __call__(self, function: F) -> F:
+        @functools.wraps(function)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            with self:
+                return function(*args, **kwargs)
+
+        return wrapper  # type: ignore[return-value]
+
+    # --- Requests -------------------------------------------------------------------
+
+    def handle(self, request: Request) -> Reply:
+        return api.handle(self.backend, request, self.options)
+
+    def _respond(self, prepared: requests.PreparedRequest) -> tuple[int, dict[str, str], bytes]:
+        url = urlsplit(str(prepared.url))
+        request = Request.build(str(prepared.method), unquote(url.path, errors="replace") or "/",
+                                prepared.headers.items(), _body_bytes(prepared.body), url.query)
+        reply = self.handle(request)
+        return reply.status, dict(reply.headers), reply.body
+
+    def _call(self, method: str, path: str, body: Any = None) -> Any:
+        raw = b"" if body is None else json.dumps(body).encode()
+        reply = self.handle(Request.build(method, path, (("Content-Type", "application/json"),),
+                                          raw))
+        return parse_control_reply(reply.status, reply.body)
+
+
+def _body_bytes(body: object) -> bytes:
+    if body is None:
+        return b""
+    if isinstance(body, bytes):
+        return body
+    if isinstance(body, str):
+        return body.encode("utf-8")
+    if isinstance(body, Iterable):
+        # A generator body, sent chunked by requests.
+        return b"".join(part if isinstance(part, bytes) else str(part).encode()
+                        for part in body)
+    return str(body).encode()

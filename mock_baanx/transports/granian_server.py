@@ -1,0 +1,285 @@
+"""`mock-baanx serve`'s HTTP server: granian, whose HTTP handling is Rust, in this process.
+
+Chosen by measurement (bench/run.py). On waitress, parsing and writing HTTP in Python cost
+more than the mock itself. On granian's WSGI interface, the app runs on a pool of Python
+threads: with one thread a delayed reply (X-Mock-Delay-Ms, a fault's delayMs) or a client
+slow to send its body holds up everyone, and with several the threads spend their time
+handing the GIL to each other (less throughput, p99 latency in the hundreds of ms).
+
+So the Flask app is served through granian's asynchronous interface, RSGI, by a small
+bridge: on one event-loop thread it awaits the request body, calls the app — which decides
+its reply at once — and then awaits any delay the reply asked for before sending it. No
+request ever waits behind another one's delay or body, and there is no second thread to
+hand the GIL to. The state stays in this process's memory, so an order created by one
+request is there for the very next one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import io
+import logging
+import os
+import signal
+import socket
+import sys
+import threading
+import time
+from collections.abc import Callable
+from typing import Any, NoReturn
+
+from granian.constants import HTTPModes, Interfaces
+from granian.log import LogLevels
+from granian.net import SocketHolder  # type: ignore[attr-defined]
+from granian.rsgi import HTTPProtocol, ProtocolClosed, Scope  # type: ignore[attr-defined]
+from granian.server import MTServer
+
+from ..core.errors import InternalServerError
+from ..protocol import handler as api
+from .access_log import WsgiApp, access_line
+
+log = logging.getLogger("mock_baanx")
+
+BACKLOG = 1024
+GRANIAN_LOGGING = {
+    "handlers": {
+        "console": {"formatter": "generic", "class": "logging.StreamHandler",
+                    "stream": "ext://sys.stderr"},
+        "access": {"formatter": "access", "class": "logging.StreamHandler",
+                   "stream": "ext://sys.stderr"},
+    },
+}
+
+
+class DeferredSleep:
+    """The `Options.sleep` of an app served here: instead of blocking the event loop, it
+    notes how long the reply must be held back, for the bridge to wait asynchronously."""
+
+    def __init__(self) -> None:
+        self._seconds = 0.0
+
+    def __call__(self, seconds: float) -> None:
+        self._seconds += seconds
+
+    def take(self) -> float:
+        seconds, self._seconds = self._seconds, 0.0
+        return seconds
+
+
+class RsgiBridge:
+    """A WSGI app behind granian's RSGI interface, called on the event loop's thread.
+
+    The app call itself is synchronous and never awaits, so one `DeferredSleep` serves
+    every request: nothing else runs between the call and `take()`."""
+
+    def __init__(self, app: WsgiApp, deferred: DeferredSleep,
+                 write_log_line: Callable[[str], None]) -> None:
+        self.app = app
+        self.deferred = deferred
+        self.write_log_line = write_log_line
+
+    async def __call__(self, scope: Scope, protocol: HTTPProtocol) -> None:
+        started = time.perf_counter()
+        environ = wsgi_environ(scope)
+        try:
+            body = await read_body(environ.get("CONTENT_LENGTH"),
+                                   "HTTP_TRANSFER_ENCODING" in environ, protocol)
+        except ProtocolClosed:
+            return  # The client left before sending its body: there is no one to answer.
+        environ["wsgi.input"] = io.BytesIO(body)
+        # The body is whole by now, chunked or not: Werkzeug may read the stream to its end.
+        environ["wsgi.input_terminated"] = True
+        try:
+            status, headers, body = self._call(environ)
+        except Exception:
+            log.exception("mock-baanx failed on %s %s", scope.method, scope.path)
+            reply = api.error_reply(InternalServerError())
+            status, headers, body = reply.status, list(reply.headers), reply.body
+        delay = self.deferred.take()
+        if delay:
+            await asyncio.sleep(delay)
+        try:
+            protocol.response_bytes(status, headers, body)
+        finally:
+            self.write_log_line(access_line(scope.method, scope.path, status,
+                                            (time.perf_counter() - started) * 1000))
+
+    def _call(self, environ: dict[str, Any]) -> tuple[int, list[tuple[str, str]], bytes]:
+        started: list[Any] = []
+
+        def start_response(status: str, headers: list[tuple[str, str]],
+                           exc_info: Any = None) -> Callable[[bytes], None]:
+            started[:] = [int(status.split(" ", 1)[0]), headers]
+            return lambda data: None
+
+        chunks = self.app(environ, start_response)
+        try:
+            body = b"".join(chunks)
+        finally:
+            close = getattr(chunks, "close", None)
+            if close is not None:
+                close()
+        return started[0], started[1], body
+
+
+def wsgi_environ(scope: Scope) -> dict[str, Any]:
+    """The PEP 3333 environ for an RSGI request, without its body yet."""
+    host, _, port = scope.server.rpartition(":")
+    environ: dict[str, Any] = {
+        "REQUEST_METHOD": scope.method,
+        "SCRIPT_NAME": "",
+        # WSGI carries the path as its UTF-8 bytes read as Latin-1; Werkzeug undoes that.
+        "PATH_INFO": scope.path.encode("utf-8").decode("latin-1"),
+        "QUERY_STRING": scope.query_string,
+        "SERVER_NAME": host,
+        "SERVER_PORT": port,
+        "SERVER_PROTOCOL": f"HTTP/{scope.http_version}",
+        "REMOTE_ADDR": scope.client.rpartition(":")[0],
+        "wsgi.version": (1, 0),
+        "wsgi.url_scheme": scope.scheme,
+        "wsgi.errors": sys.stderr,
+        "wsgi.multithread": False,
+        "wsgi.multiprocess": False,
+        "wsgi.run_once": False,
+    }
+    for name, value in scope.headers.items():
+        if "_" in name:
+            # X_Client_ID and X-Client-ID would both become HTTP_X_CLIENT_ID: a header
+            # with an underscore is dropped, as waitress and nginx do, so neither can
+            # pass for the other.
+            continue
+        key = name.upper().replace("-", "_")
+        if key not in ("CONTENT_TYPE", "CONTENT_LENGTH"):
+            key = f"HTTP_{key}"
+        environ[key] = f"{environ[key]}, {value}" if key in environ else value
+    return environ
+
+
+async def read_body(declared: str | None, chunked: bool, protocol: HTTPProtocol) -> bytes:
+    """The body, or as much of it as the app needs to refuse it: none when its announced
+    length (`declared`, the Content-Length header) is past the limit, and no more than just
+    past the limit when it comes `chunked`."""
+    # A length that is not a number announces nothing to wait for.
+    length = None if declared is None else int(declared) if declared.isdigit() else 0
+    if not api.body_to_read(length, chunked):
+        return b""
+    if length is not None:
+        return await protocol()
+    chunks: list[bytes] = []
+    received = 0
+    async for chunk in protocol:
+        chunks.append(chunk)
+        received += len(chunk)
+        if received > api.MAX_BODY_BYTES:
+            break
+    return b"".join(chunks)
+
+
+class InProcessGranian(MTServer):
+    """Granian with its worker as a thread of this process, not a child process.
+
+    Granian ships this server for free-threaded Python and refuses it where the GIL is on
+    (`_check_gil`). The mock wants it anyway: one worker, one process, the app and its
+    state built once in memory — a forked worker would double the memory and could not
+    share an open state file. The worker runs one event loop, the only thread that runs
+    the app.
+    """
+
+    def __init__(self, listener: socket.socket, address: str, port: int) -> None:
+        super().__init__(target="mock-baanx", address=address, port=port,
+                         interface=Interfaces.RSGI, workers=1, backlog=BACKLOG,
+                         http=HTTPModes.http1, log_level=LogLevels.error,
+                         log_dictconfig=GRANIAN_LOGGING, websockets=False)
+        self._listener = listener
+
+    def run(self, bridge: RsgiBridge) -> None:
+        """Serve every request through `bridge` until the process ends."""
+        self.serve(target_loader=lambda *args: bridge, wrap_loader=False)
+
+    def _check_gil(self) -> None:
+        pass
+
+    def signal_handler_interrupt(self, *args: Any, **kwargs: Any) -> None:
+        # SIGINT and SIGTERM end the process through `stop_on_signals`; granian's graceful
+        # stop must not start beside it.
+        pass
+
+    def _init_shared_socket(self) -> None:
+        # The socket this process bound and listens on, rather than one granian binds per
+        # worker with SO_REUSEPORT: a second mock on a busy port must fail, not share it.
+        # (fd, is a Unix socket, backlog): what granian's own pickling of a holder passes.
+        holder = SocketHolder(self._listener.detach(), False, self.backlog)  # type: ignore[call-arg]
+        self._shd = holder  # type: ignore[assignment]
+        self._ssp = None
+
+
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+def stop_on_signals(on_stop: Callable[[], None], quiet: threading.Lock) -> None:
+    """From now on, SIGINT or SIGTERM calls `on_stop()`, as soon as `quiet` is free, and
+    ends the process with status 0. Call on the main thread.
+
+    The stop runs on a thread of its own rather than in a signal handler. Python runs a
+    handler on the main thread, once that thread runs Python again, and granian's main
+    thread sleeps on an Event: under load, `serve` now and then slept on through a Ctrl-C,
+    its main thread still waiting there. Whichever thread the signal lands on, the
+    interpreter writes its number to the wakeup fd, and this thread is waiting there.
+
+    Not granian's graceful stop either: with its worker on a thread of this process, that
+    can wait forever for a worker still starting, and its Rust threads can outlive the
+    interpreter's shutdown and abort the process. Every change is committed before its
+    reply (the state file included), so ending at once loses nothing."""
+    receiving, sending = socket.socketpair()
+    sending.setblocking(False)
+    # The wakeup fd first: a signal that comes before the handlers below are set still
+    # reaches it, through Python's default handler for SIGINT.
+    signal.set_wakeup_fd(sending.fileno(), warn_on_full_buffer=False)
+    for signum in STOP_SIGNALS:
+        # The interpreter only catches a signal (and writes it to the wakeup fd) while a
+        # Python handler is set; the stop itself is the watcher's.
+        signal.signal(signum, lambda signum, frame: None)
+    stop_numbers = {int(signum) for signum in STOP_SIGNALS}
+
+    def watch(sending: socket.socket) -> None:
+        # `sending` is held here for as long as the process lives: were it collected, the
+        # wakeup fd would be closed under the interpreter.
+        while not stop_numbers.intersection(receiving.recv(64)):
+            pass
+        with quiet:
+            on_stop()
+            os._exit(0)
+
+    threading.Thread(target=watch, args=(sending,), name="mock-baanx stop watcher",
+                     daemon=True).start()
+
+
+def serve(app: WsgiApp, deferred: DeferredSleep, host: str, port: int,
+          on_listening: Callable[[int], None], write_log_line: Callable[[str], None],
+          on_stop: Callable[[], None]) -> NoReturn:
+    """Serve `app`, built with `Options(sleep=deferred)`. `on_listening(port)` is called
+    once the socket listens, before the first request is taken; each request's access log
+    line goes to `write_log_line`. SIGINT or SIGTERM calls `on_stop()` and ends the process
+    with status 0; a stop that comes while `on_listening` runs waits for it to return,
+    rather than cut its output in half. Raises OSError when the address cannot be bound;
+    a worker that fails ends the process from within granian, with status 1."""
+    family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
+    listener = socket.create_server((host, port), family=family, backlog=BACKLOG)
+    bound_port = int(listener.getsockname()[1])
+    server = InProcessGranian(listener, host, bound_port)
+    announcing = threading.Lock()
+    stop_on_signals(on_stop, announcing)
+
+    def started() -> None:
+        with announcing:
+            on_listening(bound_port)
+
+    server.on_startup(started)
+    bridge = RsgiBridge(app, deferred, write_log_line)
+    # What start-up built (modules, fixtures, schemas) lives as long as the process: out of
+    # the collector's sight, each full collection only walks what requests made since.
+    gc.freeze()
+    server.run(bridge)
+    # granian returns only after a graceful stop of its own, which the mock never starts.
+    raise RuntimeError("granian stopped serving without being asked to")

@@ -1,0 +1,109 @@
+"""Serving a mock on a thread of the caller's process, with waitress: for test suites
+whose code under test speaks HTTP. `mock-baanx serve` runs on granian instead
+(granian_server.py); both serve the same Flask app."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from waitress import wasyncore
+from waitress.channel import HTTPChannel
+from waitress.server import create_server
+from waitress.task import ErrorTask
+
+from ..protocol import handler as api
+from .access_log import AccessLog, WsgiApp
+
+# Bodies past the mock's own 1 MiB limit still reach the app, which answers its JSON 413;
+# only beyond this does waitress refuse by itself, before the app could read anything.
+WAITRESS_BODY_LIMIT = 64 * 1024 * 1024
+DEFAULT_THREADS = 8
+# Idle keep-alive connections are cheap for waitress's event loop; a test suite (or a load
+# test) may well hold hundreds, and must not lock newcomers out.
+CONNECTION_LIMIT = 1000
+IDLE_TIMEOUT_SECONDS = 60
+
+
+class JsonErrorTask(ErrorTask):  # type: ignore[misc]
+    """What waitress refuses before the app could see it — a malformed request line or
+    header, headers past its size limit, a body past its limit — still answers in the
+    catalogue's JSON shape, built by the one function that builds every error body."""
+
+    def execute(self) -> None:
+        error = self.request.error
+        reply = api.error_reply(api.transport_error(error.code, str(error.body)))
+        self.status = f"{reply.status} {error.reason}"
+        self.response_headers.extend(reply.headers)
+        self.set_close_on_finish()
+        self.content_length = len(reply.body)
+        self.write(reply.body)
+
+
+class JsonErrorChannel(HTTPChannel):  # type: ignore[misc]
+    error_task_class = JsonErrorTask
+
+
+def make_server(app: WsgiApp, host: str, port: int, threads: int = DEFAULT_THREADS) -> Any:
+    """A waitress server, bound and listening but not yet running: call `.run()` (blocks
+    until `.close()` or Ctrl-C) — `.effective_port` tells the port when `port` was 0."""
+    server = create_server(AccessLog(app), host=host, port=port, threads=threads,
+                           ident="mock-baanx", max_request_body_size=WAITRESS_BODY_LIMIT,
+                           clear_untrusted_proxy_headers=True,
+                           connection_limit=CONNECTION_LIMIT,
+                           channel_timeout=IDLE_TIMEOUT_SECONDS)
+    server.channel_class = JsonErrorChannel
+    return server
+
+
+class BackgroundServer:
+    """A mock served on a thread of this process: for test suites that need a real
+    HTTP server (their app under test speaks HTTP) without a child process."""
+
+    def __init__(self, app: WsgiApp, host: str = "127.0.0.1", port: int = 0,
+                 threads: int = DEFAULT_THREADS) -> None:
+        self._server = make_server(app, host, port, threads)
+        shown = f"[{host}]" if ":" in host else host
+        self.url = f"http://{shown}:{self._server.effective_port}"
+        self._thread = threading.Thread(target=self._server.run, name=f"mock-baanx {self.url}",
+                                        daemon=True)
+        self._thread.start()
+        self._stopping = threading.Lock()
+        self._stopped = False
+
+    def stop(self, timeout: float = 10) -> None:
+        """Close the listening socket and every open connection, wait for the loop and the
+        worker threads to end, then close the pipe that wakes the loop (waitress's trigger).
+        Sockets are closed on the server's own thread, which owns them. Stopping again does
+        nothing: it would write to a pipe whose numbers may belong to another file by then."""
+        with self._stopping:
+            if not self._stopped:
+                self._stopped = True
+                self._stop(timeout)
+
+    def _stop(self, timeout: float) -> None:
+        server = self._server
+        trigger = server.trigger
+
+        def close_all_but_the_trigger() -> None:
+            for dispatcher in list(server._map.values()):
+                if dispatcher is trigger:
+                    # Out of the loop's map, so that the loop ends, but still open. waitress
+                    # runs a trigger's callbacks whenever its loop wakes, so this one may run
+                    # before pull_trigger below has written to the pipe; and worker threads
+                    # pull the trigger as they finish. Closed, the pipe's numbers could
+                    # already belong to another file when they write (seen: EBADF in stop).
+                    trigger.del_channel()
+                elif dispatcher is server:
+                    # The listening socket alone: the server's own close() closes the
+                    # trigger too.
+                    wasyncore.dispatcher.close(server)
+                else:
+                    dispatcher.close()
+
+        trigger.pull_trigger(close_all_but_the_trigger)
+        self._thread.join(timeout)
+        server.task_dispatcher.shutdown(timeout=timeout)
+        # Past the timeout, a thread that might still write to the pipe leaves it open.
+        if not self._thread.is_alive() and not server.task_dispatcher.threads:
+            trigger.close()

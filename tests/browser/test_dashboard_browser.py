@@ -1,0 +1,134 @@
+"""The dashboard in a real headless browser (the distribution's Chromium, driven by
+Playwright): orders appear without a reload, and one click settles a payment."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+
+import pytest
+import requests
+
+sync_api = pytest.importorskip("playwright.sync_api",
+                               reason="playwright is in the test extras")
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+if CHROMIUM is None:
+    pytest.skip("no Chromium to drive: apt-get install chromium (the README says how)",
+                allow_module_level=True)
+
+from ..helpers import ORDER_BODY, headers  # noqa: E402
+
+expect = sync_api.expect
+# As root, with no network beyond loopback: no sandbox, and nothing in the background.
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync"]
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    with sync_api.sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(browser, baanx_server):
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    opened = context.new_page()
+    opened.goto(f"{baanx_server.url}/__mock/ui")
+    expect(opened.get_by_role("heading", name="Orders", exact=True)).to_be_visible()
+    yield opened
+    context.close()
+
+
+def create_order(server, **extra) -> str:
+    reply = requests.post(f"{server.url}/v1/order", json=ORDER_BODY, timeout=10,
+                          headers=headers(**extra))
+    assert reply.status_code == 200
+    return reply.json()["orderId"]
+
+
+def row_of(page, order_id):
+    return page.locator(f'tr[data-order-id="{order_id}"]')
+
+
+def test_an_order_appears_and_one_click_fails_its_payment(page, baanx_server):
+    order_id = create_order(baanx_server)
+    row = row_of(page, order_id)
+    expect(row).to_be_visible()
+    expect(row.locator("td.status")).to_have_text("STARTED")
+    expect(row).to_contain_text("user-demo")
+    expect(row).to_contain_text("PREMIUM_SUBSCRIPTION")
+
+    page.get_by_role("button", name=f"Fail payment of order {order_id}").click()
+    expect(row.locator("td.status")).to_have_text("FAILED")
+    expect(row.get_by_role("button")).to_have_count(0)
+    expect(row).to_contain_text("payment_refunded")
+    status = requests.get(f"{baanx_server.url}/v1/order/{order_id}", headers=headers(),
+                          timeout=10).json()
+    assert status["status"] == "FAILED"
+    assert status["metadata"] == {"note": "payment_refunded"}
+
+
+def test_polls_show_up_and_the_keyboard_completes_a_payment(page, baanx_server):
+    order_id = create_order(baanx_server, **{"X-Mock-Lifecycle": "never"})
+    for _ in range(3):
+        requests.get(f"{baanx_server.url}/v1/order/{order_id}", headers=headers(), timeout=10)
+    row = row_of(page, order_id)
+    expect(row.locator("td").nth(5)).to_have_text("3")
+    button = page.get_by_role("button", name=f"Complete payment of order {order_id}")
+    button.focus()
+    # Refreshes come and go; the focus stays where the user put it.
+    page.wait_for_timeout(2500)
+    assert page.evaluate("document.activeElement.getAttribute('aria-label')") == (
+        f"Complete payment of order {order_id}")
+    page.keyboard.press("Enter")
+    expect(row.locator("td.status")).to_have_text("COMPLETED")
+    status = requests.get(f"{baanx_server.url}/v1/order/{order_id}", headers=headers(),
+                          timeout=10).json()
+    assert status["status"] == "COMPLETED"
+    assert "paidAt" in status
+
+
+def test_the_controls(page, baanx_server):
+    page.get_by_label("Lifecycle", exact=True).select_option("instant")
+    page.get_by_label("How many orders (empty: until reset)").fill("1")
+    page.get_by_role("button", name="Use for next orders").click()
+    expect(page.locator("#next-line")).to_have_text("Next orders: instant for 1 more")
+    instant = create_order(baanx_server)
+    assert requests.get(f"{baanx_server.url}/v1/order/{instant}", headers=headers(),
+                        timeout=10).json()["status"] == "COMPLETED"
+
+    page.get_by_label("Seconds to move forward").fill("90")
+    page.get_by_role("button", name="Advance clock").click()
+    expect(page.locator("#clock-line")).to_contain_text("(90 s ahead)")
+
+    page.get_by_label("Endpoint").select_option("createOrder")
+    page.get_by_label("Answer").select_option("500")
+    page.get_by_role("button", name="Inject fault").click()
+    expect(page.locator("#faults-line")).to_have_text("Pending: createOrder → 500, 1 more call")
+    failed = requests.post(f"{baanx_server.url}/v1/order", json=ORDER_BODY, headers=headers(),
+                           timeout=10)
+    assert failed.status_code == 500
+    expect(page.locator("#faults-line")).to_have_text("No faults pending.")
+    expect(page.locator("#journal")).to_contain_text("POST /v1/order → 500")
+
+    page.get_by_role("button", name="Reset the mock").click()
+    expect(page.locator("#orders tbody tr")).to_have_count(0)
+    expect(page.locator("#no-orders")).to_be_visible()
+    expect(page.locator("#clock-line")).not_to_contain_text("ahead")
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_readable_without_sideways_scrolling(browser, baanx_server, width):
+    for _ in range(3):
+        create_order(baanx_server)
+    context = browser.new_context(viewport={"width": width, "height": 800})
+    page = context.new_page()
+    page.goto(f"{baanx_server.url}/__mock/ui")
+    expect(page.locator("#orders tbody tr")).to_have_count(3)
+    # The page itself never scrolls sideways; a narrow window scrolls only the table.
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    context.close()

@@ -1,0 +1,293 @@
+"""`mock-baanx serve` as a user runs it: a real process, real HTTP, real signals."""
+
+from __future__ import annotations
+
+import json
+import queue
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+
+import pytest
+import requests
+
+from ..helpers import ORDER_BODY, headers
+
+START_TIMEOUT = 20
+
+
+class Served:
+    """A `mock-baanx serve` child process on a free loopback port."""
+
+    def __init__(self, *args: str) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "mock_baanx", "serve", "--port", "0", *args],
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        self.lines: queue.Queue[str] = queue.Queue()
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
+        self.url = self._wait_for_url()
+
+    def _read(self) -> None:
+        assert self.process.stdout is not None
+        for line in self.process.stdout:
+            self.lines.put(line.rstrip("\n"))
+
+    def _wait_for_url(self) -> str:
+        deadline = time.monotonic() + START_TIMEOUT
+        while time.monotonic() < deadline:
+            try:
+                line = self.lines.get(timeout=0.2)
+            except queue.Empty:
+                continue
+            found = re.search(r"on (http://\S+) ", line)
+            if found:
+                return found.group(1)
+        self.stop()
+        raise AssertionError("mock-baanx did not start")
+
+    def output(self) -> list[str]:
+        lines = []
+        while not self.lines.empty():
+            lines.append(self.lines.get())
+        return lines
+
+    def stop(self, sig: int = signal.SIGTERM) -> int:
+        self.process.send_signal(sig)
+        try:
+            return self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            raise
+        finally:
+            self.reader.join(timeout=10)
+            assert self.process.stdout is not None
+            self.process.stdout.close()
+
+
+@pytest.fixture
+def served() -> Iterator[Served]:
+    server = Served()
+    yield server
+    if server.process.poll() is None:
+        server.stop()
+
+
+def test_serves_the_three_endpoints_over_http(served):
+    session = requests.Session()
+    products = session.get(f"{served.url}/v1/order/products/available", headers=headers())
+    assert products.status_code == 200
+    assert products.headers["Content-Type"] == "application/json"
+    created = session.post(f"{served.url}/v1/order", json=ORDER_BODY, headers=headers())
+    assert created.status_code == 200
+    order_id = created.json()["orderId"]
+    statuses = [session.get(f"{served.url}/v1/order/{order_id}", headers=headers())
+                .json()["status"] for _ in range(3)]
+    assert statuses == ["STARTED", "STARTED", "COMPLETED"]
+    assert session.get(f"{served.url}/__mock/health").json() == {"status": "ok"}
+
+
+def test_one_log_line_per_request_and_never_a_token(served):
+    requests.get(f"{served.url}/v1/order/products/available",
+                 headers=headers("demo-token"))
+    requests.get(f"{served.url}/v1/order/ord_x?token=secret-in-query",
+                 headers=headers("demo-token"))
+    requests.get(f"{served.url}/evil%0d%0aFORGED 200")
+    assert served.stop() == 0
+    output = served.output()
+    request_lines = [line for line in output if line.startswith(("GET ", "POST "))]
+    assert len(request_lines) == 3
+    assert re.fullmatch(r"GET /v1/order/products/available 200 \d+\.\d ms", request_lines[0])
+    assert re.fullmatch(r"GET /v1/order/ord_x 404 \d+\.\d ms", request_lines[1])
+    assert re.fullmatch(r"GET /evil%0D%0AFORGED%20200 404 \d+\.\d ms", request_lines[2])
+    text = "\n".join(output)
+    assert "demo-token" not in text
+    assert "secret-in-query" not in text
+    assert output[-1] == "mock-baanx stopped", output
+
+
+def test_ctrl_c_stops_cleanly(served):
+    assert served.stop(signal.SIGINT) == 0
+    assert served.output()[-1] == "mock-baanx stopped"
+
+
+# A server whose announcement is interrupted by Ctrl-C between its two lines, as a user's
+# Ctrl-C (or a test's SIGTERM) may come the moment the first line is read.
+STOPPED_WHILE_ANNOUNCING = """
+import os, signal, sys
+from mock_baanx import create_app
+
+from mock_baanx.transports import granian_server
+
+def announce(port):
+    print("first line of the announcement", file=sys.stderr, flush=True)
+    os.kill(os.getpid(), signal.SIGINT)
+    print("second line of the announcement", file=sys.stderr, flush=True)
+
+deferred = granian_server.DeferredSleep()
+granian_server.serve(create_app(), deferred, "127.0.0.1", 0, announce, lambda line: None,
+                     lambda: print("stopped", file=sys.stderr, flush=True))
+"""
+
+
+def test_a_stop_during_the_announcement_waits_for_its_last_line():
+    finished = subprocess.run([sys.executable, "-c", STOPPED_WHILE_ANNOUNCING],
+                              capture_output=True, text=True, timeout=START_TIMEOUT)
+    assert finished.returncode == 0, finished.stderr
+    assert finished.stderr.splitlines() == ["first line of the announcement",
+                                            "second line of the announcement", "stopped"]
+
+
+# The main thread asleep with the stop signals blocked: a signal can only land on another
+# thread, as it may in a busy server, and a handler (which Python runs on the main thread)
+# would never run.
+STOPPED_WHILE_THE_MAIN_THREAD_SLEEPS = """
+import signal, sys, threading
+from mock_baanx.transports import granian_server
+
+granian_server.stop_on_signals(lambda: print("stopped", file=sys.stderr, flush=True),
+                               threading.Lock())
+signal.pthread_sigmask(signal.SIG_BLOCK, granian_server.STOP_SIGNALS)
+print("asleep", file=sys.stderr, flush=True)
+threading.Event().wait()
+"""
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=lambda sig: sig.name)
+def test_a_stop_signal_landing_on_any_thread_stops(sig):
+    process = subprocess.Popen([sys.executable, "-c", STOPPED_WHILE_THE_MAIN_THREAD_SLEEPS],
+                               stderr=subprocess.PIPE, text=True)
+    assert process.stderr is not None
+    try:
+        assert process.stderr.readline() == "asleep\n"
+        process.send_signal(sig)
+        assert process.wait(timeout=START_TIMEOUT) == 0
+        assert process.stderr.read() == "stopped\n"
+    finally:
+        process.kill()
+        process.wait()
+        process.stderr.close()
+
+
+def test_huge_and_hostile_requests_get_json_and_the_server_keeps_serving(served):
+    too_big = requests.post(f"{served.url}/v1/order", data=b"x" * (2 * 1024 * 1024),
+                            headers=headers(**{"Content-Type": "application/json"}))
+    assert too_big.status_code == 413
+    assert too_big.json() == {"message": "Request body is larger than 1 MiB"}
+    deep = requests.post(f"{served.url}/v1/order", data=b"[" * 200_000,
+                         headers=headers(**{"Content-Type": "application/json"}))
+    assert deep.status_code == 422
+    long_path = requests.get(f"{served.url}/v1/order/{'a' * 60_000}", headers=headers())
+    assert long_path.status_code == 404
+    assert long_path.json() == {"message": "Order not found"}
+    weird = requests.request("BREW", f"{served.url}/v1/order", headers=headers())
+    assert weird.status_code == 405
+    assert weird.json() == {"message": "Method not allowed"}
+    assert requests.get(f"{served.url}/__mock/health").status_code == 200
+
+
+def test_a_delayed_reply_holds_up_no_one_else(served):
+    """A reply delayed on purpose is held back without holding the event loop: everyone
+    else is answered meanwhile."""
+    delayed = threading.Thread(target=requests.get, kwargs={
+        "url": f"{served.url}/v1/order/products/available", "timeout": 30,
+        "headers": headers(**{"X-Mock-Delay-Ms": "5000"})})
+    delayed.start()
+    try:
+        for _ in range(5):
+            reply = requests.get(f"{served.url}/v1/order/products/available",
+                                 headers=headers(), timeout=30)
+            assert reply.status_code == 200
+        assert delayed.is_alive(), "the others were answered only after the delayed reply"
+    finally:
+        delayed.join(timeout=30)
+
+
+def test_a_chunked_create_is_read_whole(served):
+    body = json.dumps(ORDER_BODY).encode()
+    created = requests.post(f"{served.url}/v1/order", data=iter([body[:10], body[10:]]),
+                            headers=headers(**{"Content-Type": "application/json"}), timeout=30)
+    assert created.request.headers["Transfer-Encoding"] == "chunked"
+    assert created.status_code == 200
+    assert created.json()["orderId"].startswith("ord_")
+
+
+def test_no_control_hides_every_mock_path():
+    server = Served("--no-control")
+    try:
+        for path in ("/__mock/health", "/__mock/orders", "/__mock/reset"):
+            response = requests.get(server.url + path)
+            assert response.status_code == 404
+            assert response.json() == {"message": "Not found"}
+        # X-Mock-* headers are ignored, as the real API would ignore them.
+        response = requests.get(f"{server.url}/v1/order/products/available",
+                                headers=headers(**{"X-Mock-Fault": "500"}))
+        assert response.status_code == 200
+    finally:
+        server.stop()
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "mock_baanx", *args], capture_output=True,
+                          text=True, timeout=30, check=False)
+
+
+def test_a_missing_fixtures_path_exits_2_naming_it(tmp_path):
+    result = run_cli("serve", "--port", "0", "--fixtures", str(tmp_path / "nope.json"))
+    assert result.returncode == 2
+    assert f"{tmp_path / 'nope.json'}: no such file or folder" in result.stderr
+
+
+def test_a_malformed_fixtures_file_exits_2_naming_file_and_field(tmp_path):
+    (tmp_path / "products.json").write_text(json.dumps(
+        [{"id": "P", "description": "x", "paymentConfig": {"paymentAmount": "a lot"}}]))
+    result = run_cli("serve", "--port", "0", "--fixtures", str(tmp_path))
+    assert result.returncode == 2
+    assert str(tmp_path / "products.json") in result.stderr
+    assert "$[0].paymentConfig" in result.stderr
+
+
+def test_an_unknown_default_lifecycle_exits_2():
+    result = run_cli("serve", "--port", "0", "--lifecycle", "sometimes")
+    assert result.returncode == 2
+    assert "--lifecycle must be one of: complete, complete-after-30s" in result.stderr
+
+
+def test_a_busy_port_is_a_clear_error(served):
+    port = served.url.rsplit(":", 1)[1]
+    result = run_cli("serve", "--port", port)
+    assert result.returncode == 1
+    assert f"cannot listen on 127.0.0.1:{port}" in result.stderr
+
+
+@pytest.mark.parametrize(("host", "control", "warned"), [
+    ("127.0.0.1", True, False),
+    ("127.0.0.2", True, False),
+    ("localhost", True, False),
+    ("::1", True, False),
+    ("0.0.0.0", True, True),
+    ("::", True, True),
+    ("192.168.1.20", True, True),
+    ("0.0.0.0", False, False),
+])
+def test_binding_beyond_loopback_with_control_on_warns(host, control, warned):
+    from mock_baanx.cli import exposure_warning
+
+    warning = exposure_warning(host, control)
+    assert (warning is not None) == warned
+    if warned:
+        assert f"bound to {host} with the control API on" in warning
+
+
+@pytest.mark.parametrize(("option", "value"), [("--port", "70000"), ("--port", "-1"),
+                                               ("--port", "http"), ("--max-orders", "-5"),
+                                               ("--max-orders", "0")])
+def test_bad_numbers_are_usage_errors(option, value):
+    result = run_cli("serve", option, value)
+    assert result.returncode == 2
+    assert f"argument {option}" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -1,0 +1,81 @@
+"""GET /openapi.json: a valid OpenAPI 3.1 document built from schemas/."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from openapi_spec_validator import validate
+
+from mock_baanx.protocol import openapi, schemas
+
+DOCUMENTED = {
+    ("/v1/order/products/available", "get"): {"200", "401", "403", "498", "499", "500"},
+    ("/v1/order", "post"): {"200", "401", "403", "422", "498", "499", "500"},
+    ("/v1/order/{orderId}", "get"): {"200", "401", "403", "404", "498", "499", "500"},
+}
+
+
+@pytest.fixture
+def document(client):
+    response = client.get("/openapi.json")
+    assert response.status_code == 200
+    return response.get_json()
+
+
+def test_document_is_valid_openapi_3_1(document):
+    assert document["openapi"] == "3.1.0"
+    validate(document)
+
+
+def test_without_control_the_document_is_still_valid_and_has_only_the_baanx_api():
+    document = openapi.document(control=False)
+    validate(document)
+    assert set(document["paths"]) == {path for path, _ in DOCUMENTED}
+    assert not any(name.startswith("Mock") for name in document["components"]["schemas"])
+
+
+@pytest.mark.parametrize(("path", "method"), list(DOCUMENTED))
+def test_every_documented_status_is_described(document, path, method):
+    operation = document["paths"][path][method]
+    assert set(operation["responses"]) == DOCUMENTED[(path, method)]
+    assert operation["security"] == [{"bearerAuth": []}]
+    assert any(parameter["name"] == "X-Client-ID" and parameter["required"]
+               for parameter in operation["parameters"])
+    for status, response in operation["responses"].items():
+        media = response["content"]["application/json"]
+        target = "Error" if status != "200" else None
+        if target:
+            assert media["schema"] == {"$ref": "#/components/schemas/Error"}
+        assert "example" in media
+
+
+def test_docs_examples_are_in_the_document(document):
+    status = document["paths"]["/v1/order/{orderId}"]["get"]["responses"]["200"]
+    assert status["content"]["application/json"]["example"]["paidAt"] == (
+        "2023-03-27 17:07:12.662+03")
+
+
+def test_components_are_the_schema_files_not_a_copy(document):
+    components = document["components"]["schemas"]
+    for name in ("error.json", "payment-config.json", "available-products-response.json"):
+        source = {key: value for key, value in schemas.SCHEMAS[name].items()
+                  if key not in ("$id", "$schema")}
+        assert components[schemas.SCHEMAS[name]["title"]] == source
+    created = components["CreateOrderResponse"]["properties"]["paymentConfig"]
+    assert created == {"$ref": "#/components/schemas/PaymentConfig"}
+
+
+def test_control_api_has_its_own_tag(document):
+    control_ops = [operation for path, item in document["paths"].items()
+                   if path.startswith("/__mock/")
+                   for key, operation in item.items() if key != "parameters"]
+    assert control_ops
+    assert all(operation["tags"] == ["mock-control"] for operation in control_ops)
+
+
+def test_cli_prints_the_same_document(capsys):
+    from mock_baanx.cli import main
+
+    assert main(["openapi"]) == 0
+    assert json.loads(capsys.readouterr().out) == openapi.document(control=True)

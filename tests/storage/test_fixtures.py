@@ -1,0 +1,128 @@
+"""Fixtures: the defaults the docs table lists, user files, and clear errors for bad ones."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from mock_baanx import Backend, create_app, load_fixtures
+from mock_baanx.storage.fixture_files import FixtureError
+
+from ..helpers import assert_error, assert_valid, create, headers
+
+
+def test_defaults_are_exactly_the_documented_ones():
+    fixtures = load_fixtures()
+    assert [client.id for client in fixtures.clients] == ["demo-client"]
+    users = {user.token: user for user in fixtures.users}
+    assert set(users) == {"demo-token", "ineligible-token", "subscribed-token",
+                          "forbidden-token", "expired-token"}
+    assert users["ineligible-token"].kyc_verified is False
+    assert users["subscribed-token"].ineligible_products == {"PREMIUM_SUBSCRIPTION"}
+    assert users["forbidden-token"].permitted is False
+    assert users["expired-token"].expired is True
+    products = {product.id: product for product in fixtures.products}
+    assert set(products) == {"PREMIUM_SUBSCRIPTION", "METAL_CARD"}
+    assert products["PREMIUM_SUBSCRIPTION"].payment_config.payment_amount == 199
+    assert products["METAL_CARD"].payment_config.payment_amount == 299
+    for product in products.values():
+        assert product.payment_config.destination_chain_id == "59144"
+        assert product.payment_config.destination_token_symbol == "USDC"
+    assert set(fixtures.lifecycles) == {"complete", "fail", "expire", "never",
+                                        "complete-after-30s", "instant"}
+
+
+def test_a_folder_of_yaml_replaces_the_products_and_keeps_the_other_defaults(tmp_path):
+    (tmp_path / "products.yaml").write_text(
+        "- id: GOLD_CARD\n"
+        "  description: Gold card\n"
+        "  paymentConfig:\n"
+        "    paymentAmount: 999.5\n"
+        "    paymentCurrency: EUR\n"
+        "    destinationAddress: '0xabc'\n"
+        "    destinationChainId: '8453'\n"
+        "    destinationTokenSymbol: USDC\n"
+        "    destinationTokenAddress: '0xdef'\n"
+        "- id: FREE_THING\n"
+        "  description: Needs no payment\n")
+    client = create_app(Backend(load_fixtures(tmp_path))).test_client()
+    products = assert_valid(client.get("/v1/order/products/available", headers=headers()),
+                            "available-products-response.json")
+    assert [product["id"] for product in products] == ["GOLD_CARD", "FREE_THING"]
+    method = "CRYPTO_EXTERNAL_DAIMO"
+    gold = create(client, body={"productId": "GOLD_CARD", "paymentMethod": method})
+    assert gold["paymentConfig"]["paymentAmount"] == 999.5
+    free = create(client, body={"productId": "FREE_THING", "paymentMethod": method})
+    assert "paymentConfig" not in free
+
+
+def test_a_users_file_adds_a_user(tmp_path):
+    (tmp_path / "users.json").write_text(json.dumps([
+        {"token": "US_b6b9168a-bb56-4c6a-9c0d-4650ea74f5f9", "id": "alice"}]))
+    client = create_app(Backend(load_fixtures(tmp_path))).test_client()
+    create(client, token="US_b6b9168a-bb56-4c6a-9c0d-4650ea74f5f9")
+    assert_error(client.get("/v1/order/products/available", headers=headers()), 401)
+
+
+def test_a_single_file_with_every_kind(tmp_path):
+    file = tmp_path / "mock.yaml"
+    file.write_text(
+        "clients: [{id: my-app}]\n"
+        "users: [{token: t1, id: u1}]\n"
+        "products: [{id: P1, description: One, lifecycle: slow}]\n"
+        "lifecycles:\n"
+        "  slow: {steps: [{status: COMPLETED, afterPolls: 5}]}\n")
+    fixtures = load_fixtures(file)
+    assert [client.id for client in fixtures.clients] == ["my-app"]
+    assert "slow" in fixtures.lifecycles
+    assert "complete" in fixtures.lifecycles
+    assert fixtures.products[0].lifecycle == "slow"
+
+
+@pytest.mark.parametrize(("files", "culprit", "field", "problem"), [
+    ({"users.json": "[{"}, "users.json", None, "is not valid JSON"),
+    ({"users.yaml": "- token: [unclosed"}, "users.yaml", None, "is not valid YAML"),
+    ({"users.json": '[{"token": 5, "id": "u"}]'}, "users.json", "$[0].token", "not of type"),
+    ({"users.json": '[{"id": "u"}]'}, "users.json", "$[0]", "'token' is a required property"),
+    ({"users.json": '[{"token": "a b", "id": "u"}]'}, "users.json", "$[0].token",
+     "does not match"),
+    ({"users.json": '[{"token": "t", "id": "u"}, {"token": "t", "id": "v"}]'}, "users.json",
+     "$[1].token", "duplicate token"),
+    ({"users.json": '[{"token": "t", "id": "u", "ineligibleProducts": ["NOPE"]}]'},
+     "users.json", "$[0].ineligibleProducts[0]", "unknown product 'NOPE'"),
+    ({"clients.json": "[]"}, "clients.json", "$", "should be non-empty"),
+    ({"products.json": '[{"id": "P", "description": "d", "price": 3}]'}, "products.json",
+     "$[0]", "Additional properties"),
+    ({"products.json": '[{"id": "P", "description": "d", "paymentConfig": {'
+      '"paymentAmount": "199"}}]'}, "products.json", "$[0].paymentConfig", ""),
+    ({"products.json": '[{"id": "P", "description": "d", "lifecycle": "nope"}]'},
+     "products.json", "$[0].lifecycle", "unknown lifecycle 'nope'"),
+    ({"lifecycles/slow.json": '{"steps": [{"status": "DONE", "afterPolls": 1}]}'},
+     "slow.json", "$.steps[0].status", "is not one of"),
+    ({"lifecycles/slow.json": '{"steps": [{"status": "FAILED"}]}'}, "slow.json",
+     "$.steps[0]", "is not valid under any of the given schemas"),
+    ({"lifecycles/slow.json": '{"steps": [{"status": "FAILED", "afterPolls": 1}, '
+      '{"status": "COMPLETED", "afterPolls": 2}]}'}, "slow.json", "$.steps[0].status",
+     "must be the last step"),
+])
+def test_bad_fixture_files_name_the_file_and_the_field(tmp_path, files, culprit, field,
+                                                       problem):
+    for name, text in files.items():
+        (tmp_path / name).parent.mkdir(exist_ok=True)
+        (tmp_path / name).write_text(text)
+    with pytest.raises(FixtureError) as raised:
+        load_fixtures(tmp_path)
+    assert raised.value.file.endswith(culprit)
+    assert raised.value.field == field
+    assert problem in raised.value.problem
+
+
+def test_a_missing_path_is_an_error(tmp_path):
+    with pytest.raises(FixtureError, match="no such file or folder"):
+        load_fixtures(tmp_path / "nowhere")
+
+
+def test_an_empty_folder_is_an_error(tmp_path):
+    with pytest.raises(FixtureError, match="no fixtures found"):
+        load_fixtures(tmp_path)

@@ -1,0 +1,118 @@
+"""--state-file: a restarted mock, even one killed with -9, still knows its orders."""
+
+from __future__ import annotations
+
+import json
+import signal
+
+import requests
+
+from mock_baanx import Backend, load_fixtures
+from mock_baanx.core import Clock, PaymentMethod, seeded_ids
+from mock_baanx.storage.state_file import SqliteStore, order_from_json, order_to_json
+
+from ..cli.test_cli import Served, run_cli
+from ..helpers import ORDER_BODY, ManualTime, headers
+
+
+def test_orders_histories_and_clock_survive_kill_9(tmp_path):
+    state = str(tmp_path / "mock.sqlite")
+    first = Served("--state-file", state)
+    try:
+        created = requests.post(f"{first.url}/v1/order", json=ORDER_BODY, timeout=10,
+                                headers=headers(**{"X-Mock-Lifecycle": "fail"})).json()
+        order_id = created["orderId"]
+        requests.get(f"{first.url}/v1/order/{order_id}", headers=headers(), timeout=10)
+        requests.post(f"{first.url}/__mock/clock", json={"advanceSeconds": 100}, timeout=10)
+        before = requests.get(f"{first.url}/__mock/orders/{order_id}", timeout=10).json()
+    finally:
+        assert first.stop(signal.SIGKILL) == -signal.SIGKILL
+
+    second = Served("--state-file", state)
+    try:
+        after = requests.get(f"{second.url}/__mock/orders/{order_id}", timeout=10).json()
+        assert after == before
+        clock = requests.get(f"{second.url}/__mock/clock", timeout=10).json()
+        assert clock["offsetSeconds"] == 100
+        # The lifecycle goes on where it was: two more polls, and the payment bounces.
+        statuses = [requests.get(f"{second.url}/v1/order/{order_id}", headers=headers(),
+                                 timeout=10).json() for _ in range(2)]
+        assert [status["status"] for status in statuses] == ["STARTED", "FAILED"]
+        assert statuses[-1]["requestId"] == created["requestId"]
+        requests.post(f"{second.url}/__mock/reset", timeout=10)
+    finally:
+        assert second.stop() == 0
+
+    third = Served("--state-file", state)
+    try:
+        assert requests.get(f"{third.url}/__mock/orders", timeout=10).json() == {"orders": []}
+        assert requests.get(f"{third.url}/__mock/clock", timeout=10).json()["offsetSeconds"] == 0
+    finally:
+        third.stop()
+
+
+def test_an_order_round_trips_through_the_file(tmp_path):
+    store = SqliteStore(tmp_path / "state.sqlite")
+    backend = Backend(load_fixtures(), clock=Clock(ManualTime()), ids=seeded_ids(4),
+                      store=store)
+    identity = backend.authenticate("demo-client", "Bearer demo-token")
+    order = backend.create_order(identity, "METAL_CARD",
+                                 PaymentMethod.CRYPTO_EXTERNAL_DAIMO, lifecycle="instant")
+    completed = backend.poll_order(identity, order.order_id)
+    assert order_from_json(json.loads(json.dumps(order_to_json(completed)))) == completed
+    reopened = Backend(load_fixtures(), store=SqliteStore(tmp_path / "state.sqlite"))
+    assert reopened.order(order.order_id) == completed
+
+
+def orders_created(backend: Backend, count: int) -> list[str]:
+    """The ids of `count` orders created one after the other, oldest first."""
+    identity = backend.authenticate("demo-client", "Bearer demo-token")
+    return [backend.create_order(identity, "METAL_CARD",
+                                 PaymentMethod.CRYPTO_EXTERNAL_DAIMO).order_id
+            for _ in range(count)]
+
+
+def test_forgotten_orders_leave_the_file_and_a_lower_limit_applies_on_restart(tmp_path):
+    path = tmp_path / "state.sqlite"
+    order_ids = orders_created(Backend(load_fixtures(), ids=seeded_ids(5),
+                                       store=SqliteStore(path), max_orders=3), 4)
+    reopened = Backend(load_fixtures(), store=SqliteStore(path), max_orders=10)
+    assert [order.order_id for order in reopened.orders()] == order_ids[1:]
+    smaller = Backend(load_fixtures(), store=SqliteStore(path), max_orders=2)
+    assert [order.order_id for order in smaller.orders()] == order_ids[2:]
+    again = Backend(load_fixtures(), store=SqliteStore(path), max_orders=10)
+    assert [order.order_id for order in again.orders()] == order_ids[2:]
+
+
+def test_past_the_limit_a_restarted_mock_forgets_its_oldest_restored_order_first(tmp_path):
+    path = tmp_path / "state.sqlite"
+    restored = orders_created(Backend(load_fixtures(), ids=seeded_ids(6),
+                                      store=SqliteStore(path), max_orders=3), 3)
+    reopened = Backend(load_fixtures(), ids=seeded_ids(7), store=SqliteStore(path),
+                       max_orders=3)
+    (new,) = orders_created(reopened, 1)
+    assert [order.order_id for order in reopened.orders()] == [*restored[1:], new]
+
+
+def test_a_file_that_is_not_a_state_file_exits_2(tmp_path):
+    bogus = tmp_path / "notes.txt"
+    bogus.write_text("these are not the orders you are looking for\n" * 100)
+    result = run_cli("serve", "--port", "0", "--state-file", str(bogus))
+    assert result.returncode == 2
+    assert f"--state-file: {bogus}: not a usable state file" in result.stderr
+
+
+def test_an_order_whose_lifecycle_is_gone_exits_2(tmp_path):
+    (tmp_path / "fixtures" / "lifecycles").mkdir(parents=True)
+    (tmp_path / "fixtures" / "lifecycles" / "slow.json").write_text(
+        '{"steps": [{"status": "COMPLETED", "afterPolls": 9}]}')
+    state = str(tmp_path / "state.sqlite")
+    served = Served("--state-file", state, "--fixtures", str(tmp_path / "fixtures"))
+    try:
+        requests.post(f"{served.url}/v1/order", json=ORDER_BODY, timeout=10,
+                      headers=headers(**{"X-Mock-Lifecycle": "slow"}))
+    finally:
+        served.stop()
+    result = run_cli("serve", "--port", "0", "--state-file", state)
+    assert result.returncode == 2
+    assert "follows lifecycle 'slow', which the fixtures no longer define" in result.stderr

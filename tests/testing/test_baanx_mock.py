@@ -1,0 +1,133 @@
+"""BaanxMock: the in-process mock answers exactly as the served one does."""
+
+from __future__ import annotations
+
+import pytest
+import requests
+import responses
+
+from mock_baanx import BaanxMock
+from mock_baanx.testing.control_client import ControlError
+
+from ..helpers import ORDER_BODY
+
+PRODUCTS = "/v1/order/products/available"
+
+
+def exchange(session_get, base):
+    """The same conversation, whatever answers it."""
+    h = {"X-Client-ID": "demo-client", "Authorization": "Bearer demo-token"}
+    replies = [session_get("GET", base + PRODUCTS, headers=h)]
+    created = session_get("POST", base + "/v1/order", headers=h, json=ORDER_BODY)
+    replies.append(created)
+    order_id = created.json()["orderId"]
+    replies += [session_get("GET", f"{base}/v1/order/{order_id}", headers=h) for _ in range(3)]
+    replies += [session_get("GET", base + PRODUCTS, headers={"Authorization": "Bearer x"}),
+                session_get("DELETE", base + "/v1/order", headers=h),
+                session_get("POST", base + "/v1/order", headers=h, data=b"[[["),
+                session_get("GET", base + "/nowhere", headers=h)]
+    return [(reply.status_code, reply.headers.get("Content-Type"),
+             sorted(reply.json()) if isinstance(reply.json(), dict) else len(reply.json()))
+            for reply in replies]
+
+
+def test_in_process_and_served_mocks_answer_alike(baanx_server):
+    with BaanxMock() as mock:
+        in_process = exchange(requests.request, mock.base_url)
+    served = exchange(requests.request, baanx_server.url)
+    assert in_process == served
+    assert [status for status, _, _ in in_process] == [200, 200, 200, 200, 200, 499, 405, 422,
+                                                      404]
+
+
+def test_default_hosts_and_custom_base_urls():
+    with BaanxMock() as mock:
+        for host in ("https://api.baanx.com", "https://dev.api.baanx.com"):
+            assert requests.get(host + PRODUCTS, headers=mock.headers()).status_code == 200
+    with BaanxMock(base_urls=["http://baanx.local/"], passthrough=False) as mock:
+        assert requests.get("http://baanx.local" + PRODUCTS,
+                            headers=mock.headers()).status_code == 200
+        # A base URL is not a prefix of host names.
+        with pytest.raises(requests.ConnectionError, match="Connection refused by Responses"):
+            requests.get("http://baanx.local.evil" + PRODUCTS, timeout=1)
+
+
+def test_passthrough_false_refuses_other_hosts():
+    with BaanxMock(passthrough=False), pytest.raises(requests.ConnectionError,
+                                                     match="Connection refused by Responses"):
+        requests.get("http://127.0.0.1:9/anything", timeout=1)
+
+
+def test_passthrough_list_lets_only_those_through():
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as outer:
+        outer.get("https://allowed.example/x", json={"ok": 1})
+        outer.get("https://blocked.example/x", json={"ok": 2})
+        with BaanxMock(passthrough=["https://allowed.example"]):
+            assert requests.get("https://allowed.example/x").json() == {"ok": 1}
+            with pytest.raises(requests.ConnectionError):
+                requests.get("https://blocked.example/x")
+
+
+def test_two_mocks_in_one_process_share_nothing():
+    with BaanxMock(base_urls=["https://one.test"]) as one, \
+            BaanxMock(base_urls=["https://two.test"]) as two:
+        requests.post("https://one.test/v1/order", json=ORDER_BODY, headers=one.headers())
+        assert len(one.orders()) == 1
+        assert two.orders() == []
+
+
+def test_control_methods_refuse_like_the_http_api():
+    with BaanxMock() as mock:
+        with pytest.raises(ControlError) as refused:
+            mock.inject_fault("deleteOrder", status=500)
+        assert refused.value.status == 422
+        with pytest.raises(ControlError, match="404: Order not found"):
+            mock.force_status("ord_nope", "FAILED")
+        assert mock.health() == {"status": "ok"}
+
+
+def test_control_methods_script_the_mock():
+    with BaanxMock() as mock:
+        order_id = requests.post(mock.base_url + "/v1/order", json=ORDER_BODY,
+                                 headers=mock.headers()).json()["orderId"]
+        mock.advance_clock(10)
+        requests.get(f"{mock.base_url}/v1/order/{order_id}", headers=mock.headers())
+        assert len(mock.poll_times(order_id)) == 1
+        assert mock.force_status(order_id, "FAILED", note="payment_bounced")["status"] == (
+            "FAILED")
+        assert [entry["endpoint"] for entry in mock.journal()] == ["createOrder",
+                                                                  "getOrderStatus"]
+        mock.clear_journal()
+        assert mock.journal() == []
+        mock.reset()
+        assert mock.orders() == []
+
+
+def test_a_chunked_body_is_read():
+    def chunks():
+        yield b'{"productId": "METAL_CARD", '
+        yield b'"paymentMethod": "CRYPTO_EXTERNAL_DAIMO"}'
+
+    with BaanxMock() as mock:
+        reply = requests.post(mock.base_url + "/v1/order", data=chunks(),
+                              headers=mock.headers(**{"Content-Type": "application/json"}))
+        assert reply.status_code == 200
+
+
+def test_decorator_starts_and_stops():
+    mock = BaanxMock()
+
+    @mock
+    def call() -> int:
+        return requests.get(mock.base_url + PRODUCTS, headers=mock.headers()).status_code
+
+    assert call() == 200
+    assert mock._mock is None
+
+
+def test_max_orders_bounds_what_the_mock_keeps():
+    with BaanxMock(max_orders=2) as baanx:
+        for _ in range(3):
+            requests.post(f"{baanx.base_url}/v1/order", json=ORDER_BODY,
+                          headers=baanx.headers()).raise_for_status()
+        assert len(baanx.backend.orders()) == 2

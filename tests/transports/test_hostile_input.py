@@ -1,0 +1,209 @@
+"""Hostile traffic at a served mock — on a thread of the test process (waitress) and as
+`mock-baanx serve` runs (granian): each gets a documented 4xx answer or a clean close, and
+the server keeps serving everyone else."""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import time
+from collections.abc import Iterator
+
+import pytest
+import requests
+
+from mock_baanx import create_app
+from mock_baanx.transports.thread_server import BackgroundServer
+
+from ..cli.test_cli import Served
+from ..helpers import ORDER_BODY, address_of, headers
+
+AUTH = b"X-Client-ID: demo-client\r\nAuthorization: Bearer demo-token\r\n"
+
+
+@pytest.fixture(scope="module", params=["in-process", "serve"])
+def server(request) -> Iterator[BackgroundServer | Served]:
+    served = BackgroundServer(create_app()) if request.param == "in-process" else Served()
+    yield served
+    served.stop()
+
+
+@pytest.fixture
+def address(server) -> tuple[str, int]:
+    return address_of(server.url)
+
+
+def raw(address, data: bytes, timeout: float = 10) -> tuple[int | None, dict, bytes]:
+    """Send bytes, read until the server closes; (status, headers, body), or a None status
+    when the server closed without answering."""
+    received = b""
+    with socket.create_connection(address, timeout=timeout) as sock:
+        try:
+            sock.sendall(data)
+            while chunk := sock.recv(65536):
+                received += chunk
+        except (ConnectionResetError, BrokenPipeError):
+            # The server answered and closed while we were still sending: what it said,
+            # if it reached us, is in `received`.
+            pass
+    if not received:
+        return None, {}, b""
+    head, _, body = received.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    fields = dict(line.split(": ", 1) for line in lines[1:] if ": " in line)
+    return int(lines[0].split()[1]), {k.lower(): v for k, v in fields.items()}, body
+
+
+def assert_json_4xx(answer, status=None):
+    code, fields, body = answer
+    assert code is not None, answer
+    assert 400 <= code < 500, answer
+    if status is not None:
+        assert code == status, answer
+    assert fields["content-type"] == "application/json"
+    assert set(json.loads(body)) == {"message"}
+
+
+def assert_refused_before_the_app(server, answer, status):
+    """What is not HTTP the server can parse never reaches the app. The in-process server
+    still answers the catalogue's JSON; `serve`'s HTTP server answers the status with no
+    body, and closes the connection."""
+    if isinstance(server, BackgroundServer):
+        assert_json_4xx(answer, status)
+        return
+    code, fields, body = answer
+    assert code == status, answer
+    assert body == b""
+    assert fields["connection"] == "close"
+
+
+def still_serving(server):
+    reply = requests.get(f"{server.url}/v1/order/products/available", headers=headers(),
+                         timeout=10)
+    assert reply.status_code == 200
+
+
+def request(path: bytes = b"/v1/order/products/available", extra: bytes = b"",
+            method: bytes = b"GET", body: bytes = b"") -> bytes:
+    length = f"Content-Length: {len(body)}\r\n".encode() if body else b""
+    return (method + b" " + path + b" HTTP/1.1\r\nHost: mock\r\nConnection: close\r\n" + AUTH
+            + extra + length + b"\r\n" + body)
+
+
+@pytest.mark.parametrize("header", [
+    b"X-Note: one\rtwo\r\n",
+    b"X-Note: one\x00two\r\n",
+    b"X-Note: one\ntwo\r\n",
+    b"Bad Header Name: x\r\n",
+    b"X-Note\r\n",
+])
+def test_control_characters_in_headers_are_refused(server, address, header):
+    assert_refused_before_the_app(server, raw(address, request(extra=header)), 400)
+    still_serving(server)
+
+
+def test_a_100_kb_header_is_read(server, address):
+    code, _, body = raw(address, request(extra=b"X-Padding: " + b"a" * 100_000 + b"\r\n"))
+    assert code == 200
+    assert json.loads(body)[0]["id"] == "PREMIUM_SUBSCRIPTION"
+
+
+def test_a_1_mb_header_answers_431_or_closes(server, address):
+    # The server may close while the client is still sending; then the answer can be lost
+    # to the reset, and a close is all the client sees.
+    answer = raw(address, request(extra=b"X-Padding: " + b"a" * 1_000_000 + b"\r\n"))
+    if answer[0] is not None:
+        assert_refused_before_the_app(server, answer, 431)
+    still_serving(server)
+
+
+def test_past_100_headers_serve_answers_431(server, address):
+    """granian's HTTP parser reads at most 100 headers (documented); waitress has no such
+    limit."""
+    answer = raw(address, request(extra=b"".join(b"X-Header-%d: v\r\n" % index
+                                                 for index in range(300))))
+    if isinstance(server, BackgroundServer):
+        assert answer[0] == 200
+    else:
+        assert_refused_before_the_app(server, answer, 431)
+    still_serving(server)
+
+
+def test_a_garbage_request_line_answers_400_or_closes(server, address):
+    answer = raw(address, b"\x00\x01\x02 garbage\r\n\r\n")
+    if answer[0] is not None:
+        assert_refused_before_the_app(server, answer, 400)
+    still_serving(server)
+
+
+def test_a_body_longer_than_the_limit_is_refused_before_it_arrives(server, address):
+    """A client that declares 100 MB gets its 413 without the server waiting for them."""
+    answer = raw(address, request(b"/v1/order", b"Content-Type: application/json\r\n"
+                                  b"Content-Length: 100000000\r\n", b"POST", b"") + b"{",
+                 timeout=30)
+    assert_json_4xx(answer, 413)
+    still_serving(server)
+
+
+@pytest.mark.parametrize(("body", "status"), [
+    (b'{"productId": "\xff\xfe", "paymentMethod": "CRYPTO_EXTERNAL_DAIMO"}', 422),
+    (b"[" * 100_000, 422),
+    (b'{"productId": 1e999, "paymentMethod": "CRYPTO_EXTERNAL_DAIMO"}', 422),
+])
+def test_hostile_bodies(server, address, body, status):
+    answer = raw(address, request(b"/v1/order", b"Content-Type: application/json\r\n", b"POST",
+                                  body))
+    assert_json_4xx(answer, status)
+    still_serving(server)
+
+
+def test_duplicate_keys_and_huge_numbers_elsewhere_are_harmless(address):
+    body = (b'{"productId": "X", "productId": "METAL_CARD", "amount": 1e999, '
+            b'"paymentMethod": "CRYPTO_EXTERNAL_DAIMO"}')
+    code, _, reply = raw(address, request(b"/v1/order", b"Content-Type: application/json\r\n",
+                                          b"POST", body))
+    assert code == 200
+    assert json.loads(reply)["paymentConfig"]["paymentAmount"] == 299
+
+
+def test_a_slow_client_does_not_hold_up_the_others(server, address):
+    data = request(b"/v1/order", b"Content-Type: application/json\r\n", b"POST",
+                   json.dumps(ORDER_BODY).encode())
+    halfway = threading.Event()
+    others_done = threading.Event()
+    answers = []
+
+    def trickle():
+        with socket.create_connection(address, timeout=30) as sock:
+            for index in range(0, len(data), 8):
+                sock.sendall(data[index:index + 8])
+                if index >= len(data) // 2 and not halfway.is_set():
+                    halfway.set()
+                    # Hold the request half-sent until everyone else has been served.
+                    others_done.wait(timeout=30)
+                time.sleep(0.01)
+            answers.append(sock.recv(65536))
+
+    slow = threading.Thread(target=trickle)
+    slow.start()
+    assert halfway.wait(timeout=30)
+    for _ in range(20):
+        still_serving(server)
+    others_done.set()
+    slow.join(timeout=60)
+    assert answers
+    assert answers[0].startswith(b"HTTP/1.1 200")
+
+
+def test_many_idle_connections_do_not_lock_others_out(server, address):
+    idle = [socket.create_connection(address, timeout=10) for _ in range(300)]
+    try:
+        still_serving(server)
+        created = requests.post(f"{server.url}/v1/order", json=ORDER_BODY, headers=headers(),
+                                timeout=10)
+        assert created.status_code == 200
+    finally:
+        for sock in idle:
+            sock.close()
+    still_serving(server)
