@@ -15,7 +15,7 @@ import sys
 from flask import Response
 
 from mock_baanx.transports import granian_server
-from mock_baanx.transports.access_log import BufferedStderr
+from mock_baanx.transports.buffered_stderr import BufferedStderr
 from mock_baanx.transports.flask_app import OneViewFlask, ReplyResponse
 
 BODY = (b'[{"id":"PREMIUM_SUBSCRIPTION","description":"Premium subscription","isEligible":true},'

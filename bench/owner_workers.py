@@ -2,7 +2,7 @@
 
     python bench/owner_workers.py [--seconds 5]
 
-One process owns the state and runs `api.handle`; N worker processes each serve HTTP
+One process owns the state and runs `handle`; N worker processes each serve HTTP
 (granian, the mock's Flask app and its RSGI bridge, their own SO_REUSEPORT listener, so
 that the kernel spreads connections) and hand every request to the owner over a Unix
 socket pair, one round trip per request. The owner answers one request at a time, so an
@@ -70,16 +70,16 @@ def receive_exactly(sock: socket.socket, size: int) -> bytes | None:
 
 def serve(port: int, workers: int) -> None:
     from mock_baanx.core import Backend
-    from mock_baanx.protocol import handler as api
+    from mock_baanx.protocol import Options, handle
     from mock_baanx.protocol.messages import Request
     from mock_baanx.storage.fixture_files import load_fixtures
     from mock_baanx.transports import granian_server
 
     deferred = granian_server.DeferredSleep()
     backend = Backend(load_fixtures(), max_orders=10_000)
-    options = api.Options(sleep=deferred)
+    options = Options(sleep=deferred)
     pairs = [socket.socketpair() for _ in range(workers)]
-    handle = api.handle
+    handle = handle
     gc.freeze()
     for _, worker_end in pairs:
         if os.fork() == 0:
@@ -104,12 +104,12 @@ def serve(port: int, workers: int) -> None:
 
 def run_worker(port: int, owner: socket.socket, backend: Any, options: Any,
                deferred: Any) -> None:
-    from mock_baanx.protocol import handler as api
+    from mock_baanx.protocol import Options
     from mock_baanx.protocol.messages import Reply, Request
-    from mock_baanx.transports import granian_server
+    from mock_baanx.transports import flask_app, granian_server
     from mock_baanx.transports.flask_app import create_app
 
-    def forward(backend: Any, request: Request, options: api.Options = options) -> Reply:
+    def forward(backend: Any, request: Request, options: Options = options) -> Reply:
         send_frame(owner, (request.method, request.path, request.header_pairs, request.body,
                            request.query, request.declared_length))
         status, body, headers, delay = receive_frame(owner)  # type: ignore[misc]
@@ -117,8 +117,8 @@ def run_worker(port: int, owner: socket.socket, backend: Any, options: Any,
             deferred(delay)
         return Reply(status, body, headers)
 
-    # The worker's Flask view calls api.handle: here, that is the owner's.
-    api.handle = forward  # type: ignore[assignment]
+    # The worker's Flask view calls `handle`: here, that is the owner's.
+    flask_app.handle = forward  # type: ignore[attr-defined]
     app = create_app(backend, options)
     listener = socket.create_server(("127.0.0.1", port), backlog=granian_server.BACKLOG,
                                     reuse_port=True)

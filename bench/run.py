@@ -378,10 +378,10 @@ def main() -> int:
         return 0
     results = [measure("mock-baanx", mock_command, args.seconds, work, created_order)]
     if not args.skip_peers:
-        from mock_baanx.protocol import openapi
+        from mock_baanx.protocol import ROUTES, openapi
 
         document = work / "openapi.json"
-        document.write_text(json.dumps(openapi.document(control=False)))
+        document.write_text(json.dumps(openapi.document(ROUTES, control=False)))
         prism = CACHE / "node_modules" / ".bin" / "prism"
         jar = next((CACHE / "node_modules" / "wiremock" / "build").glob(
             "wiremock-standalone-*.jar"))

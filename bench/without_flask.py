@@ -1,4 +1,4 @@
-"""What Flask costs the served mock: `api.handle` answered straight from granian.
+"""What Flask costs the served mock: `handle` answered straight from granian.
 
     python bench/without_flask.py PORT
 
@@ -23,21 +23,22 @@ import time
 from typing import Any
 
 from mock_baanx.core import Backend
-from mock_baanx.protocol import handler as api
+from mock_baanx.protocol import Options, handle
 from mock_baanx.protocol.messages import Request
 from mock_baanx.storage.fixture_files import load_fixtures
 from mock_baanx.transports import granian_server
-from mock_baanx.transports.access_log import BufferedStderr, access_line
+from mock_baanx.transports.access_log import access_line
+from mock_baanx.transports.buffered_stderr import BufferedStderr
 
 
 class WithoutFlask:
-    """An RSGI app: the request as granian parsed it, into `api.handle`, and back."""
+    """An RSGI app: the request as granian parsed it, into `handle`, and back."""
 
     def __init__(self, backend: Backend, deferred: granian_server.DeferredSleep,
                  stderr: BufferedStderr) -> None:
         self.backend = backend
         self.deferred = deferred
-        self.options = api.Options(sleep=deferred)
+        self.options = Options(sleep=deferred)
         self.stderr = stderr
 
     async def __call__(self, scope: Any, protocol: Any) -> None:
@@ -47,7 +48,7 @@ class WithoutFlask:
                                               "transfer-encoding" in headers, protocol)
         request = Request.build(scope.method, scope.path, headers.items(), body,
                                 scope.query_string)
-        reply = api.handle(self.backend, request, self.options)
+        reply = handle(self.backend, request, self.options)
         delay = self.deferred.take()
         if delay:
             await asyncio.sleep(delay)

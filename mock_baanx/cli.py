@@ -14,11 +14,10 @@ from .core import Backend
 from .core.backend import UnknownStoredLifecycle
 from .core.orders import DEFAULT_MAX_ORDERS
 from .core.persistence import StateFileError, StateStore
-from .protocol import handler as api
-from .protocol import openapi
+from .protocol import ROUTES, Options, openapi
 from .storage.fixture_files import FixtureError, load_fixtures
 from .transports import granian_server
-from .transports.access_log import BufferedStderr
+from .transports.buffered_stderr import BufferedStderr
 from .transports.flask_app import create_app
 
 DEFAULT_HOST = "127.0.0.1"
@@ -92,7 +91,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     args = parser.parse_args(argv)
     if args.command == "openapi":
-        print(json.dumps(openapi.document(control=not args.no_control), indent=2))
+        print(json.dumps(openapi.document(ROUTES, control=not args.no_control), indent=2))
         return 0
     if args.command == "verify":
         return _verify(args)
@@ -154,8 +153,7 @@ def _serve(args: argparse.Namespace) -> int:
         print(f"mock-baanx: --state-file: {error}", file=sys.stderr)
         return USAGE_ERROR
     deferred = granian_server.DeferredSleep()
-    options = api.Options(control=not args.no_control, strict=not args.no_strict,
-                          sleep=deferred)
+    options = Options(control=not args.no_control, strict=not args.no_strict, sleep=deferred)
     app = create_app(backend, options)
     stderr = BufferedStderr()
     # Errors go through the same buffer (flushed at once), so that lines keep their order.

@@ -6,7 +6,7 @@ import pytest
 from flask.testing import FlaskClient
 
 from mock_baanx.core import Backend, Clock, seeded_ids
-from mock_baanx.protocol import handler as api
+from mock_baanx.protocol import Options
 from mock_baanx.storage.fixture_files import load_fixtures
 from mock_baanx.transports.flask_app import create_app
 
@@ -30,6 +30,6 @@ def sleeps() -> list[float]:
 
 @pytest.fixture
 def client(backend: Backend, sleeps: list[float]) -> Iterator[FlaskClient]:
-    app = create_app(backend, api.Options(strict=True, sleep=sleeps.append))
+    app = create_app(backend, Options(strict=True, sleep=sleeps.append))
     with app.test_client() as test_client:
         yield test_client

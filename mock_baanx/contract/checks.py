@@ -19,10 +19,10 @@ from urllib.parse import urlsplit
 import requests
 from jsonschema.exceptions import ValidationError
 
+from ..core import FINAL_STATUSES
 from ..protocol import schemas
 from ..testing.control_client import ControlClient, HttpControl
 
-FINAL_STATUSES = ("COMPLETED", "FAILED", "EXPIRED")
 PRODUCTS = "/v1/order/products/available"
 ORDERS = "/v1/order"
 PAYMENT_METHOD = "CRYPTO_EXTERNAL_DAIMO"

@@ -12,6 +12,7 @@ from .ids import IdSource, seeded_ids
 from .journal import JournalEntry
 from .lifecycle import Lifecycle, Step
 from .models import (
+    FINAL_STATUSES,
     Client,
     Identity,
     Order,
@@ -27,6 +28,7 @@ from .models import (
 
 __all__ = [
     "ANY_ENDPOINT",
+    "FINAL_STATUSES",
     "Backend",
     "Catalog",
     "Client",

@@ -8,8 +8,6 @@ from collections.abc import Iterable, Mapping
 from .errors import InvalidClientKey, MissingClientKey, NotAuthenticated, NotAuthorized
 from .models import Client, Identity, User
 
-BEARER_SCHEME = "bearer"
-
 
 class Directory:
     """The clients and users the mock knows."""
@@ -26,30 +24,21 @@ class Directory:
     def users(self) -> tuple[User, ...]:
         return tuple(self._users.values())
 
-    def authenticate(self, client_key: str | None, authorization: str | None) -> Identity:
+    def authenticate(self, client_key: str | None, token: str | None) -> Identity:
         """Who is calling, or the first documented error that applies.
 
-        `client_key` is the value of X-Client-ID or x-client-key, `authorization` the
-        Authorization header; either is None when absent.
+        `client_key` is the partner application's client id, `token` the user's bearer
+        token; either is None when the request carried none.
         """
         if not client_key:
             raise MissingClientKey()
         client = self._clients.get(client_key)
         if client is None:
             raise InvalidClientKey()
-        user = self._users.get(bearer_token(authorization) or "")
+        user = self._users.get(token or "")
         if user is None or user.expired:
             raise NotAuthenticated()
         if not user.permitted:
             raise NotAuthorized()
         return Identity(client=client, user=user)
 
-
-def bearer_token(authorization: str | None) -> str | None:
-    """The token of a `Bearer <token>` header, or None for anything else."""
-    if authorization is None:
-        return None
-    scheme, _, token = authorization.strip().partition(" ")
-    if scheme.lower() != BEARER_SCHEME:
-        return None
-    return token.strip() or None

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from .auth import Directory
 from .catalog import Catalog
 from .clock import Clock
-from .errors import ValidationFailed
+from .errors import UnknownLifecycle
 from .faults import Fault, FaultPlan
 from .ids import IdSource
 from .journal import Journal, JournalEntry
@@ -72,17 +72,17 @@ class Backend:
 
     # --- The Baanx API ---------------------------------------------------------------
 
-    def authenticate(self, client_key: str | None, authorization: str | None) -> Identity:
-        return self.directory.authenticate(client_key, authorization)
+    def authenticate(self, client_key: str | None, token: str | None) -> Identity:
+        return self.directory.authenticate(client_key, token)
 
     def create_order(self, identity: Identity, product_id: str,
                      payment_method: PaymentMethod, lifecycle: str | None = None) -> Order:
-        """A new STARTED order. Its lifecycle, first match wins: `lifecycle` (the
-        X-Mock-Lifecycle header), the one set for the next orders, the product's, the
-        server default."""
+        """A new STARTED order. Its lifecycle, first match wins: `lifecycle` (chosen for this
+        order by the request; UnknownLifecycle if there is none of that name), the one set
+        for the next orders, the product's, the server default."""
         with self._lock:
             if lifecycle is not None:
-                self.known_lifecycle(lifecycle, "X-Mock-Lifecycle")
+                self.known_lifecycle(lifecycle)
             product = self.catalog.orderable(identity.user, product_id)
             if lifecycle is not None:
                 chosen = lifecycle
@@ -99,10 +99,11 @@ class Backend:
 
     # --- Scripting, for tests and the control API ------------------------------------
 
-    def known_lifecycle(self, name: str, what: str = "lifecycle") -> str:
+    def known_lifecycle(self, name: str, source: str = "lifecycle") -> str:
+        """`name`, if a lifecycle of that name exists; else UnknownLifecycle, whose message
+        says the `source` of the name must be one of the known ones."""
         if name not in self.lifecycles:
-            known = ", ".join(sorted(self.lifecycles))
-            raise ValidationFailed(f"{what} must be one of: {known}")
+            raise UnknownLifecycle(name, tuple(sorted(self.lifecycles)), source)
         return name
 
     def orders(self) -> list[Order]:

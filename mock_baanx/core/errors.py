@@ -1,8 +1,9 @@
 """The error catalogue: one exception per status the mock can answer with an error.
 
 The first group is the Baanx contract (statuses and texts from the public docs); the
-second is the mock's own HTTP plumbing and control API. Each class carries its status and
-its default message; `api.handle` is the one place that turns them into response bodies.
+second is the mock's own (its control API's conflicts and names). Each class carries the
+status the contract gives it and its default message; the protocol layer
+(`protocol/errors.py`) is the one place that turns them into response bodies.
 """
 
 from __future__ import annotations
@@ -59,43 +60,22 @@ class InternalServerError(BaanxError):
     default_message = "Internal server error"
 
 
-# --- The mock's own -----------------------------------------------------------------
+# --- The mock's own domain -----------------------------------------------------------
 
 
-class RouteNotFound(BaanxError):
-    status = 404
-    default_message = "Not found"
+class UnknownLifecycle(ValidationFailed):
+    """A lifecycle name the mock does not know; `known` lists the names it does. The
+    caller names where the name came from (a header, a control call, an option)."""
 
-
-class MethodNotAllowed(BaanxError):
-    status = 405
-    default_message = "Method not allowed"
-
-    def __init__(self, allowed: tuple[str, ...], message: str | None = None) -> None:
-        self.allowed = allowed
-        super().__init__(message)
-
-
-class MalformedRequest(BaanxError):
-    """400: a control-API request the mock cannot read at all."""
-
-    status = 400
-    default_message = "Bad request"
+    def __init__(self, name: str, known: tuple[str, ...], source: str = "lifecycle") -> None:
+        self.name = name
+        self.known = known
+        super().__init__(f"{source} must be one of: {', '.join(known)}")
 
 
 class Conflict(BaanxError):
     status = 409
     default_message = "Conflict"
-
-
-class PayloadTooLarge(BaanxError):
-    status = 413
-    default_message = "Request body is larger than 1 MiB"
-
-
-class HeadersTooLarge(BaanxError):
-    status = 431
-    default_message = "Request header fields are too large"
 
 
 # The statuses a user may ask the mock to fake (fault injection): the documented errors.

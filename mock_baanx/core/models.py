@@ -21,6 +21,11 @@ class OrderStatus(StrEnum):
         return self is not OrderStatus.STARTED
 
 
+# The statuses an order never leaves. StrEnum members equal their wire strings, so this
+# answers for a status read from JSON as well.
+FINAL_STATUSES = frozenset(status for status in OrderStatus if status.is_terminal)
+
+
 class PaymentMethod(StrEnum):
     CRYPTO_EXTERNAL_DAIMO = "CRYPTO_EXTERNAL_DAIMO"
 

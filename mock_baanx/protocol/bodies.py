@@ -1,17 +1,39 @@
-"""The documented JSON bodies: reading request bodies, building reply bodies."""
+"""Every JSON form of an order, and reading request bodies.
+
+An order becomes JSON here and nowhere else: the create reply, the status reply, the
+control API's view of an order, and the record a state store keeps. Each form is built
+from the same field helpers, so that a field cannot be written one way in one form and
+another way in the next.
+"""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from ..core import Order
+from ..core import (
+    Order,
+    OrderStatus,
+    Outcome,
+    PaymentConfig,
+    PaymentMethod,
+    PollTimes,
+    StatusChange,
+)
 from ..core.errors import ValidationFailed
 from . import schemas
 from .messages import JSON_TYPE, Request
 
 if TYPE_CHECKING:
     from jsonschema.exceptions import ValidationError
+
+# A journal keeps bodies for reading, not replaying: a cap keeps 1,000 entries small.
+BODY_KEPT = 16 * 1024
+
+
+# --- Request bodies --------------------------------------------------------------------
 
 
 def parse_json(raw: bytes) -> Any:
@@ -24,44 +46,6 @@ def parse_json(raw: bytes) -> Any:
         raise ValidationFailed("request body must be valid JSON") from None
 
 
-def validated(schema: str, value: Any) -> dict[str, Any]:
-    """`value`, if it is valid against `schemas/<schema>`; else a 422 naming the field."""
-    error = schemas.first_error(schema, value)
-    if error is not None:
-        raise ValidationFailed(validation_message(error))
-    assert isinstance(value, dict)
-    return value
-
-
-def created_body(order: Order) -> dict[str, Any]:
-    body: dict[str, Any] = {"requestId": order.request_id, "orderId": order.order_id}
-    config = order.payment_config
-    if config is not None:
-        body["paymentConfig"] = {
-            "paymentAmount": config.payment_amount,
-            "paymentCurrency": config.payment_currency,
-            "destinationAddress": config.destination_address,
-            "destinationChainId": config.destination_chain_id,
-            "destinationTokenSymbol": config.destination_token_symbol,
-            "destinationTokenAddress": config.destination_token_address,
-        }
-    return body
-
-
-def status_body(order: Order) -> dict[str, Any]:
-    body: dict[str, Any] = {"requestId": order.request_id, "orderId": order.order_id,
-                            "status": order.status.value}
-    outcome = order.outcome
-    if outcome.paid_at is not None:
-        body["paidAt"] = outcome.paid_at
-    metadata = {key: value for key, value in (("paymentId", outcome.payment_id),
-                                              ("txHash", outcome.tx_hash),
-                                              ("note", outcome.note)) if value is not None}
-    if metadata:
-        body["metadata"] = metadata
-    return body
-
-
 def json_object(request: Request) -> dict[str, Any]:
     """The request body as a JSON object, or a 422 that says what is wrong with it."""
     media_type = (request.header("content-type") or "").split(";", 1)[0].strip().lower()
@@ -70,6 +54,15 @@ def json_object(request: Request) -> dict[str, Any]:
     value = parse_json(request.body)
     if not isinstance(value, dict):
         raise ValidationFailed("request body must be a JSON object")
+    return value
+
+
+def validated(schema: str, value: Any) -> dict[str, Any]:
+    """`value`, if it is valid against `schemas/<schema>`; else a 422 naming the field."""
+    error = schemas.first_error(schema, value)
+    if error is not None:
+        raise ValidationFailed(validation_message(error))
+    assert isinstance(value, dict)
     return value
 
 
@@ -89,3 +82,146 @@ def validation_message(error: ValidationError) -> str:
             str(expected), f"a {expected}")
         return f"{where} must be {kind}"
     return f"{where}: {error.message}"
+
+
+def body_text(body: bytes) -> str:
+    """A request body as the journal keeps it: text, cut at BODY_KEPT."""
+    text = body[:BODY_KEPT].decode("utf-8", errors="replace")
+    return text + "…" if len(body) > BODY_KEPT else text
+
+
+# --- Field helpers ---------------------------------------------------------------------
+
+
+def moment_text(moment: datetime, *, precise: bool = False) -> str:
+    """A moment of the mock's clock in ISO 8601: to the millisecond for people, to the
+    microsecond for a record that must come back equal."""
+    return moment.isoformat() if precise else moment.isoformat(timespec="milliseconds")
+
+
+def payment_config_json(config: PaymentConfig) -> dict[str, Any]:
+    return {
+        "paymentAmount": config.payment_amount,
+        "paymentCurrency": config.payment_currency,
+        "destinationAddress": config.destination_address,
+        "destinationChainId": config.destination_chain_id,
+        "destinationTokenSymbol": config.destination_token_symbol,
+        "destinationTokenAddress": config.destination_token_address,
+    }
+
+
+def payment_config_from_json(config: Mapping[str, Any]) -> PaymentConfig:
+    return PaymentConfig(
+        payment_amount=config["paymentAmount"],
+        payment_currency=config["paymentCurrency"],
+        destination_address=config["destinationAddress"],
+        destination_chain_id=config["destinationChainId"],
+        destination_token_symbol=config["destinationTokenSymbol"],
+        destination_token_address=config["destinationTokenAddress"],
+    )
+
+
+def outcome_json(outcome: Outcome) -> dict[str, Any]:
+    """The outcome as a status reply carries it: `paidAt`, and `metadata` when any of its
+    fields is set."""
+    body: dict[str, Any] = {}
+    if outcome.paid_at is not None:
+        body["paidAt"] = outcome.paid_at
+    metadata = {key: value for key, value in (("paymentId", outcome.payment_id),
+                                              ("txHash", outcome.tx_hash),
+                                              ("note", outcome.note)) if value is not None}
+    if metadata:
+        body["metadata"] = metadata
+    return body
+
+
+def outcome_from_json(body: Mapping[str, Any]) -> Outcome:
+    metadata = body.get("metadata") or {}
+    return Outcome(paid_at=body.get("paidAt"), payment_id=metadata.get("paymentId"),
+                   tx_hash=metadata.get("txHash"), note=metadata.get("note"))
+
+
+def history_json(history: tuple[StatusChange, ...], *, precise: bool = False
+                 ) -> list[dict[str, Any]]:
+    return [{"status": change.status.value, "at": moment_text(change.at, precise=precise),
+             "afterPolls": change.after_polls, "cause": change.cause}
+            for change in history]
+
+
+def history_from_json(history: list[Mapping[str, Any]]) -> tuple[StatusChange, ...]:
+    return tuple(StatusChange(OrderStatus(change["status"]), datetime.fromisoformat(change["at"]),
+                              change["afterPolls"], change["cause"])
+                 for change in history)
+
+
+# --- The forms of an order -------------------------------------------------------------
+
+
+def created_body(order: Order) -> dict[str, Any]:
+    """POST /v1/order's reply."""
+    body: dict[str, Any] = {"requestId": order.request_id, "orderId": order.order_id}
+    if order.payment_config is not None:
+        body["paymentConfig"] = payment_config_json(order.payment_config)
+    return body
+
+
+def status_body(order: Order) -> dict[str, Any]:
+    """GET /v1/order/{orderId}'s reply."""
+    return {"requestId": order.request_id, "orderId": order.order_id,
+            "status": order.status.value, **outcome_json(order.outcome)}
+
+
+def order_detail(order: Order, *, precise: bool = False) -> dict[str, Any]:
+    """The control API's view of an order: its owner, lifecycle, history and polls, with
+    what its owner would see on a poll (`paidAt`, `metadata`)."""
+    return {
+        "orderId": order.order_id,
+        "requestId": order.request_id,
+        "clientId": order.client_id,
+        "userId": order.user_id,
+        "productId": order.product_id,
+        "paymentMethod": order.payment_method.value,
+        "lifecycle": order.lifecycle,
+        "status": order.status.value,
+        "createdAt": moment_text(order.created_at, precise=precise),
+        "pollCount": order.poll_count,
+        "pollTimes": [moment_text(moment, precise=precise) for moment in order.poll_times],
+        "lastPolledAt": (moment_text(order.poll_times[-1], precise=precise)
+                         if order.poll_times else None),
+        "history": history_json(order.history, precise=precise),
+        **outcome_json(order.outcome),
+    }
+
+
+def order_record(order: Order) -> dict[str, Any]:
+    """Everything an order holds, for a store to give back unchanged: the control API's
+    view, to the microsecond, with what only the mock itself needs."""
+    return {
+        **order_detail(order, precise=True),
+        "paymentConfig": (None if order.payment_config is None
+                          else payment_config_json(order.payment_config)),
+        "stepsTaken": order.steps_taken,
+    }
+
+
+def order_from_record(record: Mapping[str, Any]) -> Order:
+    """The order `order_record` wrote."""
+    config = record["paymentConfig"]
+    return Order(
+        order_id=record["orderId"],
+        request_id=record["requestId"],
+        client_id=record["clientId"],
+        user_id=record["userId"],
+        product_id=record["productId"],
+        payment_method=PaymentMethod(record["paymentMethod"]),
+        lifecycle=record["lifecycle"],
+        created_at=datetime.fromisoformat(record["createdAt"]),
+        payment_config=None if config is None else payment_config_from_json(config),
+        status=OrderStatus(record["status"]),
+        outcome=outcome_from_json(record),
+        history=history_from_json(record["history"]),
+        poll_count=record["pollCount"],
+        poll_times=PollTimes.of(datetime.fromisoformat(moment)
+                                for moment in record["pollTimes"]),
+        steps_taken=record["stepsTaken"],
+    )

@@ -6,22 +6,14 @@ mock, the in-process mock and the dashboard all script the mock the same way.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import datetime
 from functools import cache
 from importlib.resources import files
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from ..core import Fault, Order, OrderStatus, Outcome
-from .bodies import parse_json, status_body, validated
+from ..core import Fault, OrderStatus, Outcome
+from .bodies import moment_text, order_detail, parse_json, validated
 from .messages import Reply
-
-if TYPE_CHECKING:
-    from .handler import Call
-
-
-def iso(moment: datetime) -> str:
-    return moment.isoformat(timespec="milliseconds")
+from .route import Call
 
 
 def control_body(call: Call, schema: str) -> dict[str, Any]:
@@ -29,30 +21,6 @@ def control_body(call: Call, schema: str) -> dict[str, Any]:
     read as JSON, so that a bare `curl -d` works; an empty body is an empty object."""
     raw = call.request.body.strip()
     return validated(f"control/{schema}", parse_json(raw) if raw else {})
-
-
-def order_detail(order: Order) -> dict[str, Any]:
-    reply = status_body(order)
-    return {
-        "orderId": order.order_id,
-        "requestId": order.request_id,
-        "clientId": order.client_id,
-        "userId": order.user_id,
-        "productId": order.product_id,
-        "paymentMethod": order.payment_method.value,
-        "lifecycle": order.lifecycle,
-        "status": order.status.value,
-        "createdAt": iso(order.created_at),
-        "pollCount": order.poll_count,
-        "pollTimes": [iso(moment) for moment in order.poll_times],
-        "lastPolledAt": iso(order.poll_times[-1]) if order.poll_times else None,
-        "history": [
-            {"status": change.status.value, "at": iso(change.at),
-             "afterPolls": change.after_polls, "cause": change.cause}
-            for change in order.history
-        ],
-        **{key: reply[key] for key in ("paidAt", "metadata") if key in reply},
-    }
 
 
 @cache
@@ -118,7 +86,7 @@ def set_lifecycle(call: Call) -> Reply:
 
 def clock_state(call: Call) -> dict[str, Any]:
     clock = call.backend.clock
-    return {"now": iso(clock.now()), "offsetSeconds": clock.offset_seconds}
+    return {"now": moment_text(clock.now()), "offsetSeconds": clock.offset_seconds}
 
 
 def get_clock(call: Call) -> Reply:
@@ -157,7 +125,7 @@ def clear_faults(call: Call) -> Reply:
 
 def journal(call: Call) -> Reply:
     return Reply.json(200, {"requests": [
-        {"at": iso(entry.at), "method": entry.method, "path": entry.path,
+        {"at": moment_text(entry.at), "method": entry.method, "path": entry.path,
          "headers": dict(entry.headers), "body": entry.body, "status": entry.status,
          "endpoint": entry.endpoint}
         for entry in call.backend.journal()
@@ -168,23 +136,3 @@ def clear_journal(call: Call) -> Reply:
     call.backend.clear_journal()
     return Reply.json(200, {"requests": []})
 
-
-# (method, path template, operation id, handler, schema of the 200 body under schemas/)
-ROUTES: tuple[tuple[str, str, str, Callable[[Call], Reply], str | None], ...] = (
-    ("GET", "/__mock/ui", "mockDashboard", dashboard, None),
-    ("GET", "/__mock/health", "mockHealth", health, "control/health.json"),
-    ("POST", "/__mock/reset", "mockReset", reset, "control/reset.json"),
-    ("GET", "/__mock/orders", "mockListOrders", list_orders, "control/orders.json"),
-    ("GET", "/__mock/orders/{orderId}", "mockGetOrder", get_order, "control/order.json"),
-    ("POST", "/__mock/orders/{orderId}/status", "mockForceStatus", force_status,
-     "control/order.json"),
-    ("GET", "/__mock/lifecycle", "mockGetLifecycle", get_lifecycle, "control/lifecycle.json"),
-    ("POST", "/__mock/lifecycle", "mockSetLifecycle", set_lifecycle, "control/lifecycle.json"),
-    ("GET", "/__mock/clock", "mockGetClock", get_clock, "control/clock.json"),
-    ("POST", "/__mock/clock", "mockAdvanceClock", advance_clock, "control/clock.json"),
-    ("GET", "/__mock/faults", "mockGetFaults", get_faults, "control/faults.json"),
-    ("POST", "/__mock/faults", "mockAddFault", add_fault, "control/faults.json"),
-    ("DELETE", "/__mock/faults", "mockClearFaults", clear_faults, "control/faults.json"),
-    ("GET", "/__mock/requests", "mockGetRequests", journal, "control/requests.json"),
-    ("DELETE", "/__mock/requests", "mockClearRequests", clear_journal, "control/requests.json"),
-)

@@ -1,17 +1,23 @@
-"""The OpenAPI 3.1 document of the mock, assembled from `schemas/`.
+"""The OpenAPI 3.1 document of the mock, derived from the route table and `schemas/`.
 
-The body schemas are the files under `schemas/`, copied into `components/schemas` under
-their titles with their references rewritten to point there: there is no second,
-hand-written copy of any shape to drift from the first.
+Paths and operations come from the routes (`routes.py`), the body schemas from the files
+under `schemas/`, copied into `components/schemas` under their titles with their
+references rewritten to point there. Definitions a file shares (its `$defs`) are hoisted
+into `components/schemas` under their own names, so that code generators give each one a
+stable type and leave no `$defs` inside a schema. There is no second, hand-written copy of
+any path or shape to drift from the first.
 """
 
 from __future__ import annotations
 
 import copy
+from collections.abc import Sequence
 from functools import cache
 from typing import Any
 from urllib.parse import urljoin
 
+from .messages import Reply
+from .route import Call, Route, RouteKind
 from .schemas import SCHEMA_BASE, SCHEMAS
 
 ERROR_EXAMPLES = {
@@ -35,9 +41,16 @@ ERROR_TITLES = {
     499: "Missing Client Key: the client-id header is absent",
     500: "Internal Server Error: retry with exponential backoff",
 }
-BAANX_ERRORS = (401, 403, 498, 499, 500)
-BAANX_TAG = "orders"
-CONTROL_TAG = "mock-control"
+TAG_DESCRIPTIONS = {
+    RouteKind.BAANX: "The Baanx order API, as the public docs describe it.",
+    RouteKind.CONTROL: "mock-baanx's own control API: never part of the Baanx contract; absent "
+                       "with --no-control.",
+}
+PATH_PARAMETER_DESCRIPTIONS = {"orderId": "An id returned by POST /v1/order."}
+DEFS_POINTER = "/$defs/"
+
+
+# --- Components --------------------------------------------------------------------------
 
 
 def _component_name(schema_name: str) -> str:
@@ -49,24 +62,40 @@ def _ref(schema_name: str) -> dict[str, str]:
 
 
 def _rewrite_refs(node: Any, base: str, names: dict[str, str]) -> Any:
-    """`node` with every `$ref` (relative to the file's `$id`) pointing into components."""
+    """`node` with every `$ref` (relative to the file's `$id`) pointing into components: a
+    shared definition to its own component, anything else into its file's component."""
     if isinstance(node, list):
         return [_rewrite_refs(item, base, names) for item in node]
     if not isinstance(node, dict):
         return node
     rewritten = {key: _rewrite_refs(value, base, names) for key, value in node.items()
-                 if key not in ("$id", "$schema")}
+                 if key not in ("$id", "$schema", "$defs")}
     if "$ref" in node:
         target, _, pointer = urljoin(base, node["$ref"]).partition("#")
-        rewritten["$ref"] = f"#/components/schemas/{names[target]}{pointer}"
+        if pointer.startswith(DEFS_POINTER):
+            rewritten["$ref"] = f"#/components/schemas/{pointer[len(DEFS_POINTER):]}"
+        else:
+            rewritten["$ref"] = f"#/components/schemas/{names[target]}{pointer}"
     return rewritten
 
 
 def _components(schema_names: list[str]) -> dict[str, Any]:
     names = {SCHEMA_BASE + name: _component_name(name) for name in schema_names}
-    return {_component_name(name): _rewrite_refs(copy.deepcopy(SCHEMAS[name]),
-                                                 SCHEMA_BASE + name, names)
-            for name in schema_names}
+    components: dict[str, Any] = {}
+    for name in schema_names:
+        base = SCHEMA_BASE + name
+        contents = SCHEMAS[name]
+        for definition, schema in contents.get("$defs", {}).items():
+            hoisted = _rewrite_refs(copy.deepcopy(schema), base, names)
+            if components.get(definition, hoisted) != hoisted or definition in names.values():
+                raise ValueError(f"schemas/{name}: $defs/{definition} clashes with another "
+                                 "component of that name")
+            components[definition] = {"title": definition, **hoisted}
+        components[_component_name(name)] = _rewrite_refs(copy.deepcopy(contents), base, names)
+    return components
+
+
+# --- Operations --------------------------------------------------------------------------
 
 
 def _json(schema_name: str, example: Any = None) -> dict[str, Any]:
@@ -85,167 +114,105 @@ def _errors(statuses: tuple[int, ...]) -> dict[str, Any]:
             for status in statuses}
 
 
-def _baanx_paths(control: bool, products: tuple[str, ...], lifecycles: tuple[str, ...],
-                 clients: tuple[str, ...]) -> dict[str, Any]:
-    lifecycle_header = {
-        "name": "X-Mock-Lifecycle", "in": "header", "required": False,
-        "description": "mock-baanx only: the lifecycle this order follows.",
-        "schema": {"type": "string", **({"enum": list(lifecycles)} if lifecycles else {})},
-    }
-    create_body = _with_enum("create-order-request.json", "productId", products)
-    us_env = {"name": "x-us-env", "in": "header", "required": False,
-              "description": "true routes a request to the US backend; the mock accepts and "
-                             "ignores it.",
-              "schema": {"type": "string"}}
-    client_id = {"name": "X-Client-ID", "in": "header", "required": True,
-                 "description": "The partner application's client id (x-client-key is accepted "
-                                "too). Missing: 499; not recognised: 498.",
-                 "schema": {"type": "string", "minLength": 1,
-                            **({"enum": list(clients)} if clients else {})}}
-    order_id = {"name": "orderId", "in": "path", "required": True,
-                "description": "An id returned by POST /v1/order.",
-                "schema": {"type": "string", "minLength": 1}}
-    return {
-        "/v1/order/products/available": {"get": _baanx_operation(
-            "getAvailableProducts", "Get Available Products",
-            "The active, orderable products for the signed-in user, each with an eligibility "
-            "flag. A bare array: no envelope, no pagination.",
-            [client_id, us_env], "available-products-response.json", "The user's products",
-            BAANX_ERRORS)},
-        "/v1/order": {"post": _baanx_operation(
-            "createOrder", "Create Order",
-            "Starts an order for a product. Answers 200 (not 201) with the orderId to poll "
-            "and, where applicable, the payment config.",
-            [client_id, us_env, *([lifecycle_header] if control else [])],
-            "create-order-response.json", "The order was created",
-            (401, 403, 422, 498, 499, 500), request_body=create_body)},
-        "/v1/order/{orderId}": {"get": _baanx_operation(
-            "getOrderStatus", "Get Order Status",
-            "The current state of an order, for polling: every 3 s, at most 40 times, until "
-            "a final status.",
-            [order_id, client_id, us_env], "order-status-response.json", "The order's status",
-            (401, 403, 404, 498, 499, 500))},
-    }
+def _reply_content(route: Route) -> dict[str, Any]:
+    if route.reply_schema is not None:
+        return _json(route.reply_schema)
+    return {route.reply_media_type: {"schema": {"type": "string"}}}
 
 
-def _baanx_operation(operation_id: str, summary: str, description: str,
-                     parameters: list[dict[str, Any]], reply_schema: str,
-                     reply_description: str, errors: tuple[int, ...],
-                     request_body: dict[str, Any] | None = None) -> dict[str, Any]:
-    operation: dict[str, Any] = {
-        "tags": [BAANX_TAG],
-        "security": [{"bearerAuth": []}],
-        "operationId": operation_id,
-        "summary": summary,
-        "description": description,
-        "parameters": parameters,
-    }
-    if request_body is not None:
-        operation["requestBody"] = {"required": True, "content": request_body}
-    operation["responses"] = {"200": {"description": reply_description,
-                                      "content": _json(reply_schema)}, **_errors(errors)}
-    return operation
-
-
-def _control_operation(operation_id: str, summary: str, reply_schema: str,
-                       request_body: dict[str, Any] | None = None,
-                       errors: tuple[int, ...] = ()) -> dict[str, Any]:
-    operation: dict[str, Any] = {
-        "tags": [CONTROL_TAG], "operationId": operation_id, "summary": summary,
-        "responses": {"200": {"description": summary, "content": _json(reply_schema)},
-                      **_errors(errors)},
-    }
-    if request_body is not None:
-        operation["requestBody"] = {"required": True, "content": request_body}
-    return operation
-
-
-def _with_enum(schema_name: str, field: str, values: tuple[str, ...]) -> dict[str, Any]:
-    """The JSON content of `schemas/<schema_name>`, with `field` narrowed to `values`: a
-    served mock's own ids and names, on top of the contract's shape."""
-    content = _json(schema_name)
-    if values:
-        media = content["application/json"]
-        media["schema"] = {"allOf": [media["schema"], {
-            "properties": {field: {"enum": list(values)}}}]}
+def _request_body(route: Route, values: dict[str, tuple[str, ...]]) -> dict[str, Any]:
+    """The JSON content of the route's request schema; a narrowed field lists the values
+    this very mock accepts (its products, its lifecycles), on top of the contract's shape."""
+    assert route.request_schema is not None
+    content = _json(route.request_schema)
+    if route.narrowed_field is not None:
+        field, kind = route.narrowed_field
+        if values.get(kind):
+            media = content["application/json"]
+            media["schema"] = {"allOf": [media["schema"], {
+                "properties": {field: {"enum": list(values[kind])}}}]}
     return content
 
 
-def _control_paths(lifecycles: tuple[str, ...]) -> dict[str, Any]:
-    order_id = {"name": "orderId", "in": "path", "required": True,
-                "schema": {"type": "string", "minLength": 1}}
-    op = _control_operation
-    return {
-        "/__mock/ui": {"get": {
-            "tags": [CONTROL_TAG], "operationId": "mockDashboard",
-            "summary": "The dashboard: every order, live, with buttons to settle payments",
-            "responses": {"200": {"description": "The dashboard page",
-                                  "content": {"text/html": {"schema": {"type": "string"}}}}},
-        }},
-        "/__mock/health": {"get": op("mockHealth", "The mock is ready", "control/health.json")},
-        "/__mock/reset": {"post": op("mockReset", "Back to the loaded fixtures: no orders, "
-                                     "faults, journal or lifecycle for next; real time",
-                                     "control/reset.json")},
-        "/__mock/orders": {"get": op("mockListOrders", "Every order, newest first",
-                                     "control/orders.json")},
-        "/__mock/orders/{orderId}": {
-            "parameters": [order_id],
-            "get": op("mockGetOrder", "One order with its history and polls",
-                      "control/order.json", errors=(404,)),
-        },
-        "/__mock/orders/{orderId}/status": {
-            "parameters": [order_id],
-            "post": op("mockForceStatus", "Move a STARTED order to a final status now",
-                       "control/order.json", _json("control/status-request.json"),
-                       errors=(404, 409, 422)),
-        },
-        "/__mock/lifecycle": {
-            "get": op("mockGetLifecycle", "The lifecycle for the next orders and all known",
-                      "control/lifecycle.json"),
-            "post": op("mockSetLifecycle", "Set the lifecycle the next orders follow",
-                       "control/lifecycle.json",
-                       _with_enum("control/lifecycle-request.json", "name", lifecycles),
-                       errors=(422,)),
-        },
-        "/__mock/clock": {
-            "get": op("mockGetClock", "The mock's clock", "control/clock.json"),
-            "post": op("mockAdvanceClock", "Move the mock's clock forward",
-                       "control/clock.json", _json("control/clock-request.json"), errors=(422,)),
-        },
-        "/__mock/faults": {
-            "get": op("mockGetFaults", "The faults still to fire", "control/faults.json"),
-            "post": op("mockAddFault", "Inject an error or latency into the next calls",
-                       "control/faults.json", _json("control/fault-request.json"), errors=(422,)),
-            "delete": op("mockClearFaults", "Clear every fault", "control/faults.json"),
-        },
-        "/__mock/requests": {
-            "get": op("mockGetRequests", "The request journal (credentials redacted)",
-                      "control/requests.json"),
-            "delete": op("mockClearRequests", "Empty the journal", "control/requests.json"),
-        },
+def _baanx_parameters(route: Route, control: bool, values: dict[str, tuple[str, ...]]
+                      ) -> list[dict[str, Any]]:
+    clients = values.get("clients", ())
+    parameters = [
+        {"name": "X-Client-ID", "in": "header", "required": True,
+         "description": "The partner application's client id (x-client-key is accepted too). "
+                        "Missing: 499; not recognised: 498.",
+         "schema": {"type": "string", "minLength": 1,
+                    **({"enum": list(clients)} if clients else {})}},
+        {"name": "x-us-env", "in": "header", "required": False,
+         "description": "true routes a request to the US backend; the mock accepts and "
+                        "ignores it.",
+         "schema": {"type": "string"}},
+    ]
+    if control and route.request_schema is not None:
+        lifecycles = values.get("lifecycles", ())
+        parameters.append({
+            "name": "X-Mock-Lifecycle", "in": "header", "required": False,
+            "description": "mock-baanx only: the lifecycle this order follows.",
+            "schema": {"type": "string", **({"enum": list(lifecycles)} if lifecycles else {})},
+        })
+    return parameters
+
+
+def _operation(route: Route, control: bool, values: dict[str, tuple[str, ...]]
+               ) -> dict[str, Any]:
+    operation: dict[str, Any] = {"tags": [route.kind.value]}
+    if route.kind is RouteKind.BAANX:
+        operation["security"] = [{"bearerAuth": []}]
+    operation["operationId"] = route.operation
+    operation["summary"] = route.summary
+    if route.description:
+        operation["description"] = route.description
+    parameters = [{"name": name, "in": "path", "required": True,
+                   **({"description": PATH_PARAMETER_DESCRIPTIONS[name]}
+                      if name in PATH_PARAMETER_DESCRIPTIONS else {}),
+                   "schema": {"type": "string", "minLength": 1}}
+                  for name in route.path_parameters]
+    if route.kind is RouteKind.BAANX:
+        parameters += _baanx_parameters(route, control, values)
+    if parameters:
+        operation["parameters"] = parameters
+    if route.request_schema is not None:
+        operation["requestBody"] = {"required": True, "content": _request_body(route, values)}
+    operation["responses"] = {
+        "200": {"description": route.reply_description or route.summary,
+                "content": _reply_content(route)},
+        **_errors(route.errors),
     }
+    return operation
 
 
-@cache
-def document(control: bool = True, products: tuple[str, ...] = (),
+def document(routes: Sequence[Route], control: bool = True, products: tuple[str, ...] = (),
              lifecycles: tuple[str, ...] = (), clients: tuple[str, ...] = ()
              ) -> dict[str, Any]:
-    """The OpenAPI 3.1 document: the three Baanx endpoints, and the control API when on.
+    """The OpenAPI 3.1 document of `routes`: the three Baanx endpoints, and the control API
+    when `control` is on.
 
     A served mock names its `clients`, its catalogue's `products` and its `lifecycles`, so
     that a client generated from the document, or a fuzzer, knows which values this mock
     accepts.
     """
+    return _document(tuple(routes), control, products, lifecycles, clients)
+
+
+@cache
+def _document(routes: tuple[Route, ...], control: bool, products: tuple[str, ...],
+              lifecycles: tuple[str, ...], clients: tuple[str, ...]) -> dict[str, Any]:
+    values = {"products": products, "lifecycles": lifecycles, "clients": clients}
+    described = [route for route in routes if route.kind is RouteKind.BAANX
+                 or (control and route.kind is RouteKind.CONTROL)]
+    paths: dict[str, Any] = {}
+    for route in described:
+        paths.setdefault(route.template, {})[route.method.lower()] = _operation(
+            route, control, values)
+    kinds = [kind for kind in TAG_DESCRIPTIONS if any(route.kind is kind for route in described)]
     body_schemas = [name for name in SCHEMAS if not name.startswith(("fixtures/", "control/"))]
     if control:
         body_schemas += [name for name in SCHEMAS if name.startswith("control/")]
-    tags = [{"name": BAANX_TAG, "description": "The Baanx order API, as the public docs "
-             "describe it."}]
-    paths = _baanx_paths(control, products, lifecycles, clients)
-    if control:
-        tags.append({"name": CONTROL_TAG, "description": "mock-baanx's own control API: "
-                     "never part of the Baanx contract; absent with --no-control."})
-        paths.update(_control_paths(lifecycles))
     return {
         "openapi": "3.1.0",
         "info": {
@@ -258,7 +225,7 @@ def document(control: bool = True, products: tuple[str, ...] = (),
             {"url": "https://api.baanx.com", "description": "Baanx production"},
             {"url": "https://dev.api.baanx.com", "description": "Baanx development"},
         ],
-        "tags": tags,
+        "tags": [{"name": kind.value, "description": TAG_DESCRIPTIONS[kind]} for kind in kinds],
         "paths": paths,
         "components": {
             "schemas": _components(body_schemas),
@@ -268,3 +235,14 @@ def document(control: bool = True, products: tuple[str, ...] = (),
             },
         },
     }
+
+
+def get_openapi(call: Call) -> Reply:
+    """GET /openapi.json: the document of the routes this mock serves, naming its own
+    clients, products and (with the control API) lifecycles."""
+    backend = call.backend
+    products = tuple(product.id for product in backend.catalog.products)
+    lifecycles = tuple(sorted(backend.lifecycles)) if call.options.control else ()
+    clients = tuple(client.id for client in backend.directory.clients)
+    return Reply.json(200, document(call.routes, call.options.control, products, lifecycles,
+                                    clients))

@@ -21,12 +21,12 @@ from ..core import (
     Fixtures,
     Lifecycle,
     OrderStatus,
-    PaymentConfig,
     Product,
     Step,
     User,
 )
 from ..protocol import schemas
+from ..protocol.bodies import payment_config_from_json
 from ..protocol.resources import bundled
 
 KINDS = ("clients", "users", "products")
@@ -178,14 +178,7 @@ def _product(item: Mapping[str, Any]) -> Product:
         id=item["id"],
         description=item["description"],
         lifecycle=item.get("lifecycle"),
-        payment_config=None if config is None else PaymentConfig(
-            payment_amount=config["paymentAmount"],
-            payment_currency=config["paymentCurrency"],
-            destination_address=config["destinationAddress"],
-            destination_chain_id=config["destinationChainId"],
-            destination_token_symbol=config["destinationTokenSymbol"],
-            destination_token_address=config["destinationTokenAddress"],
-        ),
+        payment_config=None if config is None else payment_config_from_json(config),
     )
 
 

@@ -3,30 +3,25 @@ file, so that a restarted mock (a laptop after a reboot, a CI service container)
 knows its orders.
 
 Every change is committed before the reply that acknowledges it, in WAL mode: an order
-the client was told about survives `kill -9` of the server.
+the client was told about survives `kill -9` of the server. Each order is stored as the
+record `protocol.bodies.order_record` writes.
 """
 
 from __future__ import annotations
 
 import json
 import sqlite3
-from dataclasses import asdict
-from datetime import datetime
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from ..core import (
-    Order,
-    OrderStatus,
-    Outcome,
-    PaymentConfig,
-    PaymentMethod,
-    PollTimes,
-    StatusChange,
-)
+from ..core import Order
 from ..core.persistence import StateFileError
+from ..protocol.bodies import order_from_record, order_record
 
-FORMAT_VERSION = "1"
+# 1: the first release, which wrote its own snake_case form of an order.
+# 2: an order as `order_record` writes it.
+FORMAT_VERSION = "2"
 
 
 class SqliteStore:
@@ -45,6 +40,8 @@ class SqliteStore:
             found = self._db.execute("SELECT value FROM meta WHERE key = 'format'").fetchone()
             if found is None:
                 self._db.execute("INSERT INTO meta VALUES ('format', ?)", (FORMAT_VERSION,))
+            elif found[0] == "1":
+                self._migrate_from_format_1()
             elif found[0] != FORMAT_VERSION:
                 raise StateFileError(f"{self.path}: written in format {found[0]}, this "
                                      f"mock-baanx reads format {FORMAT_VERSION}")
@@ -58,7 +55,7 @@ class SqliteStore:
             rows = self._db.execute("SELECT body FROM orders ORDER BY seq").fetchall()
             offset = self._db.execute(
                 "SELECT value FROM meta WHERE key = 'clock_offset'").fetchone()
-            return [order_from_json(json.loads(row[0])) for row in rows], float(
+            return [order_from_record(json.loads(row[0])) for row in rows], float(
                 offset[0]) if offset else 0.0
         except (sqlite3.Error, ValueError, KeyError, TypeError) as error:
             raise StateFileError(f"{self.path}: unreadable order data ({error})") from None
@@ -67,7 +64,7 @@ class SqliteStore:
         self._db.execute(
             "INSERT INTO orders (order_id, seq, body) VALUES (?, ?, ?) "
             "ON CONFLICT (order_id) DO UPDATE SET body = excluded.body",
-            (order.order_id, self._next_seq, json.dumps(order_to_json(order))))
+            (order.order_id, self._next_seq, json.dumps(order_record(order))))
         self._next_seq += 1
 
     def forget_order(self, order_id: str) -> None:
@@ -84,41 +81,47 @@ class SqliteStore:
     def close(self) -> None:
         self._db.close()
 
+    def _migrate_from_format_1(self) -> None:
+        """Rewrite a first-release file's orders as records, in one transaction: a file
+        that cannot be read is left as it was."""
+        rows = self._db.execute("SELECT order_id, body FROM orders").fetchall()
+        try:
+            records = [(json.dumps(record_from_format_1(json.loads(body))), order_id)
+                       for order_id, body in rows]
+        except (ValueError, KeyError, TypeError) as error:
+            raise StateFileError(f"{self.path}: unreadable order data ({error})") from None
+        self._db.execute("BEGIN")
+        self._db.executemany("UPDATE orders SET body = ? WHERE order_id = ?", records)
+        self._db.execute("UPDATE meta SET value = ? WHERE key = 'format'", (FORMAT_VERSION,))
+        self._db.execute("COMMIT")
 
-def order_to_json(order: Order) -> dict[str, Any]:
-    return {
-        **{key: value for key, value in asdict(order).items()
-           if key not in ("created_at", "history", "poll_times", "payment_config", "outcome")},
-        "created_at": order.created_at.isoformat(),
-        "payment_config": asdict(order.payment_config) if order.payment_config else None,
-        "outcome": asdict(order.outcome),
-        "history": [{"status": change.status.value, "at": change.at.isoformat(),
-                     "after_polls": change.after_polls, "cause": change.cause}
-                    for change in order.history],
-        "poll_times": [moment.isoformat() for moment in order.poll_times],
-    }
 
-
-def order_from_json(data: dict[str, Any]) -> Order:
+def record_from_format_1(data: Mapping[str, Any]) -> dict[str, Any]:
+    """A first-release order (snake_case fields, its outcome apart) as a record."""
+    outcome = data["outcome"]
     config = data["payment_config"]
-    return Order(
-        order_id=data["order_id"],
-        request_id=data["request_id"],
-        client_id=data["client_id"],
-        user_id=data["user_id"],
-        product_id=data["product_id"],
-        payment_method=PaymentMethod(data["payment_method"]),
-        lifecycle=data["lifecycle"],
-        created_at=datetime.fromisoformat(data["created_at"]),
-        payment_config=PaymentConfig(**config) if config else None,
-        status=OrderStatus(data["status"]),
-        outcome=Outcome(**data["outcome"]),
-        history=tuple(StatusChange(OrderStatus(change["status"]),
-                                   datetime.fromisoformat(change["at"]),
-                                   change["after_polls"], change["cause"])
-                      for change in data["history"]),
-        poll_count=data["poll_count"],
-        poll_times=PollTimes.of(datetime.fromisoformat(moment)
-                               for moment in data["poll_times"]),
-        steps_taken=data["steps_taken"],
-    )
+    metadata = {key: outcome[field] for key, field in (("paymentId", "payment_id"),
+                                                       ("txHash", "tx_hash"), ("note", "note"))
+                if outcome[field] is not None}
+    return {
+        "orderId": data["order_id"], "requestId": data["request_id"],
+        "clientId": data["client_id"], "userId": data["user_id"],
+        "productId": data["product_id"], "paymentMethod": data["payment_method"],
+        "lifecycle": data["lifecycle"], "status": data["status"],
+        "createdAt": data["created_at"], "pollCount": data["poll_count"],
+        "pollTimes": data["poll_times"],
+        "history": [{"status": change["status"], "at": change["at"],
+                     "afterPolls": change["after_polls"], "cause": change["cause"]}
+                    for change in data["history"]],
+        **({"paidAt": outcome["paid_at"]} if outcome["paid_at"] is not None else {}),
+        **({"metadata": metadata} if metadata else {}),
+        "paymentConfig": None if config is None else {
+            "paymentAmount": config["payment_amount"],
+            "paymentCurrency": config["payment_currency"],
+            "destinationAddress": config["destination_address"],
+            "destinationChainId": config["destination_chain_id"],
+            "destinationTokenSymbol": config["destination_token_symbol"],
+            "destinationTokenAddress": config["destination_token_address"],
+        },
+        "stepsTaken": data["steps_taken"],
+    }

@@ -1,8 +1,8 @@
 """BaanxMock: the mock in-process, for code that calls Baanx through `requests`.
 
 Built on `responses` with a private `RequestsMock`, so the user's own `responses` mocks keep
-working beside it. Every intercepted request goes through `api.handle`, the same handler the
-served mock uses, so both behave identically.
+working beside it. Every intercepted request goes through `protocol.handle`, the same handler
+the served mock uses, so both behave identically.
 """
 
 from __future__ import annotations
@@ -22,8 +22,7 @@ from requests.adapters import HTTPAdapter
 
 from ..core import Backend, Clock, Fixtures, IdSource
 from ..core.orders import DEFAULT_MAX_ORDERS
-from ..protocol import handler as api
-from ..protocol.messages import Reply, Request
+from ..protocol import Options, Reply, Request, handle
 from ..storage.fixture_files import load_fixtures
 from .control_client import ControlClient, DefaultCredentials, parse_control_reply
 
@@ -53,7 +52,7 @@ class BaanxMock(DefaultCredentials, ControlClient):
         loaded = fixtures if isinstance(fixtures, Fixtures) else load_fixtures(fixtures)
         self.backend = Backend(loaded, clock=clock, ids=ids, default_lifecycle=lifecycle,
                                max_orders=max_orders)
-        self.options = api.Options(control=control, strict=strict)
+        self.options = Options(control=control, strict=strict)
         self.base_urls = tuple(url.rstrip("/") for url in base_urls)
         self._passthrough = passthrough
         self._mock: responses.RequestsMock | None = None
@@ -108,7 +107,7 @@ class BaanxMock(DefaultCredentials, ControlClient):
     # --- Requests -------------------------------------------------------------------
 
     def handle(self, request: Request) -> Reply:
-        return api.handle(self.backend, request, self.options)
+        return handle(self.backend, request, self.options)
 
     def _respond(self, prepared: requests.PreparedRequest) -> tuple[int, dict[str, str], bytes]:
         url = urlsplit(str(prepared.url))
@@ -117,10 +116,10 @@ class BaanxMock(DefaultCredentials, ControlClient):
         reply = self.handle(request)
         return reply.status, dict(reply.headers), reply.body
 
-    def _call(self, method: str, path: str, body: Any = None) -> Any:
+    def _send(self, method: str, path: str, body: Any = None) -> Any:
         raw = b"" if body is None else json.dumps(body).encode()
-        reply = self.handle(Request.build(method, path, (("Content-Type", "application/json"),),
-                                          raw))
+        reply = self.handle(Request.build(method, unquote(path),
+                                          (("Content-Type", "application/json"),), raw))
         return parse_control_reply(reply.status, reply.body)
 
 

@@ -1,16 +1,19 @@
 """The control API as Python methods, for the in-process mock and for a served one.
 
-Both go through the very routes of `/__mock/`, so a method here validates and behaves
-exactly like the HTTP call it stands for, and returns the same JSON.
+Both go through the very routes of `/__mock/`, named by their operation ids in the route
+table, so a method here validates and behaves exactly like the HTTP call it stands for,
+and returns the same JSON.
 """
 
 from __future__ import annotations
 
 import json
 from typing import Any
+from urllib.parse import quote
 
 import requests
 
+from ..protocol.routes import route
 from .polling import PollingVerdict, judge_polling
 
 DEFAULT_CLIENT_ID = "demo-client"
@@ -41,26 +44,33 @@ class ControlError(Exception):
 class ControlClient:
     """Everything the control API does. Subclasses say how a call reaches the mock."""
 
-    def _call(self, method: str, path: str, body: Any = None) -> Any:
+    def _send(self, method: str, path: str, body: Any = None) -> Any:
+        """Send one control request; the parsed reply, or ControlError."""
         raise NotImplementedError
 
+    def _call(self, operation: str, body: Any = None, **params: str) -> Any:
+        """Call the control route of `operation`, its path parameters filled in."""
+        called = route(operation)
+        path = called.path(**{name: quote(value, safe="") for name, value in params.items()})
+        return self._send(called.method, path, body)
+
     def health(self) -> dict[str, Any]:
-        result: dict[str, Any] = self._call("GET", "/__mock/health")
+        result: dict[str, Any] = self._call("mockHealth")
         return result
 
     def reset(self) -> None:
         """Back to the loaded fixtures: no orders, faults, journal, lifecycle for next;
         the clock at real time."""
-        self._call("POST", "/__mock/reset")
+        self._call("mockReset")
 
     def orders(self) -> list[dict[str, Any]]:
         """Every order, newest first, as `GET /__mock/orders` lists them."""
-        orders: list[dict[str, Any]] = self._call("GET", "/__mock/orders")["orders"]
+        orders: list[dict[str, Any]] = self._call("mockListOrders")["orders"]
         return orders
 
     def order(self, order_id: str) -> dict[str, Any]:
         """One order with its owner, lifecycle, status history and poll times."""
-        detail: dict[str, Any] = self._call("GET", f"/__mock/orders/{order_id}")
+        detail: dict[str, Any] = self._call("mockGetOrder", orderId=order_id)
         return detail
 
     def poll_times(self, order_id: str) -> list[str]:
@@ -74,18 +84,19 @@ class ControlClient:
         """Move a STARTED order to COMPLETED, FAILED or EXPIRED now."""
         body = _without_none({"status": status, "note": note, "paidAt": paid_at,
                               "paymentId": payment_id, "txHash": tx_hash})
-        detail: dict[str, Any] = self._call("POST", f"/__mock/orders/{order_id}/status", body)
+        detail: dict[str, Any] = self._call("mockForceStatus", body,
+                                           orderId=order_id)
         return detail
 
     def use_lifecycle(self, name: str, count: int | None = None) -> dict[str, Any]:
         """The lifecycle the next `count` orders follow (None: until reset)."""
-        state: dict[str, Any] = self._call("POST", "/__mock/lifecycle",
+        state: dict[str, Any] = self._call("mockSetLifecycle",
                                            _without_none({"name": name, "count": count}))
         return state
 
     def advance_clock(self, seconds: float) -> dict[str, Any]:
         """Move the mock's clock forward: time travel for time-based lifecycle steps."""
-        state: dict[str, Any] = self._call("POST", "/__mock/clock", {"advanceSeconds": seconds})
+        state: dict[str, Any] = self._call("mockAdvanceClock", {"advanceSeconds": seconds})
         return state
 
     def inject_fault(self, endpoint: str = "*", *, status: int | None = None,
@@ -95,19 +106,19 @@ class ControlClient:
         (`getAvailableProducts`, `createOrder`, `getOrderStatus` or `*`)."""
         body = _without_none({"endpoint": endpoint, "status": status, "delayMs": delay_ms,
                               "times": times})
-        faults: list[dict[str, Any]] = self._call("POST", "/__mock/faults", body)["faults"]
+        faults: list[dict[str, Any]] = self._call("mockAddFault", body)["faults"]
         return faults
 
     def clear_faults(self) -> None:
-        self._call("DELETE", "/__mock/faults")
+        self._call("mockClearFaults")
 
     def journal(self) -> list[dict[str, Any]]:
         """The most recent requests to the API, oldest first, credentials redacted."""
-        entries: list[dict[str, Any]] = self._call("GET", "/__mock/requests")["requests"]
+        entries: list[dict[str, Any]] = self._call("mockGetRequests")["requests"]
         return entries
 
     def clear_journal(self) -> None:
-        self._call("DELETE", "/__mock/requests")
+        self._call("mockClearRequests")
 
     def assert_polled_politely(self, order_id: str, *, min_interval: float = 3.0,
                                max_polls: int = 40, tolerance: float = 0.05) -> PollingVerdict:
@@ -131,7 +142,7 @@ class HttpControl(ControlClient):
         self._session = session or requests.Session()
         self._timeout = timeout
 
-    def _call(self, method: str, path: str, body: Any = None) -> Any:
+    def _send(self, method: str, path: str, body: Any = None) -> Any:
         response = self._session.request(method, self.url + path, timeout=self._timeout,
                                          data=None if body is None else json.dumps(body),
                                          headers={"Content-Type": "application/json"})

@@ -8,7 +8,7 @@ from datetime import datetime
 from itertools import pairwise
 from typing import Any
 
-FINAL_STATUSES = frozenset({"COMPLETED", "FAILED", "EXPIRED"})
+from ..core import FINAL_STATUSES
 
 
 @dataclass(frozen=True, slots=True)

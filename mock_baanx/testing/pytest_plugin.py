@@ -10,20 +10,23 @@ point: installing mock-baanx is enough to use them.
 Both carry the control API as methods (`use_lifecycle`, `force_status`, `inject_fault`,
 `advance_clock`, `journal`, `assert_polled_politely`…). The ini options `baanx_fixtures`
 and `baanx_lifecycle` choose the fixtures and default lifecycle.
+
+pytest loads this module in every session of an environment where mock-baanx is
+installed, whether or not a test uses it: it imports nothing but pytest until a fixture
+is asked for.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import pytest
 
-from ..core import Backend
-from ..storage.fixture_files import load_fixtures
-from ..transports.flask_app import create_app
-from ..transports.thread_server import BackgroundServer
-from .baanx_mock import BaanxMock
-from .control_client import DefaultCredentials, HttpControl
+if TYPE_CHECKING:
+    from ..core import Backend
+    from .baanx_mock import BaanxMock
+    from .baanx_server import BaanxServer
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -31,19 +34,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addini("baanx_lifecycle", "mock-baanx default lifecycle", default="complete")
 
 
-class BaanxServer(DefaultCredentials, HttpControl):
-    """A served mock: its `url`, default credentials, and the control API as methods."""
-
-    def __init__(self, server: BackgroundServer, backend: Backend) -> None:
-        super().__init__(server.url)
-        self.backend = backend
-
-    def reset(self) -> None:
-        # Straight to the backend: a per-test reset should cost no request.
-        self.backend.reset()
-
-
 def _backend(config: pytest.Config) -> Backend:
+    from ..core import Backend
+    from ..storage.fixture_files import load_fixtures
+
     fixtures = str(config.getini("baanx_fixtures") or "") or None
     lifecycle = str(config.getini("baanx_lifecycle"))
     return Backend(load_fixtures(fixtures), default_lifecycle=lifecycle)
@@ -52,6 +46,8 @@ def _backend(config: pytest.Config) -> Backend:
 @pytest.fixture
 def baanx_mock(request: pytest.FixtureRequest) -> Iterator[BaanxMock]:
     """An in-process Baanx mock for `requests`, fresh for this test."""
+    from .baanx_mock import BaanxMock
+
     backend = _backend(request.config)
     with BaanxMock(fixtures=backend.fixtures, lifecycle=backend.default_lifecycle) as mock:
         yield mock
@@ -59,10 +55,11 @@ def baanx_mock(request: pytest.FixtureRequest) -> Iterator[BaanxMock]:
 
 @pytest.fixture(scope="session")
 def _baanx_served(request: pytest.FixtureRequest) -> Iterator[BaanxServer]:
-    backend = _backend(request.config)
-    server = BackgroundServer(create_app(backend))
+    from .baanx_server import BaanxServer
+
+    server = BaanxServer.start(_backend(request.config))
     try:
-        yield BaanxServer(server, backend)
+        yield server
     finally:
         server.stop()
 

@@ -1,21 +1,21 @@
-"""The access log: one line per request, cheap enough to leave on under load."""
+"""The access log: one line per request, cheap enough to leave on under load.
+
+`access_line` is the format every server writes; `AccessLog` writes it for a WSGI server
+(the in-thread test server). `mock-baanx serve` writes the same line from its own bridge
+(granian_server.py), through a buffered stderr (buffered_stderr.py)."""
 
 from __future__ import annotations
 
 import logging
-import sys
-import threading
 import time
 from collections.abc import Callable, Iterable
-from typing import Any, TextIO
+from typing import Any
 from urllib.parse import quote
 
 log = logging.getLogger("mock_baanx.access")
 
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
-FLUSH_INTERVAL_SECONDS = 0.05
-BUFFER_BYTES = 64 * 1024
 SAFE_PATH_CHARACTERS = "/:@!$&'()*+,;=-._~"
 
 
@@ -52,36 +52,3 @@ class AccessLog:
             log.info("%s", access_line(environ.get("REQUEST_METHOD", "-"),
                                        environ.get("PATH_INFO", ""), status,
                                        (time.perf_counter() - started) * 1000))
-
-
-class BufferedStderr:
-    """stderr, written in blocks that a background thread flushes every 50 ms. A flush
-    per line (what a line-buffered stderr and logging.StreamHandler do) is a system call
-    per request: under load it cost more than the request itself."""
-
-    def __init__(self, target: TextIO | None = None) -> None:
-        target = target if target is not None else sys.stderr
-        try:
-            self.stream: TextIO = open(target.fileno(), "w", buffering=BUFFER_BYTES,  # noqa: SIM115
-                                       encoding="utf-8", errors="backslashreplace",
-                                       closefd=False)
-        except (AttributeError, OSError, ValueError):
-            # No file descriptor (a captured stream in a test): write to it as it is.
-            self.stream = target
-        self._stopped = threading.Event()
-        self._flusher = threading.Thread(target=self._flush_periodically,
-                                         name="mock-baanx stderr flusher", daemon=True)
-        self._flusher.start()
-
-    def write_line(self, line: str) -> None:
-        self.stream.write(line + "\n")
-
-    def _flush_periodically(self) -> None:
-        while not self._stopped.wait(FLUSH_INTERVAL_SECONDS):
-            self.stream.flush()
-
-    def close(self) -> None:
-        """Stop the flusher and flush what is left; the stream stays usable."""
-        self._stopped.set()
-        self._flusher.join()
-        self.stream.flush()

@@ -1,8 +1,7 @@
-"""The Flask adapter: one view that hands every request to `api.handle`."""
+"""The Flask adapter: one view that hands every request to `protocol.handle`."""
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Mapping
 from typing import IO, TYPE_CHECKING, Any
 
@@ -13,21 +12,18 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.routing import Map, MapAdapter, Rule
 
 from ..core import Backend
-from ..core.errors import InternalServerError
-from ..protocol import handler as api
-from ..protocol.messages import Reply, Request
+from ..protocol import Options, Reply, Request, handle
+from ..protocol.errors import error_reply, transport_error, unexpected_failure
+from ..protocol.limits import MAX_BODY_BYTES, body_to_read
 from ..storage.fixture_files import load_fixtures
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import WSGIEnvironment
 
-log = logging.getLogger("mock_baanx")
-
-
 class OneViewFlask(Flask):
-    """Flask, with every request going to the app's one view, which calls api.handle.
+    """Flask, with every request going to the app's one view, which calls `handle`.
 
-    The route table that decides is api.handle's, so that the served mock and the
+    The route table that decides is the protocol's, so that the served mock and the
     in-process mock route alike. Werkzeug's router could only find that one view again,
     and doing so cost a quarter of each request (bench/run.py --profile)."""
 
@@ -63,16 +59,16 @@ class OneViewAdapter(MapAdapter):
         return (rule if return_rule else rule.endpoint), {}
 
 
-def create_app(backend: Backend | None = None, options: api.Options | None = None) -> Flask:
+def create_app(backend: Backend | None = None, options: Options | None = None) -> Flask:
     """A Flask app serving `backend` (by default, a fresh one on the default fixtures)."""
-    # No static folder: the dashboard's page is api.handle's too.
+    # No static folder: the dashboard's page is a route of the table too.
     app = OneViewFlask(__name__, static_folder=None)
     # Held by the view, not in globals: two apps in one process are two independent mocks.
     served = backend or Backend(load_fixtures())
-    chosen = options or api.Options()
+    chosen = options or Options()
 
     def serve() -> Response:
-        return to_flask(api.handle(served, from_flask(), chosen))
+        return to_flask(handle(served, from_flask(), chosen))
 
     app.add_url_rule("/<path:path>", "mock", serve, provide_automatic_options=False)
     app.register_error_handler(HTTPException, _http_error)
@@ -86,9 +82,9 @@ def from_flask() -> Request:
     # The request behind the proxy, looked up once rather than on every attribute.
     current: flask.Request = request._get_current_object()  # type: ignore[attr-defined]
     length = current.content_length
-    too_long = length is not None and length > api.MAX_BODY_BYTES
+    too_long = length is not None and length > MAX_BODY_BYTES
     chunked = "HTTP_TRANSFER_ENCODING" in current.environ
-    body = read_body(current.stream, length) if api.body_to_read(length, chunked) else b""
+    body = read_body(current.stream, length) if body_to_read(length, chunked) else b""
     # Iterating the headers yields (name, value) pairs; .items() would only wrap that.
     return Request.build(current.method, current.path, iter(current.headers), body,
                          current.query_string.decode("latin-1"),
@@ -102,7 +98,7 @@ def read_body(stream: IO[bytes], length: int | None) -> bytes:
     """The body, read only just past the size limit, so that a huge upload is refused (413)
     without being held in memory. Read in pieces no larger than what is left to come: asking
     the stream for the whole limit at once costs a 1 MiB buffer per request."""
-    wanted = api.MAX_BODY_BYTES + 1 if length is None else min(length, api.MAX_BODY_BYTES + 1)
+    wanted = MAX_BODY_BYTES + 1 if length is None else min(length, MAX_BODY_BYTES + 1)
     chunks: list[bytes] = []
     received = 0
     while received < wanted and (
@@ -125,11 +121,9 @@ def to_flask(reply: Reply) -> Response:
 def _http_error(error: HTTPException) -> Response:
     """What Werkzeug refuses while our view runs (a body it cannot read, say) still
     answers in the catalogue's JSON shape."""
-    return to_flask(api.error_reply(api.transport_error(error.code or 500,
-                                                        error.description or "")))
+    return to_flask(error_reply(transport_error(error.code or 500, error.description or "")))
 
 
 def _unexpected_error(error: Exception) -> Response:
-    """A failure outside api.handle (reading the request, say): still the documented 500."""
-    log.exception("mock-baanx failed on %s %s", request.method, request.path)
-    return to_flask(api.error_reply(InternalServerError()))
+    """A failure outside `handle` (reading the request, say): still the documented 500."""
+    return to_flask(unexpected_failure(request.method, request.path))

@@ -35,8 +35,8 @@ from granian.net import SocketHolder  # type: ignore[attr-defined]
 from granian.rsgi import HTTPProtocol, ProtocolClosed, Scope  # type: ignore[attr-defined]
 from granian.server import MTServer
 
-from ..core.errors import InternalServerError
-from ..protocol import handler as api
+from ..protocol.errors import unexpected_failure
+from ..protocol.limits import MAX_BODY_BYTES, body_to_read
 from .access_log import WsgiApp, access_line
 
 log = logging.getLogger("mock_baanx")
@@ -93,8 +93,7 @@ class RsgiBridge:
         try:
             status, headers, body = self._call(environ)
         except Exception:
-            log.exception("mock-baanx failed on %s %s", scope.method, scope.path)
-            reply = api.error_reply(InternalServerError())
+            reply = unexpected_failure(scope.method, scope.path)
             status, headers, body = reply.status, list(reply.headers), reply.body
         delay = self.deferred.take()
         if delay:
@@ -162,7 +161,7 @@ async def read_body(declared: str | None, chunked: bool, protocol: HTTPProtocol)
     past the limit when it comes `chunked`."""
     # A length that is not a number announces nothing to wait for.
     length = None if declared is None else int(declared) if declared.isdigit() else 0
-    if not api.body_to_read(length, chunked):
+    if not body_to_read(length, chunked):
         return b""
     if length is not None:
         return await protocol()
@@ -171,7 +170,7 @@ async def read_body(declared: str | None, chunked: bool, protocol: HTTPProtocol)
     async for chunk in protocol:
         chunks.append(chunk)
         received += len(chunk)
-        if received > api.MAX_BODY_BYTES:
+        if received > MAX_BODY_BYTES:
             break
     return b"".join(chunks)
 

@@ -12,7 +12,7 @@ from waitress.channel import HTTPChannel
 from waitress.server import create_server
 from waitress.task import ErrorTask
 
-from ..protocol import handler as api
+from ..protocol.errors import error_reply, transport_error
 from .access_log import AccessLog, WsgiApp
 
 # Bodies past the mock's own 1 MiB limit still reach the app, which answers its JSON 413;
@@ -32,7 +32,7 @@ class JsonErrorTask(ErrorTask):  # type: ignore[misc]
 
     def execute(self) -> None:
         error = self.request.error
-        reply = api.error_reply(api.transport_error(error.code, str(error.body)))
+        reply = error_reply(transport_error(error.code, str(error.body)))
         self.status = f"{reply.status} {error.reason}"
         self.response_headers.extend(reply.headers)
         self.set_close_on_finish()

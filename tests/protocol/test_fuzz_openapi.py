@@ -18,7 +18,7 @@ from schemathesis.config import SchemathesisConfig  # noqa: E402
 
 from mock_baanx import Backend, create_app, load_fixtures  # noqa: E402
 from mock_baanx.core import seeded_ids  # noqa: E402
-from mock_baanx.protocol import handler as api  # noqa: E402
+from mock_baanx.protocol import Options  # noqa: E402
 
 CONFIG = SchemathesisConfig.from_dict({
     "auth": {"openapi": {"bearerAuth": {"bearer": "demo-token"}}},
@@ -32,7 +32,7 @@ CONFIG = SchemathesisConfig.from_dict({
 })
 
 BACKEND = Backend(load_fixtures(), ids=seeded_ids(5))
-APP = create_app(BACKEND, api.Options(strict=True, sleep=lambda seconds: None))
+APP = create_app(BACKEND, Options(strict=True, sleep=lambda seconds: None))
 schema = schemathesis.openapi.from_wsgi("/openapi.json", APP, config=CONFIG)
 
 

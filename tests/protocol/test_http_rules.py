@@ -6,7 +6,7 @@ import pytest
 import requests
 
 from mock_baanx import BaanxMock, create_app
-from mock_baanx.protocol.handler import MAX_BODY_BYTES
+from mock_baanx.protocol.limits import MAX_BODY_BYTES
 
 from ..helpers import ORDER_BODY, assert_error, assert_valid, create, headers, poll
 

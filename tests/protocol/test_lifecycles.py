@@ -6,7 +6,7 @@ import pytest
 
 from mock_baanx import Backend, create_app, load_fixtures
 from mock_baanx.core import Clock, seeded_ids
-from mock_baanx.protocol import handler as api
+from mock_baanx.protocol import Options
 
 from ..helpers import ORDER_BODY, ManualTime, assert_error, create, headers, poll
 
@@ -133,7 +133,7 @@ def test_selection_header_beats_next_beats_product_beats_server_default(tmp_path
 
 
 def test_x_mock_lifecycle_is_ignored_without_control(backend):
-    client = create_app(backend, api.Options(control=False)).test_client()
+    client = create_app(backend, Options(control=False)).test_client()
     order_id = create(client, **{"X-Mock-Lifecycle": "instant"})["orderId"]
     assert poll(client, order_id)["status"] == "STARTED"
 

@@ -24,7 +24,7 @@ from mock_baanx.core import (
 )
 from mock_baanx.core.errors import Conflict
 from mock_baanx.core.models import POLL_TIMES_BLOCK, POLL_TIMES_KEPT
-from mock_baanx.protocol import handler as api
+from mock_baanx.protocol import Options, handle
 from mock_baanx.protocol.messages import Request
 
 from ..helpers import ManualTime
@@ -68,7 +68,7 @@ def backend_with(lifecycle: Lifecycle) -> tuple[Backend, ManualTime]:
 @given(lifecycle=lifecycles(), script=actions)
 def test_orders_move_forward_only(lifecycle, script):
     backend, time_source = backend_with(lifecycle)
-    identity = backend.authenticate("demo-client", "Bearer demo-token")
+    identity = backend.authenticate("demo-client", "demo-token")
     order_id = backend.create_order(identity, "METAL_CARD",
                                     PaymentMethod("CRYPTO_EXTERNAL_DAIMO"),
                                     lifecycle="drawn").order_id
@@ -128,7 +128,7 @@ def test_poll_times_keep_the_most_recent_in_order_however_they_were_added(before
 def test_a_time_step_happens_exactly_when_its_time_has_come(after_seconds, moves):
     lifecycle = Lifecycle("drawn", (Step(OrderStatus.COMPLETED, after_seconds=after_seconds),))
     backend, time_source = backend_with(lifecycle)
-    identity = backend.authenticate("demo-client", "Bearer demo-token")
+    identity = backend.authenticate("demo-client", "demo-token")
     order = backend.create_order(identity, "METAL_CARD",
                                  PaymentMethod("CRYPTO_EXTERNAL_DAIMO"), lifecycle="drawn")
     for kind, seconds in moves:
@@ -151,7 +151,7 @@ def test_a_time_step_happens_exactly_when_its_time_has_come(after_seconds, moves
 def test_a_poll_step_is_first_seen_by_the_poll_after_that_many(after_polls, polls):
     lifecycle = Lifecycle("drawn", (Step(OrderStatus.FAILED, after_polls=after_polls),))
     backend, _ = backend_with(lifecycle)
-    identity = backend.authenticate("demo-client", "Bearer demo-token")
+    identity = backend.authenticate("demo-client", "demo-token")
     order_id = backend.create_order(identity, "METAL_CARD",
                                     PaymentMethod("CRYPTO_EXTERNAL_DAIMO"),
                                     lifecycle="drawn").order_id
@@ -169,7 +169,7 @@ AUTH = (("X-Client-ID", "demo-client"), ("Authorization", "Bearer demo-token"))
     ["application/json", "text/plain", "application/problem+json", ""]))
 def test_any_body_gets_a_documented_status(body, content_type):
     request = Request.build("POST", "/v1/order", (*AUTH, ("Content-Type", content_type)), body)
-    reply = api.handle(SHARED, request)
+    reply = handle(SHARED, request)
     assert reply.status in DOCUMENTED
     assert set(json.loads(reply.body)) <= {"message", "orderId", "requestId", "paymentConfig"}
 
@@ -179,7 +179,7 @@ def test_any_body_gets_a_documented_status(body, content_type):
     ["GET", "POST", "PUT", "DELETE", "OPTIONS", "HEAD"]))
 def test_any_order_id_gets_a_documented_status(order_id, method):
     request = Request.build(method, f"/v1/order/{order_id}", AUTH)
-    reply = api.handle(SHARED, request)
+    reply = handle(SHARED, request)
     assert reply.status in DOCUMENTED | {204}
     if reply.status != 204:
         assert isinstance(json.loads(reply.body), dict)
@@ -191,7 +191,7 @@ def test_any_bytes_as_header_values_get_a_documented_status(raw):
     value = raw.decode("latin-1")
     request = Request.build("GET", "/v1/order/products/available",
                             (("X-Client-ID", value), ("Authorization", value)))
-    assert api.handle(SHARED, request).status in {401, 498, 499}
+    assert handle(SHARED, request).status in {401, 498, 499}
 
 
 @settings(max_examples=300, deadline=None)
@@ -205,7 +205,7 @@ def test_a_token_never_comes_back_in_a_reply_or_the_journal(token, path, method)
                                            ("Authorization", f"Bearer {token}"),
                                            ("Content-Type", "application/json")),
                             json.dumps({"productId": token}).encode())
-    reply = api.handle(backend, request)
+    reply = handle(backend, request)
     assert token not in reply.body.decode()
     entry = backend.journal()[-1]
     assert token not in json.dumps(dict(entry.headers))
@@ -223,8 +223,8 @@ def test_any_scripting_header_gets_a_documented_status(fault, delay):
         pairs.append(("X-Mock-Fault", fault))
     if delay is not None:
         pairs.append(("X-Mock-Delay-Ms", delay))
-    options = api.Options(sleep=lambda seconds: None)
-    reply = api.handle(SHARED, Request.build("GET", "/v1/order/products/available", pairs),
+    options = Options(sleep=lambda seconds: None)
+    reply = handle(SHARED, Request.build("GET", "/v1/order/products/available", pairs),
                        options)
     assert reply.status in DOCUMENTED | {500}
     if reply.status == 500:

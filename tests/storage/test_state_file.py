@@ -5,11 +5,14 @@ from __future__ import annotations
 import json
 import signal
 
+import pytest
 import requests
 
 from mock_baanx import Backend, load_fixtures
 from mock_baanx.core import Clock, PaymentMethod, seeded_ids
-from mock_baanx.storage.state_file import SqliteStore, order_from_json, order_to_json
+from mock_baanx.core.persistence import StateFileError
+from mock_baanx.protocol.bodies import order_from_record, order_record
+from mock_baanx.storage.state_file import SqliteStore
 
 from ..cli.test_cli import Served, run_cli
 from ..helpers import ORDER_BODY, ManualTime, headers
@@ -55,18 +58,18 @@ def test_an_order_round_trips_through_the_file(tmp_path):
     store = SqliteStore(tmp_path / "state.sqlite")
     backend = Backend(load_fixtures(), clock=Clock(ManualTime()), ids=seeded_ids(4),
                       store=store)
-    identity = backend.authenticate("demo-client", "Bearer demo-token")
+    identity = backend.authenticate("demo-client", "demo-token")
     order = backend.create_order(identity, "METAL_CARD",
                                  PaymentMethod.CRYPTO_EXTERNAL_DAIMO, lifecycle="instant")
     completed = backend.poll_order(identity, order.order_id)
-    assert order_from_json(json.loads(json.dumps(order_to_json(completed)))) == completed
+    assert order_from_record(json.loads(json.dumps(order_record(completed)))) == completed
     reopened = Backend(load_fixtures(), store=SqliteStore(tmp_path / "state.sqlite"))
     assert reopened.order(order.order_id) == completed
 
 
 def orders_created(backend: Backend, count: int) -> list[str]:
     """The ids of `count` orders created one after the other, oldest first."""
-    identity = backend.authenticate("demo-client", "Bearer demo-token")
+    identity = backend.authenticate("demo-client", "demo-token")
     return [backend.create_order(identity, "METAL_CARD",
                                  PaymentMethod.CRYPTO_EXTERNAL_DAIMO).order_id
             for _ in range(count)]
@@ -116,3 +119,63 @@ def test_an_order_whose_lifecycle_is_gone_exits_2(tmp_path):
     result = run_cli("serve", "--port", "0", "--state-file", state)
     assert result.returncode == 2
     assert "follows lifecycle 'slow', which the fixtures no longer define" in result.stderr
+
+
+# An order as the first release wrote it (format 1): completed after one poll.
+FORMAT_1_ORDER = {
+    "order_id": "ord_first", "request_id": "payment_first", "client_id": "demo-client",
+    "user_id": "user-demo", "product_id": "METAL_CARD",
+    "payment_method": "CRYPTO_EXTERNAL_DAIMO", "lifecycle": "instant", "status": "COMPLETED",
+    "poll_count": 1, "steps_taken": 1, "created_at": "2026-03-27T14:07:12.662000+00:00",
+    "payment_config": {"payment_amount": 299, "payment_currency": "USD",
+                       "destination_address": "0x3a11", "destination_chain_id": "59144",
+                       "destination_token_symbol": "USDC", "destination_token_address": "0x1762"},
+    "outcome": {"paid_at": "2026-03-27 14:07:13.662+00", "payment_id": "7Tt3",
+                "tx_hash": "0xab", "note": None},
+    "history": [{"status": "STARTED", "at": "2026-03-27T14:07:12.662000+00:00",
+                 "after_polls": 0, "cause": "created"},
+                {"status": "COMPLETED", "at": "2026-03-27T14:07:13.662000+00:00",
+                 "after_polls": 0, "cause": "lifecycle instant"}],
+    "poll_times": ["2026-03-27T14:07:13.662000+00:00"],
+}
+
+
+def format_1_file(path, body: str) -> None:
+    import sqlite3
+
+    db = sqlite3.connect(path)
+    db.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+    db.execute("CREATE TABLE orders (order_id TEXT PRIMARY KEY, seq INTEGER NOT NULL, "
+               "body TEXT NOT NULL)")
+    db.execute("INSERT INTO meta VALUES ('format', '1')")
+    db.execute("INSERT INTO orders VALUES ('ord_first', 1, ?)", (body,))
+    db.commit()
+    db.close()
+
+
+def test_a_first_release_state_file_is_migrated_when_opened(tmp_path):
+    path = tmp_path / "old.sqlite"
+    format_1_file(path, json.dumps(FORMAT_1_ORDER))
+    restored = Backend(load_fixtures(), store=SqliteStore(path)).order("ord_first")
+    assert restored.status == "COMPLETED"
+    assert restored.payment_config.payment_amount == 299
+    assert (restored.outcome.paid_at, restored.outcome.payment_id) == (
+        "2026-03-27 14:07:13.662+00", "7Tt3")
+    assert [change.cause for change in restored.history] == ["created", "lifecycle instant"]
+    assert (restored.poll_count, restored.steps_taken, len(restored.poll_times)) == (1, 1, 1)
+    # Written back in the current format: a second opening reads it as it is.
+    assert Backend(load_fixtures(), store=SqliteStore(path)).order("ord_first") == restored
+
+
+def test_an_unreadable_first_release_file_is_refused_and_left_as_it_was(tmp_path):
+    import sqlite3
+
+    path = tmp_path / "old.sqlite"
+    format_1_file(path, json.dumps({"order_id": "ord_first"}))
+    with pytest.raises(StateFileError, match="unreadable order data"):
+        SqliteStore(path)
+    db = sqlite3.connect(path)
+    assert db.execute("SELECT value FROM meta WHERE key = 'format'").fetchone() == ("1",)
+    assert json.loads(db.execute("SELECT body FROM orders").fetchone()[0]) == {
+        "order_id": "ord_first"}
+    db.close()

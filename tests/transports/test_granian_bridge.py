@@ -11,7 +11,7 @@ import pytest
 
 from mock_baanx import create_app
 from mock_baanx.core import Backend
-from mock_baanx.protocol import handler as api
+from mock_baanx.protocol import Options
 from mock_baanx.storage.fixture_files import load_fixtures
 from mock_baanx.transports.granian_server import DeferredSleep, RsgiBridge
 
@@ -66,7 +66,7 @@ def served(scope: Scope, protocol: Protocol, app: Any = None,
            deferred: DeferredSleep | None = None) -> tuple[int, dict[str, str], Any]:
     deferred = deferred or DeferredSleep()
     if app is None:
-        app = create_app(Backend(load_fixtures()), api.Options(sleep=deferred))
+        app = create_app(Backend(load_fixtures()), Options(sleep=deferred))
     lines: list[str] = []
     asyncio.run(RsgiBridge(app, deferred, lines.append)(scope, protocol))
     assert protocol.reply is not None
@@ -138,7 +138,7 @@ def test_an_app_that_fails_still_answers_the_documented_500():
 def test_a_delay_is_awaited_after_the_reply_is_decided():
     """The app never sleeps: the bridge awaits the delay, so the event loop serves others."""
     deferred = DeferredSleep()
-    app = create_app(Backend(load_fixtures()), api.Options(sleep=deferred))
+    app = create_app(Backend(load_fixtures()), Options(sleep=deferred))
     events: list[str] = []
 
     async def scenario() -> None:

@@ -1,0 +1,55 @@
+"""The three Baanx endpoints' handlers. The header rules apply to each, in the documented
+order, before anything else (`authenticate`)."""
+
+from __future__ import annotations
+
+import functools
+
+from ..core import Catalog, Identity, PaymentMethod, User
+from ..core.errors import UnknownLifecycle
+from .bodies import created_body, json_object, status_body, validated
+from .headers import bearer_token, client_key
+from .messages import Reply
+from .mock_headers import LIFECYCLE_HEADER
+from .route import Call
+
+
+def authenticate(call: Call) -> Identity:
+    return call.backend.authenticate(client_key(call.request), bearer_token(call.request))
+
+
+def get_available_products(call: Call) -> Reply:
+    identity = authenticate(call)
+    return products_reply(call.backend.catalog, identity.user)
+
+
+# What a user is offered changes only with the fixtures, so each catalogue and user pair is
+# serialised once. Bounded: a test session builds a backend, with its catalogue, per mock.
+@functools.lru_cache(maxsize=256)
+def products_reply(catalog: Catalog, user: User) -> Reply:
+    return Reply.json(200, [
+        {"id": offer.product.id, "description": offer.product.description,
+         "isEligible": offer.is_eligible}
+        for offer in catalog.offers_for(user)
+    ])
+
+
+def create_order(call: Call) -> Reply:
+    identity = authenticate(call)
+    body = validated("create-order-request.json", json_object(call.request))
+    lifecycle = call.request.header(LIFECYCLE_HEADER) if call.options.control else None
+    try:
+        order = call.backend.create_order(identity, body["productId"],
+                                          PaymentMethod(body["paymentMethod"]),
+                                          lifecycle=lifecycle)
+    except UnknownLifecycle as unknown:
+        if lifecycle is None:
+            raise
+        raise UnknownLifecycle(unknown.name, unknown.known, LIFECYCLE_HEADER) from None
+    return Reply.json(200, created_body(order))
+
+
+def get_order_status(call: Call) -> Reply:
+    identity = authenticate(call)
+    order = call.backend.poll_order(identity, call.params["orderId"])
+    return Reply.json(200, status_body(order))

@@ -1,0 +1,76 @@
+"""The errors of the mock's HTTP plumbing, and the one place where any error becomes a
+reply.
+
+The domain's error catalogue (the statuses and texts Baanx documents) lives in
+`core/errors.py`; what is added here is what only HTTP can go wrong with: an unknown path,
+a wrong method, a request that cannot be read, one too large. Every adapter sends what
+`error_reply` builds, so every error the mock sends has the same shape.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from ..core.errors import BaanxError, InternalServerError
+from .limits import body_size_text
+from .messages import Reply
+
+log = logging.getLogger("mock_baanx")
+
+
+class RouteNotFound(BaanxError):
+    status = 404
+    default_message = "Not found"
+
+
+class MethodNotAllowed(BaanxError):
+    status = 405
+    default_message = "Method not allowed"
+
+    def __init__(self, allowed: tuple[str, ...], message: str | None = None) -> None:
+        self.allowed = allowed
+        super().__init__(message)
+
+
+class MalformedRequest(BaanxError):
+    """400: a request the mock cannot read at all."""
+
+    status = 400
+    default_message = "Bad request"
+
+
+class PayloadTooLarge(BaanxError):
+    status = 413
+    default_message = f"Request body is larger than {body_size_text()}"
+
+
+class HeadersTooLarge(BaanxError):
+    status = 431
+    default_message = "Request header fields are too large"
+
+
+def error_reply(error: BaanxError) -> Reply:
+    """The reply for `error`: its status and `{"message": ...}`, as JSON."""
+    headers: tuple[tuple[str, str], ...] = ()
+    if isinstance(error, MethodNotAllowed):
+        headers = (("Allow", ", ".join(error.allowed)),)
+    return Reply.json(error.status, {"message": error.message}, headers)
+
+
+def transport_error(status: int, detail: str) -> BaanxError:
+    """The catalogue error for what an HTTP server or framework refused by itself."""
+    if status == 413:
+        return PayloadTooLarge()
+    if status == 431:
+        return HeadersTooLarge()
+    if 400 <= status < 500:
+        return MalformedRequest(f"Bad request: {detail}" if detail else None)
+    return InternalServerError()
+
+
+def unexpected_failure(method: str, path: str) -> Reply:
+    """The documented 500 for a bug in the mock, wherever it surfaced: the client gets the
+    catalogue's body, never a traceback, and the traceback goes to the log. Call from an
+    `except` block."""
+    log.exception("mock-baanx failed on %s %s", method, path)
+    return error_reply(InternalServerError())

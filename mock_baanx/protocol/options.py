@@ -1,0 +1,23 @@
+"""How a mock behaves beyond the Baanx contract: the switches every transport passes to
+`handle()`."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Options:
+    # The /__mock/ control API, the OpenAPI document's control part and the X-Mock-* request
+    # headers.
+    control: bool = True
+    # Check every reply against schemas/ before sending it.
+    strict: bool = True
+    # How a delayed reply waits. A served mock passes one that defers the wait to its event
+    # loop rather than block it.
+    sleep: Callable[[float], None] = time.sleep
+
+
+DEFAULT_OPTIONS = Options()

@@ -1,0 +1,80 @@
+"""A route: one entry of the route table, and what its handler is given.
+
+A Route says everything the mock knows about an operation: how it is reached (method and
+path template), its operation id (also the endpoint name faults use), the handler that
+answers it, the schema of its success reply and of its request body, and the error
+statuses it can answer. Dispatch, the OpenAPI document, the control client and the
+dashboard all read the one table of them (`routes.py`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import Enum
+
+from ..core import Backend
+from .messages import Reply, Request
+from .options import Options
+
+
+class RouteKind(Enum):
+    # The Baanx order API, as its docs describe it.
+    BAANX = "orders"
+    # mock-baanx's own control API, under /__mock/; absent with --no-control.
+    CONTROL = "mock-control"
+    # The OpenAPI document itself, which does not describe itself.
+    DOCUMENT = "document"
+
+
+@dataclass(frozen=True, slots=True)
+class Call:
+    """What a route handler gets: the backend, the request, the path parameters, the
+    options, and the routes this mock serves."""
+
+    backend: Backend
+    request: Request
+    params: Mapping[str, str]
+    options: Options
+    routes: Sequence[Route]
+
+
+Handler = Callable[[Call], Reply]
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    method: str
+    template: str
+    # The OpenAPI operationId, also the endpoint name fault injection uses.
+    operation: str
+    handler: Handler
+    kind: RouteKind
+    summary: str
+    # The schema of the 2xx reply body under schemas/; None when the reply is not JSON.
+    reply_schema: str | None
+    # The error statuses the route can answer, beyond the plumbing every route shares
+    # (404 unknown path, 405 wrong method, 413 body too large).
+    errors: tuple[int, ...] = ()
+    description: str = ""
+    reply_description: str = ""
+    # The schema of the request body under schemas/, if the route reads one.
+    request_schema: str | None = None
+    # A request body field whose values the serving mock narrows to its own names, and
+    # which of them ("products" or "lifecycles").
+    narrowed_field: tuple[str, str] | None = None
+    reply_media_type: str = "application/json"
+    pattern: re.Pattern[str] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        regex = re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[^/]+)", re.escape(self.template))
+        object.__setattr__(self, "pattern", re.compile(regex))
+
+    @property
+    def path_parameters(self) -> tuple[str, ...]:
+        return tuple(re.findall(r"\{(\w+)\}", self.template))
+
+    def path(self, **params: str) -> str:
+        """The template with its parameters filled in (not escaped: callers pass ids)."""
+        return self.template.format(**params)
