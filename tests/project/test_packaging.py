@@ -27,12 +27,19 @@ def wheel(tmp_path_factory) -> Path:
 
 def test_wheel_carries_schemas_and_fixtures_but_not_the_tests(wheel):
     names = set(zipfile.ZipFile(wheel).namelist())
-    assert "mock_baanx/schemas/order-status-response.json" in names
-    assert "mock_baanx/fixtures/users.json" in names
-    assert "mock_baanx/fixtures/lifecycles/complete.json" in names
+    assert "mock_baanx/data/schemas/order-status-response.json" in names
+    assert "mock_baanx/data/fixtures/users.json" in names
+    assert "mock_baanx/data/fixtures/lifecycles/complete.json" in names
     assert "mock_baanx/py.typed" in names
     assert "mock_baanx/protocol/ui/dashboard.html" in names
     assert not any(name.startswith("tests/") for name in names)
+
+
+def test_no_data_folder_in_the_wheel_shares_a_name_with_a_module(wheel):
+    names = zipfile.ZipFile(wheel).namelist()
+    modules = {name.removesuffix(".py") for name in names if name.endswith(".py")}
+    folders = {name.rsplit("/", 1)[0] for name in names}
+    assert modules & folders == set()
 
 
 def test_installed_copy_finds_its_data_away_from_the_source_tree(wheel, tmp_path):
