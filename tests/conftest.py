@@ -1,15 +1,16 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
-from flask.testing import FlaskClient
 
 from mock_baanx.core import Backend, Clock, seeded_ids
 from mock_baanx.protocol import Options
 from mock_baanx.storage.fixture_files import load_fixtures
-from mock_baanx.transports.flask_app import create_app
+from mock_baanx.transports.thread_server import BackgroundServer
 
+from .doors import DOORS, Door, FlaskDoor, HandlerDoor, InProcessDoor, ServedDoor
 from .helpers import ManualTime
 
 
@@ -29,7 +30,41 @@ def sleeps() -> list[float]:
 
 
 @pytest.fixture
-def client(backend: Backend, sleeps: list[float]) -> Iterator[FlaskClient]:
-    app = create_app(backend, Options(strict=True, sleep=sleeps.append))
-    with app.test_client() as test_client:
-        yield test_client
+def options(sleeps: list[float]) -> Options:
+    return Options(strict=True, sleep=sleeps.append)
+
+
+@pytest.fixture(scope="session")
+def served_slot() -> Iterator[tuple[str, Any]]:
+    """One server for the session's `served` door, serving whichever app the current test
+    gave it: a server per test would cost more than the tests."""
+    current: dict[str, Any] = {}
+
+    def app(environ: dict[str, Any], start_response: Any) -> Any:
+        return current["app"](environ, start_response)
+
+    server = BackgroundServer(app)
+    try:
+        yield server.url, lambda served: current.__setitem__("app", served)
+    finally:
+        server.stop()
+
+
+@pytest.fixture(params=[pytest.param(door, marks=[pytest.mark.served] if door == "served" else [])
+                        for door in DOORS])
+def client(request: pytest.FixtureRequest, backend: Backend, options: Options) -> Iterator[Door]:
+    """The mock behind one of its doors: each test that takes `client` runs through all."""
+    door: Door
+    if request.param == "handler":
+        door = HandlerDoor(backend, options)
+    elif request.param == "flask":
+        door = FlaskDoor(backend, options)
+    elif request.param == "served":
+        url, serve = request.getfixturevalue("served_slot")
+        door = ServedDoor(backend, options, url, serve)
+    else:
+        door = InProcessDoor(backend, options)
+    try:
+        yield door
+    finally:
+        door.close()

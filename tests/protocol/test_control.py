@@ -242,6 +242,8 @@ def test_bad_fault_requests_are_422_and_add_nothing(client, body, message):
                                              "498, 499, 500"),
 ])
 def test_bad_per_request_fault_headers_are_422(client, backend, name, value, message):
+    if client.name == "served" and not value.isascii() and max(map(ord, value)) > 0xFF:
+        pytest.skip("requests cannot write a header value beyond Latin-1 on the wire")
     response = client.post("/v1/order", json=ORDER_BODY, headers=headers(**{name: value}))
     assert_error(response, 422, message)
     assert backend.orders() == []

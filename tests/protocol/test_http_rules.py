@@ -42,10 +42,17 @@ def test_wrong_method_answers_405_json_with_allow(client, method, path, allowed)
     assert response.headers["Allow"] == allowed
     if method != "HEAD":
         assert_error(response, 405, "Method not allowed")
+    elif client.name in ("served", "in_process"):
+        assert response.data == b""
 
 
 def test_an_order_id_may_be_any_percent_encoded_text(client):
-    for order_id in ("%00", "%e2%80%ae", "%ff%fe", "..", "a" * 5000, "%0d%0aSet-Cookie:x"):
+    order_ids = ["%00", "%e2%80%ae", "%ff%fe", "...", "a" * 5000, "%0d%0aSet-Cookie:x"]
+    if client.name in ("handler", "flask"):
+        # `requests` resolves a dot segment before it sends the path: only these two doors
+        # can bring one to the mock.
+        order_ids.append("..")
+    for order_id in order_ids:
         assert_error(client.get(f"/v1/order/{order_id}", headers=headers()), 404,
                      "Order not found")
 

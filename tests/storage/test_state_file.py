@@ -14,8 +14,8 @@ from mock_baanx.core.persistence import StateFileError
 from mock_baanx.protocol.bodies import order_from_record, order_record
 from mock_baanx.storage.state_file import SqliteStore
 
-from ..cli.test_cli import Served, run_cli
 from ..helpers import ORDER_BODY, ManualTime, headers
+from ..served import Served, run_cli
 
 
 def test_orders_histories_and_clock_survive_kill_9(tmp_path):

@@ -16,8 +16,8 @@ import requests
 from mock_baanx import create_app
 from mock_baanx.transports.thread_server import BackgroundServer
 
-from ..cli.test_cli import Served
 from ..helpers import ORDER_BODY, address_of, headers
+from ..served import Served
 
 AUTH = b"X-Client-ID: demo-client\r\nAuthorization: Bearer demo-token\r\n"
 

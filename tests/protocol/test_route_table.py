@@ -1,0 +1,118 @@
+"""The one route table: the OpenAPI document, the control client and the dashboard agree
+with it, and the document names each shared definition once."""
+
+from __future__ import annotations
+
+import re
+from importlib.resources import files
+
+import pytest
+
+from mock_baanx.protocol import ROUTES, Request, RouteKind, openapi
+from mock_baanx.protocol.handler import resolve
+from mock_baanx.protocol.routes import CONTROL_PREFIX
+from mock_baanx.testing.control_client import ControlClient
+
+DOCUMENT = openapi.document(ROUTES, control=True)
+DESCRIBED = [route for route in ROUTES if route.kind is not RouteKind.DOCUMENT]
+
+
+def refs(node):
+    if isinstance(node, dict):
+        if "$ref" in node:
+            yield node["$ref"]
+        for value in node.values():
+            yield from refs(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from refs(item)
+
+
+@pytest.mark.parametrize("route", DESCRIBED, ids=[route.operation for route in DESCRIBED])
+def test_each_route_is_its_operation_in_the_document(route):
+    operation = DOCUMENT["paths"][route.template][route.method.lower()]
+    assert operation["operationId"] == route.operation
+    assert operation["tags"] == [route.kind.value]
+    assert set(operation["responses"]) == {"200", *map(str, route.errors)}
+    content = operation["responses"]["200"]["content"]
+    if route.reply_schema is None:
+        assert list(content) == [route.reply_media_type]
+    else:
+        title = openapi.SCHEMAS[route.reply_schema]["title"]
+        assert content["application/json"]["schema"] == {
+            "$ref": f"#/components/schemas/{title}"}
+    assert [parameter["name"] for parameter in operation.get("parameters", ())
+            if parameter["in"] == "path"] == list(route.path_parameters)
+
+
+def test_the_document_has_no_operation_the_table_lacks():
+    documented = {(path, method.upper(), operation["operationId"])
+                  for path, item in DOCUMENT["paths"].items()
+                  for method, operation in item.items()}
+    assert documented == {(route.template, route.method, route.operation) for route in DESCRIBED}
+
+
+def test_operation_ids_are_unique_and_control_routes_sit_under_the_control_prefix():
+    assert len({route.operation for route in ROUTES}) == len(ROUTES)
+    for route in ROUTES:
+        assert route.template.startswith(CONTROL_PREFIX) == (route.kind is RouteKind.CONTROL)
+
+
+def test_no_schema_in_the_document_keeps_defs_and_every_ref_resolves():
+    components = DOCUMENT["components"]["schemas"]
+    assert not [name for name, schema in components.items() if "$defs" in str(schema)]
+    for ref in refs(DOCUMENT):
+        assert ref.startswith("#/components/schemas/"), ref
+        node = DOCUMENT
+        for part in ref[2:].split("/"):
+            node = node[part]
+
+
+def test_shared_definitions_have_one_component_each():
+    components = DOCUMENT["components"]["schemas"]
+    assert components["OrderStatus"]["enum"] == ["STARTED", "COMPLETED", "FAILED", "EXPIRED"]
+    order = components["MockOrder"]["properties"]
+    assert order["status"] == {"$ref": "#/components/schemas/OrderStatus"}
+    assert order["history"]["items"]["properties"]["status"] == order["status"]
+    assert components["OrderStatusResponse"]["properties"]["paidAt"] == {
+        "$ref": "#/components/schemas/PaidAt"}
+    assert components["MockForceStatusRequest"]["properties"]["paidAt"] == {
+        "$ref": "#/components/schemas/PaidAt"}
+
+
+class Recording(ControlClient):
+    def __init__(self):
+        self.sent = []
+
+    def _send(self, method, path, body=None):
+        self.sent.append((method, path))
+        return {"orders": [], "faults": [], "requests": [], "pollTimes": []}
+
+
+def test_every_control_client_method_calls_a_control_route():
+    client = Recording()
+    client.health()
+    client.reset()
+    client.orders()
+    client.order("ord_1")
+    client.force_status("ord_1", "FAILED", note="x")
+    client.use_lifecycle("fail", 1)
+    client.advance_clock(5)
+    client.inject_fault("createOrder", status=500)
+    client.clear_faults()
+    client.journal()
+    client.clear_journal()
+    methods = {name for name in vars(ControlClient) if not name.startswith("_")}
+    assert len(client.sent) >= len(methods - {"poll_times", "assert_polled_politely"})
+    for method, path in client.sent:
+        route, _ = resolve(Request.build(method, path), ROUTES)
+        assert route.kind is RouteKind.CONTROL, (method, path)
+
+
+def test_every_call_the_dashboard_makes_is_a_control_route():
+    page = (files("mock_baanx.protocol") / "ui" / "dashboard.html").read_text()
+    calls = re.findall(r'call\("(\w+)",\s*"(/__mock/[^"]*)"(?:\s*\+[^+]+\+\s*"([^"]*)")?', page)
+    assert len(calls) >= 9
+    for method, path, rest in calls:
+        route, _ = resolve(Request.build(method, path + ("ord_1" + rest if rest else "")), ROUTES)
+        assert route.kind is RouteKind.CONTROL, (method, path, rest)
