@@ -13,6 +13,15 @@ from mock_baanx.transports.thread_server import BackgroundServer
 from .doors import DOORS, Door, FlaskDoor, HandlerDoor, InProcessDoor, ServedDoor
 from .helpers import ManualTime
 
+SERVING_FIXTURES = frozenset({"served", "baanx_server", "served_slot"})
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # A test that takes a serving fixture is a served test, wherever it sits.
+    for item in items:
+        if SERVING_FIXTURES.intersection(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.served)
+
 
 @pytest.fixture
 def time_source() -> ManualTime:

@@ -18,6 +18,8 @@ if CHROMIUM is None:
 
 from ..helpers import ORDER_BODY, headers  # noqa: E402
 
+pytestmark = [pytest.mark.browser, pytest.mark.served]
+
 expect = sync_api.expect
 # As root, with no network beyond loopback: no sandbox, and nothing in the background.
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",

@@ -13,6 +13,8 @@ import requests
 
 from ..helpers import headers
 
+pytestmark = [pytest.mark.browser, pytest.mark.served]
+
 HERE = Path(__file__).resolve().parent / "firefox"
 NODE = shutil.which("node")
 FIREFOX = shutil.which("firefox-esr") or shutil.which("firefox")

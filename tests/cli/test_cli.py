@@ -5,16 +5,18 @@ from __future__ import annotations
 import json
 import re
 import signal
+import socket
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
 
 import pytest
 import requests
 
-from ..helpers import ORDER_BODY, headers
+from ..helpers import ORDER_BODY, address_of, headers
 from ..served import START_TIMEOUT, Served, run_cli
+
+pytestmark = pytest.mark.served
 
 
 @pytest.fixture
@@ -140,19 +142,22 @@ def test_huge_and_hostile_requests_get_json_and_the_server_keeps_serving(served)
 
 def test_a_delayed_reply_holds_up_no_one_else(served):
     """A reply delayed on purpose is held back without holding the event loop: everyone
-    else is answered meanwhile."""
-    delayed = threading.Thread(target=requests.get, kwargs={
-        "url": f"{served.url}/v1/order/products/available", "timeout": 30,
-        "headers": headers(**{"X-Mock-Delay-Ms": "5000"})})
-    delayed.start()
+    else is answered while it still waits. The delay is the longest there is, so its reply
+    cannot come during the test; the test waits for nothing but the others' replies."""
+    delayed = socket.create_connection(address_of(served.url), timeout=10)
     try:
+        delayed.sendall(b"GET /v1/order/products/available HTTP/1.1\r\nHost: mock\r\n"
+                        b"X-Client-ID: demo-client\r\nAuthorization: Bearer demo-token\r\n"
+                        b"X-Mock-Delay-Ms: 60000\r\n\r\n")
         for _ in range(5):
             reply = requests.get(f"{served.url}/v1/order/products/available",
-                                 headers=headers(), timeout=30)
+                                 headers=headers(), timeout=10)
             assert reply.status_code == 200
-        assert delayed.is_alive(), "the others were answered only after the delayed reply"
+        delayed.setblocking(False)
+        with pytest.raises(BlockingIOError):
+            delayed.recv(1)  # Nothing yet: the delayed reply is still held back.
     finally:
-        delayed.join(timeout=30)
+        delayed.close()
 
 
 def test_a_chunked_create_is_read_whole(served):

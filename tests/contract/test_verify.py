@@ -58,6 +58,7 @@ def test_verify_passes_on_the_served_mock_in_a_child_process(served):
     assert "13 checks: 13 passed, 0 failed, 0 skipped: the target conforms" in result.stdout
 
 
+@pytest.mark.slow
 def test_the_contract_suite_passes_against_the_served_mock(served):
     env = {**os.environ, "BAANX_BASE_URL": served.url, "BAANX_CLIENT_ID": "demo-client",
            "BAANX_ACCESS_TOKEN": "demo-token", "BAANX_INELIGIBLE_TOKEN": "ineligible-token"}

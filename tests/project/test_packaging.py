@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parents[2]
 
 pytest.importorskip("hatchling", reason="building the wheel needs hatchling (test extras)")

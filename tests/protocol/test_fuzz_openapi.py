@@ -20,6 +20,8 @@ from mock_baanx import Backend, create_app, load_fixtures  # noqa: E402
 from mock_baanx.core import seeded_ids  # noqa: E402
 from mock_baanx.protocol import Options  # noqa: E402
 
+pytestmark = pytest.mark.slow
+
 CONFIG = SchemathesisConfig.from_dict({
     "auth": {"openapi": {"bearerAuth": {"bearer": "demo-token"}}},
     "checks": {

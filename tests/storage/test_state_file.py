@@ -18,6 +18,7 @@ from ..helpers import ORDER_BODY, ManualTime, headers
 from ..served import Served, run_cli
 
 
+@pytest.mark.served
 def test_orders_histories_and_clock_survive_kill_9(tmp_path):
     state = str(tmp_path / "mock.sqlite")
     first = Served("--state-file", state)
@@ -97,6 +98,7 @@ def test_past_the_limit_a_restarted_mock_forgets_its_oldest_restored_order_first
     assert [order.order_id for order in reopened.orders()] == [*restored[1:], new]
 
 
+@pytest.mark.served
 def test_a_file_that_is_not_a_state_file_exits_2(tmp_path):
     bogus = tmp_path / "notes.txt"
     bogus.write_text("these are not the orders you are looking for\n" * 100)
@@ -105,6 +107,7 @@ def test_a_file_that_is_not_a_state_file_exits_2(tmp_path):
     assert f"--state-file: {bogus}: not a usable state file" in result.stderr
 
 
+@pytest.mark.served
 def test_an_order_whose_lifecycle_is_gone_exits_2(tmp_path):
     (tmp_path / "fixtures" / "lifecycles").mkdir(parents=True)
     (tmp_path / "fixtures" / "lifecycles" / "slow.json").write_text(

@@ -19,6 +19,8 @@ from mock_baanx.transports.thread_server import BackgroundServer
 from ..helpers import ORDER_BODY, address_of, headers
 from ..served import Served
 
+pytestmark = pytest.mark.served
+
 AUTH = b"X-Client-ID: demo-client\r\nAuthorization: Bearer demo-token\r\n"
 
 

@@ -15,6 +15,8 @@ from mock_baanx.transports.thread_server import BackgroundServer
 
 from ..helpers import ORDER_BODY, headers
 
+pytestmark = pytest.mark.served
+
 TERMINAL = {"COMPLETED", "FAILED", "EXPIRED"}
 
 

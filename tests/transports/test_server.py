@@ -13,6 +13,8 @@ from mock_baanx.transports.thread_server import BackgroundServer
 
 from ..helpers import address_of, headers
 
+pytestmark = pytest.mark.served
+
 
 def test_stop_closes_the_port_and_every_file_it_opened():
     served = BackgroundServer(create_app())
