@@ -5,6 +5,9 @@ runs through it) and tests/transports/test_served_parity.py's."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pytest
 import requests
 import responses
@@ -108,3 +111,22 @@ def test_max_orders_bounds_what_the_mock_keeps():
             requests.post(f"{baanx.base_url}/v1/order", json=ORDER_BODY,
                           headers=baanx.headers()).raise_for_status()
         assert len(baanx.backend.orders()) == 2
+
+
+def test_the_in_process_mock_and_the_plugin_import_no_web_framework():
+    """BaanxMock serves `requests` in-process: Flask, Werkzeug and the HTTP servers are the
+    served mock's, and loading the pytest plugin imports nothing of the mock at all."""
+    script = (
+        "import sys\n"
+        "import mock_baanx.testing.pytest_plugin\n"
+        "loaded = {name.split('.')[0] for name in sys.modules}\n"
+        "assert not {'flask', 'werkzeug', 'requests', 'jsonschema_rs'} & loaded, loaded\n"
+        "from mock_baanx import BaanxMock\n"
+        "with BaanxMock():\n"
+        "    pass\n"
+        "loaded = {name.split('.')[0] for name in sys.modules}\n"
+        "print(sorted({'flask', 'werkzeug', 'granian', 'waitress'} & loaded))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                            timeout=60, check=True)
+    assert result.stdout.strip() == "[]"
