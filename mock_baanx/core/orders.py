@@ -44,8 +44,8 @@ class OrderBook:
         self._orders: dict[str, Order] = {}
         # The order ids, oldest first, to forget the oldest by. Not the dict's own order:
         # once its first keys are deleted, finding the first one walks past each deleted
-        # slot, about 3 µs on every create once the book is full (bench/run.py's POST). An
-        # OrderedDict would cost 60 bytes an order more than this.
+        # slot, on every create once the book is full; and an OrderedDict costs more
+        # memory per order than this (docs/performance.md).
         self._ids_by_age: deque[str] = deque()
 
     def restore(self, orders: Iterable[Order]) -> None:

@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 JSON_TYPE = "application/json"
-# Built once: json.dumps with any option builds a new encoder on every call, half its cost.
+# Built once: json.dumps with any option builds a new encoder on every call
+# (docs/performance.md).
 COMPACT_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 
 

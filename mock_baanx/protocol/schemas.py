@@ -19,8 +19,8 @@ from .resources import bundled
 
 if TYPE_CHECKING:
     # At run time these are imported on first use: only an invalid instance needs the
-    # Python validator, and importing it with its registry would cost a fifth of the
-    # mock's start-up.
+    # Python validator, and importing it with its registry would weigh on the mock's
+    # start-up (docs/performance.md).
     from jsonschema import Draft202012Validator
     from jsonschema.exceptions import ValidationError
     from referencing import Registry
@@ -47,9 +47,9 @@ def _load() -> dict[str, dict[str, Any]]:
 
 
 SCHEMAS = _load()
-# The same files, compiled by a validator written in Rust: it only says yes or no, a hundred
-# times faster, so that checking every request and reply costs next to nothing. Messages
-# always come from the Python validator.
+# The same files, compiled by a validator written in Rust: it only says yes or no, far
+# faster, so that checking every request and reply costs next to nothing. Messages always
+# come from the Python validator.
 FAST_REGISTRY = jsonschema_rs.Registry([(schema["$id"], schema) for schema in SCHEMAS.values()])
 
 

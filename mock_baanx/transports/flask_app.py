@@ -25,7 +25,7 @@ class OneViewFlask(Flask):
 
     The route table that decides is the protocol's, so that the served mock and the
     in-process mock route alike. Werkzeug's router could only find that one view again,
-    and doing so cost a quarter of each request (bench/run.py --profile)."""
+    and doing so cost a large share of each request (docs/performance.md)."""
 
     def add_url_rule(self, rule: str, endpoint: str | None = None,
                      view_func: ft.RouteCallable | None = None,
