@@ -10,10 +10,9 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 
-from .core import Backend
+from .core import Backend, SeededIds, Store, StoreError
 from .core.backend import UnknownStoredLifecycle
-from .core.orders import DEFAULT_MAX_ORDERS
-from .core.persistence import StateFileError, StateStore
+from .core.store import DEFAULT_MAX_NAMESPACES, DEFAULT_MAX_ORDERS
 from .protocol import ROUTES, Options, openapi
 from .storage.fixture_files import FixtureError, load_fixtures
 from .transports import granian_server
@@ -64,6 +63,13 @@ def main(argv: Sequence[str] | None = None) -> int:
                        default=DEFAULT_MAX_ORDERS, metavar="N",
                        help="orders kept; past this, each new order forgets the oldest "
                             f"(default {DEFAULT_MAX_ORDERS:,})")
+    serve.add_argument("--max-namespaces", type=whole_number(1, 1_000_000),
+                       default=DEFAULT_MAX_NAMESPACES, metavar="N",
+                       help="namespaces kept; past this, the one idle longest is forgotten "
+                            f"(default {DEFAULT_MAX_NAMESPACES:,})")
+    serve.add_argument("--seed", type=whole_number(0, 2**63 - 1), metavar="N",
+                       help="derive ids from N: the same order ids, request ids, payment ids "
+                            "and transaction hashes on every run, per namespace")
 
     verify = commands.add_parser(
         "verify", help="check a target (the live API, or a mock) against the documented contract",
@@ -146,10 +152,12 @@ def _serve(args: argparse.Namespace) -> int:
               file=sys.stderr)
         return USAGE_ERROR
     try:
-        store = _open_state_file(args.state_file) if args.state_file else None
+        store = (_open_state_file(args.state_file, args.max_orders, args.max_namespaces)
+                 if args.state_file else None)
         backend = Backend(fixtures, default_lifecycle=args.lifecycle, store=store,
-                          max_orders=args.max_orders)
-    except (StateFileError, UnknownStoredLifecycle) as error:
+                          max_orders=args.max_orders, max_namespaces=args.max_namespaces,
+                          ids=None if args.seed is None else SeededIds(args.seed))
+    except (StoreError, UnknownStoredLifecycle) as error:
         print(f"mock-baanx: --state-file: {error}", file=sys.stderr)
         return USAGE_ERROR
     deferred = granian_server.DeferredSleep()
@@ -168,6 +176,7 @@ def _serve(args: argparse.Namespace) -> int:
         print(f"mock-baanx serving the Baanx order API on {url} (fixtures: "
               f"{args.fixtures or 'default'}, lifecycle: {args.lifecycle}, "
               f"state: {args.state_file or 'in memory'}"
+              f"{'' if args.seed is None else f', seed: {args.seed}'}"
               f"{', control API off' if args.no_control else ''}); Ctrl-C to stop",
               file=sys.stderr, flush=True)
         if options.control:
@@ -187,11 +196,11 @@ def _serve(args: argparse.Namespace) -> int:
         return 1
 
 
-def _open_state_file(path: str) -> StateStore:
+def _open_state_file(path: str, max_orders: int, max_namespaces: int) -> Store:
     # Imported here: SQLite is memory that every run without --state-file would carry.
     from .storage.state_file import SqliteStore
 
-    return SqliteStore(path)
+    return SqliteStore(path, max_orders, max_namespaces)
 
 
 def exposure_warning(host: str, control: bool) -> str | None:

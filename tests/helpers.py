@@ -68,12 +68,13 @@ def assert_valid(response: Any, schema: str) -> Any:
 
 
 def create(client: FlaskClient, token: str = "demo-token", body: Any = None,
-           **extra: str) -> Any:
-    response = client.post("/v1/order", json=ORDER_BODY if body is None else body,
+           path: str = "/v1/order", **extra: str) -> Any:
+    response = client.post(path, json=ORDER_BODY if body is None else body,
                            headers=headers(token, **extra))
     return assert_valid(response, "create-order-response.json")
 
 
-def poll(client: FlaskClient, order_id: str, token: str = "demo-token") -> Any:
-    response = client.get(f"/v1/order/{order_id}", headers=headers(token))
+def poll(client: FlaskClient, order_id: str, token: str = "demo-token",
+         path: str = "/v1/order", **extra: str) -> Any:
+    response = client.get(f"{path}/{order_id}", headers=headers(token, **extra))
     return assert_valid(response, "order-status-response.json")

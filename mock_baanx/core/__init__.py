@@ -4,11 +4,11 @@ Everything here takes its clock and id source as parameters, so that a test can 
 time and ids, and two backends in one process share nothing.
 """
 
-from .backend import Backend, Fixtures, NextLifecycle
+from .backend import Backend, Fixtures
 from .catalog import Catalog, Offer
 from .clock import Clock, paid_at_text
 from .faults import ANY_ENDPOINT, Fault
-from .ids import IdSource, seeded_ids
+from .ids import IdSource, SeededIds, seeded_ids
 from .journal import JournalEntry
 from .lifecycle import Lifecycle, Step
 from .models import (
@@ -25,9 +25,18 @@ from .models import (
     StatusChange,
     User,
 )
+from .store import (
+    DEFAULT_NAMESPACE,
+    MemoryStore,
+    NamespaceSummary,
+    NextLifecycle,
+    Store,
+    StoreError,
+)
 
 __all__ = [
     "ANY_ENDPOINT",
+    "DEFAULT_NAMESPACE",
     "FINAL_STATUSES",
     "Backend",
     "Catalog",
@@ -39,6 +48,8 @@ __all__ = [
     "Identity",
     "JournalEntry",
     "Lifecycle",
+    "MemoryStore",
+    "NamespaceSummary",
     "NextLifecycle",
     "Offer",
     "Order",
@@ -48,8 +59,11 @@ __all__ = [
     "PaymentMethod",
     "PollTimes",
     "Product",
+    "SeededIds",
     "StatusChange",
     "Step",
+    "Store",
+    "StoreError",
     "User",
     "paid_at_text",
     "seeded_ids",

@@ -1,27 +1,38 @@
-"""The backend: the one owner of the mock's state.
+"""The backend: the mock's rules over its state.
 
-Everything a request can read or change goes through a Backend method, under one lock, so
-that concurrent polls of an order each count once and concurrent creates lose nothing.
-Two backends share nothing: two mocks can live in one process.
+Everything a request can read or change goes through a Backend method, which applies the
+rules (`orders.py`, `lifecycle.py`, `auth.py`, `catalog.py`) through the store's atomic
+operations (`store.py`): concurrent polls of an order each count once and concurrent
+creates lose nothing, wherever the state lives. Every method works in one namespace (the
+default one unless told otherwise). Two backends share nothing: two mocks can live in one
+process.
 """
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
 from .auth import Directory
 from .catalog import Catalog
 from .clock import Clock
 from .errors import UnknownLifecycle
-from .faults import Fault, FaultPlan
+from .faults import Fault
 from .ids import IdSource
-from .journal import Journal, JournalEntry
+from .journal import JournalEntry
 from .lifecycle import Lifecycle
 from .models import Client, Identity, Order, OrderStatus, Outcome, PaymentMethod, Product, User
-from .orders import DEFAULT_MAX_ORDERS, OrderBook
-from .persistence import InMemory, StateStore
+from .orders import caught_up, forced, new_order, polled
+from .store import (
+    DEFAULT_MAX_NAMESPACES,
+    DEFAULT_MAX_ORDERS,
+    DEFAULT_NAMESPACE,
+    MemoryStore,
+    NamespaceSummary,
+    NextLifecycle,
+    Store,
+)
 
 DEFAULT_LIFECYCLE = "complete"
 
@@ -40,35 +51,33 @@ class Fixtures:
     lifecycles: Mapping[str, Lifecycle] = field(default_factory=dict)
 
 
-@dataclass(frozen=True, slots=True)
-class NextLifecycle:
-    """The lifecycle the next orders follow; `remaining` None means until reset."""
-
-    name: str
-    remaining: int | None
-
-
 class Backend:
     def __init__(self, fixtures: Fixtures, *, clock: Clock | None = None,
                  ids: IdSource | None = None,
                  default_lifecycle: str = DEFAULT_LIFECYCLE,
-                 store: StateStore | None = None,
-                 max_orders: int = DEFAULT_MAX_ORDERS) -> None:
+                 store: Store | None = None,
+                 max_orders: int = DEFAULT_MAX_ORDERS,
+                 max_namespaces: int = DEFAULT_MAX_NAMESPACES) -> None:
+        """`max_orders` and `max_namespaces` bound the memory store made when no `store` is
+        given; a store given has bounds of its own."""
         self.fixtures = fixtures
         self.clock = clock or Clock()
         self.directory = Directory(fixtures.clients, fixtures.users)
         self.catalog = Catalog(fixtures.products)
         self.lifecycles = dict(fixtures.lifecycles)
         self.default_lifecycle = self.known_lifecycle(default_lifecycle, "default lifecycle")
-        self._ids = ids or IdSource()
-        self._lock = threading.RLock()
-        self._store: StateStore = store or InMemory()
-        self._orders = OrderBook(self._ids, self.lifecycles, self._store.save_order,
-                                 self._store.forget_order, max_orders)
-        self._restore()
-        self._faults = FaultPlan()
-        self._journal = Journal()
-        self._next_lifecycle: NextLifecycle | None = None
+        self.ids = ids or IdSource()
+        self.store: Store = store or MemoryStore(max_orders, max_namespaces)
+        for name in sorted(self.store.lifecycles_in_use() - set(self.lifecycles)):
+            raise UnknownStoredLifecycle(f"a stored order follows lifecycle {name!r}, which "
+                                         "the fixtures no longer define")
+
+    def now(self, namespace: str = DEFAULT_NAMESPACE) -> datetime:
+        """The namespace's clock; using the namespace brings it into being."""
+        return self.clock.now(self.store.use(namespace, self.clock.now()))
+
+    def clock_offset(self, namespace: str = DEFAULT_NAMESPACE) -> float:
+        return self.store.use(namespace, self.clock.now())
 
     # --- The Baanx API ---------------------------------------------------------------
 
@@ -76,26 +85,27 @@ class Backend:
         return self.directory.authenticate(client_key, token)
 
     def create_order(self, identity: Identity, product_id: str,
-                     payment_method: PaymentMethod, lifecycle: str | None = None) -> Order:
+                     payment_method: PaymentMethod, lifecycle: str | None = None, *,
+                     namespace: str = DEFAULT_NAMESPACE) -> Order:
         """A new STARTED order. Its lifecycle, first match wins: `lifecycle` (chosen for this
         order by the request; UnknownLifecycle if there is none of that name), the one set
         for the next orders, the product's, the server default."""
-        with self._lock:
-            if lifecycle is not None:
-                self.known_lifecycle(lifecycle)
-            product = self.catalog.orderable(identity.user, product_id)
-            if lifecycle is not None:
-                chosen = lifecycle
-            elif self._next_lifecycle is not None:
-                chosen = self._take_next_lifecycle()
-            else:
-                chosen = product.lifecycle or self.default_lifecycle
-            return self._orders.create(identity, product, payment_method, chosen,
-                                       self.clock.now())
+        if lifecycle is not None:
+            self.known_lifecycle(lifecycle)
+        product = self.catalog.orderable(identity.user, product_id)
+        now = self.now(namespace)
+        chosen = (lifecycle or self.store.take_next_lifecycle(namespace) or product.lifecycle
+                  or self.default_lifecycle)
+        order = new_order(identity, product, payment_method, chosen, now, namespace,
+                          self.store.next_number(namespace), self.ids)
+        self.store.add_order(order)
+        return order
 
-    def poll_order(self, identity: Identity, order_id: str) -> Order:
-        with self._lock:
-            return self._orders.poll(identity, order_id, self.clock.now())
+    def poll_order(self, identity: Identity, order_id: str, *,
+                   namespace: str = DEFAULT_NAMESPACE) -> Order:
+        now = self.now(namespace)
+        return self.store.change_order(namespace, order_id, lambda order: polled(
+            order, identity, self.lifecycles[order.lifecycle], now, self.ids))
 
     # --- Scripting, for tests and the control API ------------------------------------
 
@@ -106,86 +116,87 @@ class Backend:
             raise UnknownLifecycle(name, tuple(sorted(self.lifecycles)), source)
         return name
 
-    def orders(self) -> list[Order]:
-        with self._lock:
-            return self._orders.all(self.clock.now())
+    def orders(self, *, namespace: str = DEFAULT_NAMESPACE, offset: int = 0,
+               limit: int | None = None) -> list[Order]:
+        """The namespace's orders, newest first, with whatever time has done to them."""
+        now = self.now(namespace)
+        return [self._caught_up(order, now) for order in
+                self.store.orders(namespace, offset, limit)]
 
-    def order(self, order_id: str) -> Order:
-        with self._lock:
-            return self._orders.find(order_id, self.clock.now())
+    def order_count(self, namespace: str = DEFAULT_NAMESPACE) -> int:
+        return self.store.order_count(namespace)
+
+    def order(self, order_id: str, *, namespace: str = DEFAULT_NAMESPACE) -> Order:
+        """Any order of the namespace, with whatever time has done to it; not a poll."""
+        now = self.now(namespace)
+        return self.store.change_order(namespace, order_id,
+                                       lambda order: self._caught_up(order, now))
 
     def force_status(self, order_id: str, status: OrderStatus,
-                     outcome: Outcome | None = None) -> Order:
-        with self._lock:
-            return self._orders.force(order_id, status, outcome or Outcome(), self.clock.now())
+                     outcome: Outcome | None = None, *,
+                     namespace: str = DEFAULT_NAMESPACE) -> Order:
+        now = self.now(namespace)
+        return self.store.change_order(namespace, order_id, lambda order: forced(
+            self._caught_up(order, now), status, outcome or Outcome(), now, self.ids))
 
-    def set_next_lifecycle(self, name: str, count: int | None = None) -> NextLifecycle:
-        with self._lock:
-            self._next_lifecycle = NextLifecycle(self.known_lifecycle(name), count)
-            return self._next_lifecycle
+    def set_next_lifecycle(self, name: str, count: int | None = None, *,
+                           namespace: str = DEFAULT_NAMESPACE) -> NextLifecycle:
+        upcoming = NextLifecycle(self.known_lifecycle(name), count)
+        self.store.set_next_lifecycle(namespace, upcoming)
+        return upcoming
 
-    @property
-    def next_lifecycle(self) -> NextLifecycle | None:
-        return self._next_lifecycle
+    def next_lifecycle(self, namespace: str = DEFAULT_NAMESPACE) -> NextLifecycle | None:
+        return self.store.next_lifecycle(namespace)
 
-    def advance_clock(self, seconds: float) -> None:
-        with self._lock:
-            self.clock.advance(seconds)
-            self._store.save_clock_offset(self.clock.offset_seconds)
+    def advance_clock(self, seconds: float, *, namespace: str = DEFAULT_NAMESPACE) -> float:
+        """Move the namespace's clock forward; its new offset."""
+        if seconds < 0:
+            raise ValueError("the mock's clock only moves forward")
+        try:
+            self.now(namespace) + timedelta(seconds=seconds)
+        except OverflowError:
+            raise ValueError("the mock's clock cannot go past the year 9999") from None
+        return self.store.advance_clock(namespace, seconds)
 
-    def add_fault(self, fault: Fault) -> None:
-        with self._lock:
-            self._faults.add(fault)
+    def add_fault(self, fault: Fault, *, namespace: str = DEFAULT_NAMESPACE) -> None:
+        self.store.add_fault(namespace, fault)
 
-    def take_fault(self, endpoint: str) -> Fault | None:
-        with self._lock:
-            return self._faults.take(endpoint)
+    def take_fault(self, endpoint: str, *, namespace: str = DEFAULT_NAMESPACE) -> Fault | None:
+        return self.store.take_fault(namespace, endpoint)
 
-    def faults(self) -> tuple[Fault, ...]:
-        with self._lock:
-            return self._faults.pending
+    def faults(self, namespace: str = DEFAULT_NAMESPACE) -> tuple[Fault, ...]:
+        return self.store.faults(namespace)
 
-    def clear_faults(self) -> None:
-        with self._lock:
-            self._faults.clear()
+    def clear_faults(self, namespace: str = DEFAULT_NAMESPACE) -> None:
+        self.store.clear_faults(namespace)
 
-    def record(self, entry: JournalEntry) -> None:
-        with self._lock:
-            self._journal.record(entry)
+    def record(self, entry: JournalEntry, *, namespace: str = DEFAULT_NAMESPACE) -> None:
+        self.store.record(namespace, entry)
 
-    def journal(self) -> list[JournalEntry]:
-        with self._lock:
-            return self._journal.entries()
+    def journal(self, namespace: str = DEFAULT_NAMESPACE) -> list[JournalEntry]:
+        return self.store.journal(namespace)
 
-    def clear_journal(self) -> None:
-        with self._lock:
-            self._journal.clear()
+    def clear_journal(self, namespace: str = DEFAULT_NAMESPACE) -> None:
+        self.store.clear_journal(namespace)
 
-    def reset(self) -> None:
-        """Back to the loaded fixtures: no orders, no faults, an empty journal, no
-        lifecycle for the next orders, the clock at real time."""
-        with self._lock:
-            self._orders.clear()
-            self._faults.clear()
-            self._journal.clear()
-            self._next_lifecycle = None
-            self.clock.reset()
-            self._store.clear()
+    def count_outcome(self, outcome: str, *, namespace: str = DEFAULT_NAMESPACE) -> None:
+        self.store.count_outcome(namespace, outcome)
 
-    def _restore(self) -> None:
-        orders, offset = self._store.load()
-        for order in orders:
-            if order.lifecycle not in self.lifecycles:
-                raise UnknownStoredLifecycle(
-                    f"order {order.order_id} follows lifecycle {order.lifecycle!r}, which the "
-                    f"fixtures no longer define")
-        self._orders.restore(orders)
-        self.clock.advance(offset)
+    def coverage(self, namespace: str = DEFAULT_NAMESPACE) -> dict[str, int]:
+        return self.store.coverage(namespace)
 
-    def _take_next_lifecycle(self) -> str:
-        assert self._next_lifecycle is not None
-        name, remaining = self._next_lifecycle.name, self._next_lifecycle.remaining
-        if remaining is None:
-            return name
-        self._next_lifecycle = NextLifecycle(name, remaining - 1) if remaining > 1 else None
-        return name
+    def namespaces(self) -> list[NamespaceSummary]:
+        return self.store.namespaces()
+
+    def reset(self, namespace: str = DEFAULT_NAMESPACE) -> None:
+        """The namespace back to the loaded fixtures: no orders, no faults, an empty
+        journal, no lifecycle for the next orders, no outcomes counted, the clock at real
+        time, order numbers (and so seeded ids) from the start."""
+        self.store.reset(namespace)
+
+    def reset_all(self) -> None:
+        """Every namespace forgotten; the default one as after `reset()`."""
+        self.store.reset_all()
+
+    def _caught_up(self, order: Order, now: datetime) -> Order:
+        return caught_up(order, self.lifecycles[order.lifecycle], now, self.ids)

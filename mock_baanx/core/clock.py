@@ -1,5 +1,5 @@
-"""The mock's clock: real time (or any injected source) plus however far tests have
-travelled forward."""
+"""The mock's clock: real time (or any injected source), plus however far tests have moved
+a namespace's clock forward (its offset, kept with the namespace's state)."""
 
 from __future__ import annotations
 
@@ -14,22 +14,10 @@ def utc_now() -> datetime:
 class Clock:
     def __init__(self, source: Callable[[], datetime] = utc_now) -> None:
         self._source = source
-        self._offset = timedelta()
 
-    def now(self) -> datetime:
-        return self._source() + self._offset
-
-    @property
-    def offset_seconds(self) -> float:
-        return self._offset.total_seconds()
-
-    def advance(self, seconds: float) -> None:
-        if seconds < 0:
-            raise ValueError("the mock's clock only moves forward")
-        self._offset += timedelta(seconds=seconds)
-
-    def reset(self) -> None:
-        self._offset = timedelta()
+    def now(self, offset_seconds: float = 0.0) -> datetime:
+        """The source's time, moved `offset_seconds` forward."""
+        return self._source() + timedelta(seconds=offset_seconds)
 
 
 def paid_at_text(moment: datetime) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 ANY_ENDPOINT = "*"
 
@@ -16,31 +16,3 @@ class Fault:
     status: int | None = None
     delay_ms: int = 0
     times: int | None = None
-
-
-class FaultPlan:
-    def __init__(self) -> None:
-        self._faults: list[Fault] = []
-
-    @property
-    def pending(self) -> tuple[Fault, ...]:
-        return tuple(self._faults)
-
-    def add(self, fault: Fault) -> None:
-        self._faults.append(fault)
-
-    def take(self, endpoint: str) -> Fault | None:
-        """The fault for this call of `endpoint`, if any, counting it as used."""
-        for index, fault in enumerate(self._faults):
-            if fault.endpoint in (endpoint, ANY_ENDPOINT):
-                if fault.times is None:
-                    return fault
-                if fault.times <= 1:
-                    del self._faults[index]
-                else:
-                    self._faults[index] = replace(fault, times=fault.times - 1)
-                return fault
-        return None
-
-    def clear(self) -> None:
-        self._faults.clear()

@@ -1,9 +1,14 @@
-"""Where the mock's ids come from. Injected, so that tests can seed it and get the same
-ids on every run."""
+"""Where the mock's ids come from: random, or derived from a seed.
+
+A seeded source derives every id from the seed, the namespace, and the order's number in
+that namespace, rather than from a random generator's state: the same seed gives the same
+ids per namespace on every run, whatever other namespaces do meanwhile, and however many
+processes share the state (each asks the store for the next number).
+"""
 
 from __future__ import annotations
 
-import random
+import hashlib
 import secrets
 
 _URL_SAFE = "abcdefghijklmnopqrstuvwxyz0123456789"
@@ -19,35 +24,52 @@ def _byte_table(alphabet: str) -> bytes:
     return bytes(ord(alphabet[value % len(alphabet)]) for value in range(256))
 
 
-class IdSource:
-    """Opaque, unique, URL-safe ids in the shapes the real API and Daimo Pay use."""
-
-    def __init__(self, rng: random.Random | None = None) -> None:
-        self._rng = rng if rng is not None else secrets.SystemRandom()
-
-    def _text(self, table: bytes, length: int) -> str:
-        # One draw of random bytes per id, mapped in C: a draw or a division per character
-        # cost more than the rest of creating an order.
-        return self._rng.randbytes(length).translate(table).decode("ascii")
-
-    def order_id(self) -> str:
-        return "ord_" + self._text(_URL_SAFE_BYTES, 24)
-
-    def request_id(self) -> str:
-        return "payment_" + self._text(_URL_SAFE_BYTES, 24)
-
-    def payment_id(self) -> str:
-        return self._text(_BASE58_BYTES, 44)
-
-    def tx_hash(self) -> str:
-        return "0x" + self._text(_HEX_BYTES, 64)
-
-
 _URL_SAFE_BYTES = _byte_table(_URL_SAFE)
 _BASE58_BYTES = _byte_table(_BASE58)
 _HEX_BYTES = _byte_table(_HEX)
 
 
+class IdSource:
+    """Opaque, unique, URL-safe ids in the shapes the real API and Daimo Pay use, drawn at
+    random. `namespace` and `number` (the order's number in its namespace) say which order
+    an id is for; a random source ignores them."""
+
+    seed: int | None = None
+
+    def _bytes(self, length: int, namespace: str, number: int, kind: str) -> bytes:
+        # One draw of random bytes per id, mapped in C: a draw or a division per character
+        # cost more than the rest of creating an order.
+        return secrets.token_bytes(length)
+
+    def _text(self, table: bytes, length: int, namespace: str, number: int, kind: str) -> str:
+        return self._bytes(length, namespace, number, kind).translate(table).decode("ascii")
+
+    def order_id(self, namespace: str, number: int) -> str:
+        return "ord_" + self._text(_URL_SAFE_BYTES, 24, namespace, number, "order")
+
+    def request_id(self, namespace: str, number: int) -> str:
+        return "payment_" + self._text(_URL_SAFE_BYTES, 24, namespace, number, "request")
+
+    def payment_id(self, namespace: str, number: int) -> str:
+        return self._text(_BASE58_BYTES, 44, namespace, number, "payment")
+
+    def tx_hash(self, namespace: str, number: int) -> str:
+        return "0x" + self._text(_HEX_BYTES, 64, namespace, number, "tx")
+
+
+class SeededIds(IdSource):
+    """The same ids for the same (seed, namespace, order number) on every run."""
+
+    def __init__(self, seed: int) -> None:
+        if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+            raise ValueError(f"a seed is a whole number from 0, not {seed!r}")
+        self.seed = seed
+
+    def _bytes(self, length: int, namespace: str, number: int, kind: str) -> bytes:
+        return hashlib.blake2b(f"{self.seed}\0{namespace}\0{number}\0{kind}".encode(),
+                               digest_size=length).digest()
+
+
 def seeded_ids(seed: int) -> IdSource:
     """The same ids in the same order on every run: for tests."""
-    return IdSource(random.Random(seed))
+    return SeededIds(seed)

@@ -1,8 +1,8 @@
-"""The request journal: what reached the mock and what it answered, newest last."""
+"""The request journal's entries: what reached the mock and what it answered. Each
+namespace keeps its most recent JOURNAL_SIZE (`store.py`)."""
 
 from __future__ import annotations
 
-from collections import deque
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -21,17 +21,3 @@ class JournalEntry:
     body: str
     status: int
     endpoint: str | None
-
-
-class Journal:
-    def __init__(self, size: int = JOURNAL_SIZE) -> None:
-        self._entries: deque[JournalEntry] = deque(maxlen=size)
-
-    def record(self, entry: JournalEntry) -> None:
-        self._entries.append(entry)
-
-    def entries(self) -> list[JournalEntry]:
-        return list(self._entries)
-
-    def clear(self) -> None:
-        self._entries.clear()

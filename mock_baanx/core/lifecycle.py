@@ -81,8 +81,8 @@ def enter_status(order: Order, status: OrderStatus, moment: datetime, ids: IdSou
         outcome = replace(
             outcome,
             paid_at=outcome.paid_at or paid_at_text(moment),
-            payment_id=outcome.payment_id or ids.payment_id(),
-            tx_hash=outcome.tx_hash or ids.tx_hash(),
+            payment_id=outcome.payment_id or ids.payment_id(order.namespace, order.number),
+            tx_hash=outcome.tx_hash or ids.tx_hash(order.namespace, order.number),
         )
     elif status is OrderStatus.FAILED:
         outcome = replace(outcome, note=outcome.note or DEFAULT_FAILURE_NOTE)

@@ -169,6 +169,10 @@ class Order:
 
     order_id: str
     request_id: str
+    # The namespace the order lives in, and its number there (1 for the first): seeded ids
+    # of its payment derive from them.
+    namespace: str
+    number: int
     client_id: str
     user_id: str
     product_id: str

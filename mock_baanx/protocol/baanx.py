@@ -41,7 +41,7 @@ def create_order(call: Call) -> Reply:
     try:
         order = call.backend.create_order(identity, body["productId"],
                                           PaymentMethod(body["paymentMethod"]),
-                                          lifecycle=lifecycle)
+                                          lifecycle=lifecycle, namespace=call.namespace)
     except UnknownLifecycle as unknown:
         if lifecycle is None:
             raise
@@ -51,5 +51,5 @@ def create_order(call: Call) -> Reply:
 
 def get_order_status(call: Call) -> Reply:
     identity = authenticate(call)
-    order = call.backend.poll_order(identity, call.params["orderId"])
+    order = call.backend.poll_order(identity, call.params["orderId"], namespace=call.namespace)
     return Reply.json(200, status_body(order))

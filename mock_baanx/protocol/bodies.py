@@ -198,6 +198,8 @@ def order_record(order: Order) -> dict[str, Any]:
     view, to the microsecond, with what only the mock itself needs."""
     return {
         **order_detail(order, precise=True),
+        "namespace": order.namespace,
+        "number": order.number,
         "paymentConfig": (None if order.payment_config is None
                           else payment_config_json(order.payment_config)),
         "stepsTaken": order.steps_taken,
@@ -210,6 +212,8 @@ def order_from_record(record: Mapping[str, Any]) -> Order:
     return Order(
         order_id=record["orderId"],
         request_id=record["requestId"],
+        namespace=record["namespace"],
+        number=record["number"],
         client_id=record["clientId"],
         user_id=record["userId"],
         product_id=record["productId"],

@@ -11,7 +11,9 @@ from importlib.resources import files
 from typing import Any
 
 from ..core import Fault, OrderStatus, Outcome
+from ..core.errors import ValidationFailed
 from .bodies import moment_text, order_detail, parse_json, validated
+from .coverage import coverage_report
 from .messages import Reply
 from .route import Call
 
@@ -40,17 +42,23 @@ def health(call: Call) -> Reply:
 
 
 def reset(call: Call) -> Reply:
-    call.backend.reset()
+    """This namespace back to the fixtures; `{"all": true}` forgets every namespace."""
+    body = control_body(call, "reset-request.json")
+    if body.get("all"):
+        call.backend.reset_all()
+    else:
+        call.backend.reset(call.namespace)
     return Reply.json(200, {"status": "reset"})
 
 
 def list_orders(call: Call) -> Reply:
-    orders = call.backend.orders()
-    return Reply.json(200, {"orders": [order_detail(order) for order in reversed(orders)]})
+    orders = call.backend.orders(namespace=call.namespace)
+    return Reply.json(200, {"orders": [order_detail(order) for order in orders]})
 
 
 def get_order(call: Call) -> Reply:
-    return Reply.json(200, order_detail(call.backend.order(call.params["orderId"])))
+    order = call.backend.order(call.params["orderId"], namespace=call.namespace)
+    return Reply.json(200, order_detail(order))
 
 
 def force_status(call: Call) -> Reply:
@@ -58,13 +66,13 @@ def force_status(call: Call) -> Reply:
     outcome = Outcome(note=body.get("note"), paid_at=body.get("paidAt"),
                       payment_id=body.get("paymentId"), tx_hash=body.get("txHash"))
     order = call.backend.force_status(call.params["orderId"], OrderStatus(body["status"]),
-                                      outcome)
+                                      outcome, namespace=call.namespace)
     return Reply.json(200, order_detail(order))
 
 
 def lifecycle_state(call: Call) -> dict[str, Any]:
     backend = call.backend
-    upcoming = backend.next_lifecycle
+    upcoming = backend.next_lifecycle(call.namespace)
     return {
         "next": None if upcoming is None else {"name": upcoming.name,
                                                "remaining": upcoming.remaining},
@@ -80,13 +88,14 @@ def get_lifecycle(call: Call) -> Reply:
 
 def set_lifecycle(call: Call) -> Reply:
     body = control_body(call, "lifecycle-request.json")
-    call.backend.set_next_lifecycle(body["name"], body.get("count"))
+    call.backend.set_next_lifecycle(body["name"], body.get("count"), namespace=call.namespace)
     return Reply.json(200, lifecycle_state(call))
 
 
 def clock_state(call: Call) -> dict[str, Any]:
-    clock = call.backend.clock
-    return {"now": moment_text(clock.now()), "offsetSeconds": clock.offset_seconds}
+    backend = call.backend
+    return {"now": moment_text(backend.now(call.namespace)),
+            "offsetSeconds": backend.clock_offset(call.namespace)}
 
 
 def get_clock(call: Call) -> Reply:
@@ -95,7 +104,10 @@ def get_clock(call: Call) -> Reply:
 
 def advance_clock(call: Call) -> Reply:
     body = control_body(call, "clock-request.json")
-    call.backend.advance_clock(body["advanceSeconds"])
+    try:
+        call.backend.advance_clock(body["advanceSeconds"], namespace=call.namespace)
+    except ValueError as error:
+        raise ValidationFailed(f"advanceSeconds: {error}") from None
     return Reply.json(200, clock_state(call))
 
 
@@ -103,7 +115,7 @@ def faults_state(call: Call) -> dict[str, Any]:
     return {"faults": [
         {"endpoint": fault.endpoint, "status": fault.status, "delayMs": fault.delay_ms,
          "times": fault.times}
-        for fault in call.backend.faults()
+        for fault in call.backend.faults(call.namespace)
     ]}
 
 
@@ -114,12 +126,13 @@ def get_faults(call: Call) -> Reply:
 def add_fault(call: Call) -> Reply:
     body = control_body(call, "fault-request.json")
     call.backend.add_fault(Fault(endpoint=body["endpoint"], status=body.get("status"),
-                                 delay_ms=body.get("delayMs", 0), times=body.get("times")))
+                                 delay_ms=body.get("delayMs", 0), times=body.get("times")),
+                           namespace=call.namespace)
     return Reply.json(200, faults_state(call))
 
 
 def clear_faults(call: Call) -> Reply:
-    call.backend.clear_faults()
+    call.backend.clear_faults(call.namespace)
     return Reply.json(200, faults_state(call))
 
 
@@ -128,11 +141,25 @@ def journal(call: Call) -> Reply:
         {"at": moment_text(entry.at), "method": entry.method, "path": entry.path,
          "headers": dict(entry.headers), "body": entry.body, "status": entry.status,
          "endpoint": entry.endpoint}
-        for entry in call.backend.journal()
+        for entry in call.backend.journal(call.namespace)
     ]})
 
 
 def clear_journal(call: Call) -> Reply:
-    call.backend.clear_journal()
+    call.backend.clear_journal(call.namespace)
     return Reply.json(200, {"requests": []})
 
+
+def namespaces(call: Call) -> Reply:
+    """Every namespace the mock keeps, the one used most recently first."""
+    return Reply.json(200, {"namespaces": [
+        {"name": summary.name, "orders": summary.orders,
+         "lastUsedAt": moment_text(summary.last_used)}
+        for summary in reversed(call.backend.namespaces())
+    ]})
+
+
+def coverage(call: Call) -> Reply:
+    """Which documented outcomes this namespace's consumer has been served, and how often."""
+    return Reply.json(200, {"outcomes": coverage_report(call.routes,
+                                                        call.backend.coverage(call.namespace))})

@@ -7,11 +7,12 @@ calls `handle`, and sends back the `Reply`. Errors raised anywhere below become 
 
 from __future__ import annotations
 
-from ..core import Backend
+from ..core import DEFAULT_NAMESPACE, Backend
 from ..core.errors import DOCUMENTED_ERRORS, BaanxError
 from ..core.journal import JournalEntry
 from .bodies import body_text
 from .cors import ALLOW_ANY_ORIGIN, preflight
+from .coverage import served_outcomes
 from .errors import (
     MethodNotAllowed,
     PayloadTooLarge,
@@ -23,6 +24,7 @@ from .headers import recorded_headers
 from .limits import MAX_BODY_BYTES
 from .messages import Reply, Request
 from .mock_headers import planned_fault
+from .namespaces import namespace_of
 from .options import DEFAULT_OPTIONS, Options
 from .route import Call, Route, RouteKind
 from .routes import CONTROL_PREFIX, DOCUMENT_PATH, routes_for
@@ -33,20 +35,25 @@ def handle(backend: Backend, request: Request, options: Options = DEFAULT_OPTION
     """The reply to `request`."""
     routes = routes_for(options)
     route: Route | None = None
+    namespace = DEFAULT_NAMESPACE
     delay_ms = 0
     try:
         if max(len(request.body), request.declared_length or 0) > MAX_BODY_BYTES:
             raise PayloadTooLarge()
+        if options.control:
+            namespace, request = namespace_of(request)
+            backend.now(namespace)  # a namespace comes into being on first use
         route, params = resolve(request, routes)
         if request.method == "OPTIONS":
             reply = preflight(route)
         else:
             fault_status = None
             if route.kind is RouteKind.BAANX and options.control:
-                fault_status, delay_ms = planned_fault(backend, request, route.operation)
+                fault_status, delay_ms = planned_fault(backend, request, route.operation,
+                                                       namespace)
             if fault_status is not None:
                 raise DOCUMENTED_ERRORS[fault_status]()
-            reply = route.handler(Call(backend, request, params, options, routes))
+            reply = route.handler(Call(backend, namespace, request, params, options, routes))
     except BaanxError as error:
         reply = error_reply(error)
     except Exception:
@@ -56,9 +63,13 @@ def handle(backend: Backend, request: Request, options: Options = DEFAULT_OPTION
     reply = reply.with_headers((ALLOW_ANY_ORIGIN,))
     if not is_the_mocks_own(request.path):
         backend.record(JournalEntry(
-            at=backend.clock.now(), method=request.method, path=request.path,
+            at=backend.now(namespace), method=request.method, path=request.path,
             headers=recorded_headers(request.header_pairs), body=body_text(request.body),
-            status=reply.status, endpoint=route.operation if route else None))
+            status=reply.status, endpoint=route.operation if route else None),
+            namespace=namespace)
+    if route is not None and route.kind is RouteKind.BAANX and request.method != "OPTIONS":
+        for outcome in served_outcomes(route, reply, delayed=delay_ms > 0):
+            backend.count_outcome(outcome, namespace=namespace)
     if delay_ms:
         # The reply is decided at once and held back: an order created by a delayed
         # request exists during the delay, as it would behind a slow network. Holding it

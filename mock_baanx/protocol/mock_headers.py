@@ -14,13 +14,14 @@ LIFECYCLE_HEADER = "X-Mock-Lifecycle"
 FAULT_STATUSES = {str(status): status for status in sorted(DOCUMENTED_ERRORS)}
 
 
-def planned_fault(backend: Backend, request: Request, operation: str) -> tuple[int | None, int]:
+def planned_fault(backend: Backend, request: Request, operation: str, namespace: str
+                  ) -> tuple[int | None, int]:
     """The documented error status to answer instead of the real reply (or None) and the
     milliseconds to hold the reply back, from the X-Mock-Fault / X-Mock-Delay-Ms headers
-    and any fault set through the control API for `operation`."""
+    and any fault set through the control API for `operation` in `namespace`."""
     status = fault_header(request)
     delay_ms = delay_header(request)
-    fault = backend.take_fault(operation)
+    fault = backend.take_fault(operation, namespace=namespace)
     if fault is not None:
         status = status if status is not None else fault.status
         delay_ms = delay_ms if delay_ms is not None else fault.delay_ms

@@ -177,7 +177,8 @@ def _operation(route: Route, control: bool, values: dict[str, tuple[str, ...]]
     if parameters:
         operation["parameters"] = parameters
     if route.request_schema is not None:
-        operation["requestBody"] = {"required": True, "content": _request_body(route, values)}
+        operation["requestBody"] = {"required": route.request_body_required,
+                                    "content": _request_body(route, values)}
     operation["responses"] = {
         "200": {"description": route.reply_description or route.summary,
                 "content": _reply_content(route)},

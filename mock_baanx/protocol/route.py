@@ -30,10 +30,12 @@ class RouteKind(Enum):
 
 @dataclass(frozen=True, slots=True)
 class Call:
-    """What a route handler gets: the backend, the request, the path parameters, the
-    options, and the routes this mock serves."""
+    """What a route handler gets: the backend, the namespace the request works in, the
+    request (without its namespace prefix), the path parameters, the options, and the
+    routes this mock serves."""
 
     backend: Backend
+    namespace: str
     request: Request
     params: Mapping[str, str]
     options: Options
@@ -59,8 +61,10 @@ class Route:
     errors: tuple[int, ...] = ()
     description: str = ""
     reply_description: str = ""
-    # The schema of the request body under schemas/, if the route reads one.
+    # The schema of the request body under schemas/, if the route reads one, and whether a
+    # request must carry one.
     request_schema: str | None = None
+    request_body_required: bool = True
     # A request body field whose values the serving mock narrows to its own names, and
     # which of them ("products" or "lifecycles").
     narrowed_field: tuple[str, str] | None = None

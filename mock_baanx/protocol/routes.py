@@ -47,8 +47,10 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "/__mock/health", "mockHealth", control.health, CONTROL,
           "The mock is ready", "control/health.json"),
     Route("POST", "/__mock/reset", "mockReset", control.reset, CONTROL,
-          "Back to the loaded fixtures: no orders, faults, journal or lifecycle for next; "
-          "real time", "control/reset.json"),
+          "This namespace back to the loaded fixtures: no orders, faults, journal, lifecycle "
+          "for next or outcomes counted; real time. {\"all\": true} forgets every namespace",
+          "control/reset.json", errors=(422,), request_schema="control/reset-request.json",
+          request_body_required=False),
     Route("GET", "/__mock/orders", "mockListOrders", control.list_orders, CONTROL,
           "Every order, newest first", "control/orders.json"),
     Route("GET", "/__mock/orders/{orderId}", "mockGetOrder", control.get_order, CONTROL,
@@ -77,6 +79,11 @@ ROUTES: tuple[Route, ...] = (
           "The request journal (credentials redacted)", "control/requests.json"),
     Route("DELETE", "/__mock/requests", "mockClearRequests", control.clear_journal, CONTROL,
           "Empty the journal", "control/requests.json"),
+    Route("GET", "/__mock/coverage", "mockGetCoverage", control.coverage, CONTROL,
+          "Every documented outcome, and how often this namespace's consumer was served it",
+          "control/coverage.json"),
+    Route("GET", "/__mock/namespaces", "mockListNamespaces", control.namespaces, CONTROL,
+          "Every namespace, the one used most recently first", "control/namespaces.json"),
 )
 
 BY_OPERATION = {route.operation: route for route in ROUTES}

@@ -1,97 +1,162 @@
-"""`--state-file PATH`: orders, their histories and the mock's clock in an embedded SQLite
-file, so that a restarted mock (a laptop after a reboot, a CI service container) still
-knows its orders.
+"""`--state-file PATH`: every namespace's orders, clock offset and order numbers in an
+embedded SQLite file, so that a restarted mock (a laptop after a reboot, a CI service
+container) still knows its orders.
 
-Every change is committed before the reply that acknowledges it, in WAL mode: an order
-the client was told about survives `kill -9` of the server. Each order is stored as the
-record `protocol.bodies.order_record` writes.
+The store is the memory store with every change also written to the file, committed
+before the reply that acknowledges it, in WAL mode: an order the client was told about
+survives `kill -9` of the server. Faults, the journal and outcome counts stay in memory.
+Each order is stored as the record `protocol.bodies.order_record` writes.
 """
 
 from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 from ..core import Order
-from ..core.persistence import StateFileError
+from ..core.store import (
+    DEFAULT_MAX_NAMESPACES,
+    DEFAULT_MAX_ORDERS,
+    DEFAULT_NAMESPACE,
+    MemoryStore,
+    StoreError,
+)
 from ..protocol.bodies import order_from_record, order_record
 
-# 1: the first release, which wrote its own snake_case form of an order.
-# 2: an order as `order_record` writes it.
+# 1: the first release: one namespace, its own snake_case form of an order.
+# 2: orders and clocks per namespace; an order as `order_record` writes it.
 FORMAT_VERSION = "2"
+SCHEMA = (
+    "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS namespaces (name TEXT PRIMARY KEY, clock_offset REAL NOT NULL, "
+    "numbers_used INTEGER NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS orders (namespace TEXT NOT NULL, order_id TEXT NOT NULL, "
+    "seq INTEGER NOT NULL, body TEXT NOT NULL, PRIMARY KEY (namespace, order_id))",
+)
 
 
-class SqliteStore:
-    def __init__(self, path: str | Path) -> None:
+class SqliteStore(MemoryStore):
+    def __init__(self, path: str | Path, max_orders: int = DEFAULT_MAX_ORDERS,
+                 max_namespaces: int = DEFAULT_MAX_NAMESPACES) -> None:
+        super().__init__(max_orders, max_namespaces)
         self.path = Path(path)
         try:
-            # One connection, used under the backend's lock from the server's threads.
+            # One connection, used under the store's lock from the server's threads.
             self._db = sqlite3.connect(self.path, check_same_thread=False,
                                        isolation_level=None)
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, "
                              "value TEXT NOT NULL)")
-            self._db.execute("CREATE TABLE IF NOT EXISTS orders (order_id TEXT PRIMARY KEY, "
-                             "seq INTEGER NOT NULL, body TEXT NOT NULL)")
             found = self._db.execute("SELECT value FROM meta WHERE key = 'format'").fetchone()
+            if found is not None and found[0] == "1":
+                self._migrate_from_format_1()
+            elif found is not None and found[0] != FORMAT_VERSION:
+                raise StoreError(f"{self.path}: written in format {found[0]}, this "
+                                 f"mock-baanx reads format {FORMAT_VERSION}")
+            for statement in SCHEMA:
+                self._db.execute(statement)
             if found is None:
                 self._db.execute("INSERT INTO meta VALUES ('format', ?)", (FORMAT_VERSION,))
-            elif found[0] == "1":
-                self._migrate_from_format_1()
-            elif found[0] != FORMAT_VERSION:
-                raise StateFileError(f"{self.path}: written in format {found[0]}, this "
-                                     f"mock-baanx reads format {FORMAT_VERSION}")
-            row = self._db.execute("SELECT COALESCE(MAX(seq), 0) FROM orders").fetchone()
-            self._next_seq = int(row[0]) + 1
+            self._load()
         except sqlite3.Error as error:
-            raise StateFileError(f"{self.path}: not a usable state file ({error})") from None
+            raise StoreError(f"{self.path}: not a usable state file ({error})") from None
 
-    def load(self) -> tuple[list[Order], float]:
+    def _load(self) -> None:
         try:
-            rows = self._db.execute("SELECT body FROM orders ORDER BY seq").fetchall()
-            offset = self._db.execute(
-                "SELECT value FROM meta WHERE key = 'clock_offset'").fetchone()
-            return [order_from_record(json.loads(row[0])) for row in rows], float(
-                offset[0]) if offset else 0.0
-        except (sqlite3.Error, ValueError, KeyError, TypeError) as error:
-            raise StateFileError(f"{self.path}: unreadable order data ({error})") from None
+            for name, offset, numbers_used in self._db.execute(
+                    "SELECT name, clock_offset, numbers_used FROM namespaces"):
+                space = self._space(name)
+                space.clock_offset, space.numbers_used = float(offset), int(numbers_used)
+            for (body,) in self._db.execute("SELECT body FROM orders ORDER BY seq"):
+                super().add_order(order_from_record(json.loads(body)))
+        except (ValueError, KeyError, TypeError) as error:
+            raise StoreError(f"{self.path}: unreadable order data ({error})") from None
+        row = self._db.execute("SELECT COALESCE(MAX(seq), 0) FROM orders").fetchone()
+        self._next_seq = int(row[0]) + 1
 
-    def save_order(self, order: Order) -> None:
+    # --- Every change, written through ---------------------------------------------------
+
+    def _save_order(self, order: Order) -> None:
         self._db.execute(
-            "INSERT INTO orders (order_id, seq, body) VALUES (?, ?, ?) "
-            "ON CONFLICT (order_id) DO UPDATE SET body = excluded.body",
-            (order.order_id, self._next_seq, json.dumps(order_record(order))))
+            "INSERT INTO orders (namespace, order_id, seq, body) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (namespace, order_id) DO UPDATE SET body = excluded.body",
+            (order.namespace, order.order_id, self._next_seq, json.dumps(order_record(order))))
         self._next_seq += 1
 
-    def forget_order(self, order_id: str) -> None:
-        self._db.execute("DELETE FROM orders WHERE order_id = ?", (order_id,))
+    def _save_namespace(self, namespace: str) -> None:
+        space = self._space(namespace)
+        self._db.execute(
+            "INSERT INTO namespaces VALUES (?, ?, ?) ON CONFLICT (name) DO UPDATE SET "
+            "clock_offset = excluded.clock_offset, numbers_used = excluded.numbers_used",
+            (namespace, space.clock_offset, space.numbers_used))
 
-    def save_clock_offset(self, seconds: float) -> None:
-        self._db.execute("INSERT INTO meta VALUES ('clock_offset', ?) ON CONFLICT (key) "
-                         "DO UPDATE SET value = excluded.value", (repr(seconds),))
+    def add_order(self, order: Order) -> None:
+        with self._lock:
+            super().add_order(order)
+            self._save_order(order)
 
-    def clear(self) -> None:
-        self._db.execute("DELETE FROM orders")
-        self._db.execute("DELETE FROM meta WHERE key = 'clock_offset'")
+    def _forget_order(self, namespace: str, order_id: str) -> None:
+        super()._forget_order(namespace, order_id)
+        self._db.execute("DELETE FROM orders WHERE namespace = ? AND order_id = ?",
+                         (namespace, order_id))
+
+    def change_order(self, namespace: str, order_id: str,
+                     change: Callable[[Order], Order]) -> Order:
+        with self._lock:
+            before = self._spaces[namespace].orders.get(order_id) \
+                if namespace in self._spaces else None
+            changed = super().change_order(namespace, order_id, change)
+            if changed is not before:
+                self._save_order(changed)
+            return changed
+
+    def advance_clock(self, namespace: str, seconds: float) -> float:
+        with self._lock:
+            offset = super().advance_clock(namespace, seconds)
+            self._save_namespace(namespace)
+            return offset
+
+    def next_number(self, namespace: str) -> int:
+        with self._lock:
+            number = super().next_number(namespace)
+            self._save_namespace(namespace)
+            return number
+
+    def _drop(self, namespace: str) -> None:
+        super()._drop(namespace)
+        self._db.execute("DELETE FROM orders WHERE namespace = ?", (namespace,))
+        self._db.execute("DELETE FROM namespaces WHERE name = ?", (namespace,))
 
     def close(self) -> None:
         self._db.close()
 
+    # --- The first release's files --------------------------------------------------------
+
     def _migrate_from_format_1(self) -> None:
-        """Rewrite a first-release file's orders as records, in one transaction: a file
+        """Rewrite a first-release file in the current format, in one transaction: a file
         that cannot be read is left as it was."""
-        rows = self._db.execute("SELECT order_id, body FROM orders").fetchall()
+        rows = self._db.execute("SELECT seq, body FROM orders ORDER BY seq").fetchall()
+        offset = self._db.execute(
+            "SELECT value FROM meta WHERE key = 'clock_offset'").fetchone()
         try:
-            records = [(json.dumps(record_from_format_1(json.loads(body))), order_id)
-                       for order_id, body in rows]
+            records = [(seq, record_from_format_1(json.loads(body))) for seq, body in rows]
         except (ValueError, KeyError, TypeError) as error:
-            raise StateFileError(f"{self.path}: unreadable order data ({error})") from None
+            raise StoreError(f"{self.path}: unreadable order data ({error})") from None
         self._db.execute("BEGIN")
-        self._db.executemany("UPDATE orders SET body = ? WHERE order_id = ?", records)
+        self._db.execute("DROP TABLE orders")
+        for statement in SCHEMA:
+            self._db.execute(statement)
+        self._db.executemany(
+            "INSERT INTO orders VALUES (?, ?, ?, ?)",
+            [(DEFAULT_NAMESPACE, record["orderId"], seq, json.dumps(record))
+             for seq, record in records])
+        self._db.execute("INSERT INTO namespaces VALUES (?, ?, ?)",
+                         (DEFAULT_NAMESPACE, float(offset[0]) if offset else 0.0, len(records)))
+        self._db.execute("DELETE FROM meta WHERE key = 'clock_offset'")
         self._db.execute("UPDATE meta SET value = ? WHERE key = 'format'", (FORMAT_VERSION,))
         self._db.execute("COMMIT")
 
@@ -105,6 +170,7 @@ def record_from_format_1(data: Mapping[str, Any]) -> dict[str, Any]:
                 if outcome[field] is not None}
     return {
         "orderId": data["order_id"], "requestId": data["request_id"],
+        "namespace": DEFAULT_NAMESPACE, "number": 0,
         "clientId": data["client_id"], "userId": data["user_id"],
         "productId": data["product_id"], "paymentMethod": data["payment_method"],
         "lifecycle": data["lifecycle"], "status": data["status"],

@@ -20,8 +20,8 @@ import requests
 import responses
 from requests.adapters import HTTPAdapter
 
-from ..core import Backend, Clock, Fixtures, IdSource
-from ..core.orders import DEFAULT_MAX_ORDERS
+from ..core import Backend, Clock, Fixtures, IdSource, SeededIds
+from ..core.store import DEFAULT_MAX_ORDERS
 from ..protocol import Options, Reply, Request, handle
 from ..storage.fixture_files import load_fixtures
 from .control_client import ControlClient, DefaultCredentials, parse_control_reply
@@ -46,8 +46,13 @@ class BaanxMock(DefaultCredentials, ControlClient):
                  fixtures: Fixtures | str | Path | None = None, lifecycle: str = "complete",
                  passthrough: bool | Iterable[str] = True, control: bool = True,
                  strict: bool = True, clock: Clock | None = None,
-                 ids: IdSource | None = None, max_orders: int = DEFAULT_MAX_ORDERS) -> None:
+                 ids: IdSource | None = None, seed: int | None = None,
+                 max_orders: int = DEFAULT_MAX_ORDERS) -> None:
         loaded = fixtures if isinstance(fixtures, Fixtures) else load_fixtures(fixtures)
+        if seed is not None:
+            if ids is not None:
+                raise TypeError("give BaanxMock either seed or ids, not both")
+            ids = SeededIds(seed)
         self.backend = Backend(loaded, clock=clock, ids=ids, default_lifecycle=lifecycle,
                                max_orders=max_orders)
         self.options = Options(control=control, strict=strict)

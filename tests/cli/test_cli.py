@@ -239,3 +239,24 @@ def test_bad_numbers_are_usage_errors(option, value):
     assert result.returncode == 2
     assert f"argument {option}" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_two_servers_with_the_same_seed_hand_out_the_same_first_ids():
+    first_ids = []
+    for _ in range(2):
+        server = Served("--seed", "7")
+        try:
+            first_ids.append([requests.post(f"{server.url}/v1/order", json=ORDER_BODY,
+                                            headers=headers(), timeout=10).json()["orderId"]
+                              for _ in range(3)])
+        finally:
+            server.stop()
+    assert first_ids[0] == first_ids[1]
+    assert len(set(first_ids[0])) == 3
+
+
+@pytest.mark.parametrize("value", ["-1", "seven", "1.5"])
+def test_a_seed_that_is_not_a_whole_number_is_a_usage_error(value):
+    result = run_cli("serve", "--port", "0", "--seed", value)
+    assert result.returncode == 2
+    assert "--seed" in result.stderr

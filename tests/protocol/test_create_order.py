@@ -164,15 +164,17 @@ def test_injected_fault_answers_500_and_creates_nothing(client, backend):
     assert backend.orders() == []
 
 
-def test_past_the_order_limit_each_new_order_forgets_the_oldest(time_source):
+def test_past_the_order_limit_each_new_order_forgets_the_one_used_longest_ago(time_source):
     backend = Backend(load_fixtures(), clock=Clock(time_source), ids=seeded_ids(3),
                       max_orders=3)
     client = create_app(backend).test_client()
     order_ids = [create(client)["orderId"] for _ in range(5)]
-    assert [order.order_id for order in backend.orders()] == order_ids[2:]
+    assert [order.order_id for order in reversed(backend.orders())] == order_ids[2:]
     for forgotten in order_ids[:2]:
         assert_error(client.get(f"{PATH}/{forgotten}", headers=headers()), 404)
+    # Polling the oldest order keeps it in use: the next create forgets the one used
+    # longest ago instead, the second oldest.
     assert poll(client, order_ids[2])["status"] == "STARTED"
-    # Polling an old order does not make it new: the next create forgets it all the same.
     create(client)
-    assert_error(client.get(f"{PATH}/{order_ids[2]}", headers=headers()), 404)
+    assert poll(client, order_ids[2])["status"] == "STARTED"
+    assert_error(client.get(f"{PATH}/{order_ids[3]}", headers=headers()), 404)

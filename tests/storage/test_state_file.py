@@ -10,7 +10,7 @@ import requests
 
 from mock_baanx import Backend, load_fixtures
 from mock_baanx.core import Clock, PaymentMethod, seeded_ids
-from mock_baanx.core.persistence import StateFileError
+from mock_baanx.core import StoreError as StateFileError
 from mock_baanx.protocol.bodies import order_from_record, order_record
 from mock_baanx.storage.state_file import SqliteStore
 
@@ -79,23 +79,22 @@ def orders_created(backend: Backend, count: int) -> list[str]:
 def test_forgotten_orders_leave_the_file_and_a_lower_limit_applies_on_restart(tmp_path):
     path = tmp_path / "state.sqlite"
     order_ids = orders_created(Backend(load_fixtures(), ids=seeded_ids(5),
-                                       store=SqliteStore(path), max_orders=3), 4)
-    reopened = Backend(load_fixtures(), store=SqliteStore(path), max_orders=10)
-    assert [order.order_id for order in reopened.orders()] == order_ids[1:]
-    smaller = Backend(load_fixtures(), store=SqliteStore(path), max_orders=2)
-    assert [order.order_id for order in smaller.orders()] == order_ids[2:]
-    again = Backend(load_fixtures(), store=SqliteStore(path), max_orders=10)
-    assert [order.order_id for order in again.orders()] == order_ids[2:]
+                                       store=SqliteStore(path, max_orders=3)), 4)
+    reopened = Backend(load_fixtures(), store=SqliteStore(path, max_orders=10))
+    assert [order.order_id for order in reversed(reopened.orders())] == order_ids[1:]
+    smaller = Backend(load_fixtures(), store=SqliteStore(path, max_orders=2))
+    assert [order.order_id for order in reversed(smaller.orders())] == order_ids[2:]
+    again = Backend(load_fixtures(), store=SqliteStore(path, max_orders=10))
+    assert [order.order_id for order in reversed(again.orders())] == order_ids[2:]
 
 
 def test_past_the_limit_a_restarted_mock_forgets_its_oldest_restored_order_first(tmp_path):
     path = tmp_path / "state.sqlite"
     restored = orders_created(Backend(load_fixtures(), ids=seeded_ids(6),
-                                      store=SqliteStore(path), max_orders=3), 3)
-    reopened = Backend(load_fixtures(), ids=seeded_ids(7), store=SqliteStore(path),
-                       max_orders=3)
+                                      store=SqliteStore(path, max_orders=3)), 3)
+    reopened = Backend(load_fixtures(), ids=seeded_ids(7), store=SqliteStore(path, max_orders=3))
     (new,) = orders_created(reopened, 1)
-    assert [order.order_id for order in reopened.orders()] == [*restored[1:], new]
+    assert [order.order_id for order in reversed(reopened.orders())] == [*restored[1:], new]
 
 
 @pytest.mark.served
@@ -182,3 +181,25 @@ def test_an_unreadable_first_release_file_is_refused_and_left_as_it_was(tmp_path
     assert json.loads(db.execute("SELECT body FROM orders").fetchone()[0]) == {
         "order_id": "ord_first"}
     db.close()
+
+
+def test_every_namespace_keeps_its_orders_clock_and_numbers_across_a_restart(tmp_path):
+    path = tmp_path / "state.sqlite"
+    first = Backend(load_fixtures(), ids=seeded_ids(1), store=SqliteStore(path))
+    identity = first.authenticate("demo-client", "demo-token")
+    in_a = first.create_order(identity, "METAL_CARD", PaymentMethod.CRYPTO_EXTERNAL_DAIMO,
+                              namespace="a")
+    in_b = first.create_order(identity, "METAL_CARD", PaymentMethod.CRYPTO_EXTERNAL_DAIMO,
+                              namespace="b")
+    first.advance_clock(60, namespace="a")
+    again = Backend(load_fixtures(), ids=seeded_ids(1), store=SqliteStore(path))
+    assert [order.order_id for order in again.orders(namespace="a")] == [in_a.order_id]
+    assert [order.order_id for order in again.orders(namespace="b")] == [in_b.order_id]
+    assert (again.clock_offset("a"), again.clock_offset("b")) == (60, 0)
+    # Order numbers go on where they were: a seeded restart does not hand out an id twice.
+    next_in_a = again.create_order(identity, "METAL_CARD", PaymentMethod.CRYPTO_EXTERNAL_DAIMO,
+                                   namespace="a")
+    assert (next_in_a.number, next_in_a.order_id != in_a.order_id) == (2, True)
+    again.reset("a")
+    third = Backend(load_fixtures(), store=SqliteStore(path))
+    assert (third.order_count("a"), third.order_count("b"), third.clock_offset("a")) == (0, 1, 0)

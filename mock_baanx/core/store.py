@@ -1,0 +1,342 @@
+"""Where the mock's state lives, behind one interface: every operation is atomic on its
+own, so that the rules (`backend.py`, `orders.py`) never care whether the state is in this
+process's memory, in a file, or shared by several processes through a database.
+
+State is kept per namespace: each holds its own orders, next-order lifecycle, faults,
+clock offset, journal, outcome counts and order numbers. Fixtures are shared.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter, OrderedDict, deque
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from itertools import islice
+from typing import Protocol
+
+from .errors import OrderNotFound
+from .faults import ANY_ENDPOINT, Fault
+from .journal import JOURNAL_SIZE, JournalEntry
+from .models import Order
+
+DEFAULT_NAMESPACE = "default"
+# Enough for any test suite; a load test that creates orders for hours stays bounded.
+DEFAULT_MAX_ORDERS = 10_000
+# Each CI job, xdist worker or test may use a namespace of its own; the ones idle longest
+# are forgotten past this bound (the default namespace never is).
+DEFAULT_MAX_NAMESPACES = 1_000
+
+
+class StoreError(Exception):
+    """A store cannot be opened or read: the message says which and why."""
+
+
+@dataclass(frozen=True, slots=True)
+class NextLifecycle:
+    """The lifecycle the next orders follow; `remaining` None means until reset."""
+
+    name: str
+    remaining: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class NamespaceSummary:
+    name: str
+    orders: int
+    last_used: datetime
+
+
+class Store(Protocol):
+    """The operations the rules need, each atomic. `namespace` names whose state; a
+    namespace comes into being on first use."""
+
+    def use(self, namespace: str, now: datetime) -> float:
+        """Note that `namespace` is in use at `now`; its clock offset in seconds."""
+        ...
+
+    def namespaces(self) -> list[NamespaceSummary]:
+        """Every namespace, the one used longest ago first."""
+        ...
+
+    def reset(self, namespace: str) -> None:
+        """The namespace back to nothing: no orders, faults, journal, next lifecycle,
+        outcome counts; its clock at real time and its order numbers from 1 again."""
+        ...
+
+    def reset_all(self) -> None:
+        """Every namespace forgotten; the default one back to nothing."""
+        ...
+
+    def advance_clock(self, namespace: str, seconds: float) -> float:
+        """Move the namespace's clock forward; its new offset."""
+        ...
+
+    def next_number(self, namespace: str) -> int:
+        """The number of the namespace's next order: 1, 2, 3…"""
+        ...
+
+    def add_order(self, order: Order) -> None:
+        """Keep a new order; past the bound, forget the order used longest ago."""
+        ...
+
+    def change_order(self, namespace: str, order_id: str,
+                     change: Callable[[Order], Order]) -> Order:
+        """Apply `change` to the order and keep what it returns, as one step: no other
+        change of that order comes in between. OrderNotFound if there is no such order;
+        anything `change` raises leaves the order as it was. The order counts as used."""
+        ...
+
+    def orders(self, namespace: str, offset: int = 0, limit: int | None = None) -> list[Order]:
+        """The namespace's orders, newest first."""
+        ...
+
+    def order_count(self, namespace: str) -> int: ...
+
+    def orders_forgotten(self) -> int:
+        """How many orders were forgotten to stay within the bound, since start."""
+        ...
+
+    def lifecycles_in_use(self) -> set[str]:
+        """The lifecycles the kept orders follow."""
+        ...
+
+    def next_lifecycle(self, namespace: str) -> NextLifecycle | None: ...
+
+    def set_next_lifecycle(self, namespace: str, upcoming: NextLifecycle | None) -> None: ...
+
+    def take_next_lifecycle(self, namespace: str) -> str | None:
+        """The lifecycle set for the next order, counting it as used."""
+        ...
+
+    def add_fault(self, namespace: str, fault: Fault) -> None: ...
+
+    def faults(self, namespace: str) -> tuple[Fault, ...]: ...
+
+    def take_fault(self, namespace: str, endpoint: str) -> Fault | None:
+        """The first fault for a call of `endpoint` (or of any), counting it as used."""
+        ...
+
+    def clear_faults(self, namespace: str) -> None: ...
+
+    def record(self, namespace: str, entry: JournalEntry) -> None:
+        """Add to the journal, which keeps the most recent JOURNAL_SIZE entries."""
+        ...
+
+    def journal(self, namespace: str) -> list[JournalEntry]:
+        """The journal, oldest first."""
+        ...
+
+    def clear_journal(self, namespace: str) -> None: ...
+
+    def count_outcome(self, namespace: str, outcome: str) -> None: ...
+
+    def coverage(self, namespace: str) -> dict[str, int]:
+        """How many times each outcome was served."""
+        ...
+
+
+@dataclass
+class Space:
+    """One namespace's state, in memory."""
+
+    last_used: datetime
+    orders: dict[str, Order] = field(default_factory=dict)
+    next_lifecycle: NextLifecycle | None = None
+    faults: list[Fault] = field(default_factory=list)
+    clock_offset: float = 0.0
+    journal: deque[JournalEntry] = field(default_factory=lambda: deque(maxlen=JOURNAL_SIZE))
+    coverage: Counter[str] = field(default_factory=Counter)
+    numbers_used: int = 0
+
+
+class MemoryStore:
+    """The state in this process's memory, under one lock: the default store."""
+
+    def __init__(self, max_orders: int = DEFAULT_MAX_ORDERS,
+                 max_namespaces: int = DEFAULT_MAX_NAMESPACES) -> None:
+        self.max_orders = max_orders
+        self.max_namespaces = max_namespaces
+        self._lock = threading.RLock()
+        # Namespaces, the one used longest ago first.
+        self._spaces: OrderedDict[str, Space] = OrderedDict()
+        # Every kept order, the one used longest ago first, to forget by.
+        self._order_use: OrderedDict[tuple[str, str], None] = OrderedDict()
+        self._forgotten = 0
+
+    # --- Namespaces --------------------------------------------------------------------
+
+    def _space(self, namespace: str) -> Space:
+        space = self._spaces.get(namespace)
+        if space is None:
+            space = self._spaces[namespace] = Space(last_used=datetime.min)
+        return space
+
+    def use(self, namespace: str, now: datetime) -> float:
+        with self._lock:
+            space = self._space(namespace)
+            space.last_used = now
+            self._spaces.move_to_end(namespace)
+            self._forget_idle_namespaces()
+            return space.clock_offset
+
+    def _forget_idle_namespaces(self) -> None:
+        while len(self._spaces) > self.max_namespaces:
+            oldest = next(name for name in self._spaces if name != DEFAULT_NAMESPACE)
+            self._drop(oldest)
+
+    def _drop(self, namespace: str) -> None:
+        """Forget a namespace and its orders. A store that keeps state elsewhere too
+        extends this (and `_forget_order`), called under the lock."""
+        space = self._spaces.pop(namespace)
+        for order_id in space.orders:
+            del self._order_use[(namespace, order_id)]
+
+    def namespaces(self) -> list[NamespaceSummary]:
+        with self._lock:
+            return [NamespaceSummary(name, len(space.orders), space.last_used)
+                    for name, space in self._spaces.items()]
+
+    def reset(self, namespace: str) -> None:
+        with self._lock:
+            if namespace in self._spaces:
+                last_used = self._spaces[namespace].last_used
+                self._drop(namespace)
+                self._spaces[namespace] = Space(last_used=last_used)
+
+    def reset_all(self) -> None:
+        with self._lock:
+            for namespace in list(self._spaces):
+                self._drop(namespace)
+
+    # --- Clock and numbers -------------------------------------------------------------
+
+    def advance_clock(self, namespace: str, seconds: float) -> float:
+        with self._lock:
+            space = self._space(namespace)
+            space.clock_offset += seconds
+            return space.clock_offset
+
+    def next_number(self, namespace: str) -> int:
+        with self._lock:
+            space = self._space(namespace)
+            space.numbers_used += 1
+            return space.numbers_used
+
+    # --- Orders ------------------------------------------------------------------------
+
+    def add_order(self, order: Order) -> None:
+        with self._lock:
+            self._space(order.namespace).orders[order.order_id] = order
+            self._order_use[(order.namespace, order.order_id)] = None
+            while len(self._order_use) > self.max_orders:
+                namespace, order_id = self._order_use.popitem(last=False)[0]
+                self._forget_order(namespace, order_id)
+
+    def _forget_order(self, namespace: str, order_id: str) -> None:
+        del self._spaces[namespace].orders[order_id]
+        self._forgotten += 1
+
+    def change_order(self, namespace: str, order_id: str,
+                     change: Callable[[Order], Order]) -> Order:
+        with self._lock:
+            space = self._spaces.get(namespace)
+            order = space.orders.get(order_id) if space is not None else None
+            if space is None or order is None:
+                raise OrderNotFound()
+            changed = change(order)
+            space.orders[order_id] = changed
+            self._order_use.move_to_end((namespace, order_id))
+            return changed
+
+    def orders(self, namespace: str, offset: int = 0, limit: int | None = None) -> list[Order]:
+        with self._lock:
+            space = self._spaces.get(namespace)
+            if space is None:
+                return []
+            end = None if limit is None else offset + limit
+            return list(islice(reversed(space.orders.values()), offset, end))
+
+    def order_count(self, namespace: str) -> int:
+        with self._lock:
+            space = self._spaces.get(namespace)
+            return 0 if space is None else len(space.orders)
+
+    def orders_forgotten(self) -> int:
+        return self._forgotten
+
+    def lifecycles_in_use(self) -> set[str]:
+        with self._lock:
+            return {order.lifecycle for space in self._spaces.values()
+                    for order in space.orders.values()}
+
+    # --- Next lifecycle ----------------------------------------------------------------
+
+    def next_lifecycle(self, namespace: str) -> NextLifecycle | None:
+        with self._lock:
+            return self._space(namespace).next_lifecycle
+
+    def set_next_lifecycle(self, namespace: str, upcoming: NextLifecycle | None) -> None:
+        with self._lock:
+            self._space(namespace).next_lifecycle = upcoming
+
+    def take_next_lifecycle(self, namespace: str) -> str | None:
+        with self._lock:
+            space = self._space(namespace)
+            upcoming = space.next_lifecycle
+            if upcoming is None:
+                return None
+            if upcoming.remaining is not None:
+                space.next_lifecycle = (replace(upcoming, remaining=upcoming.remaining - 1)
+                                        if upcoming.remaining > 1 else None)
+            return upcoming.name
+
+    # --- Faults ------------------------------------------------------------------------
+
+    def add_fault(self, namespace: str, fault: Fault) -> None:
+        with self._lock:
+            self._space(namespace).faults.append(fault)
+
+    def faults(self, namespace: str) -> tuple[Fault, ...]:
+        with self._lock:
+            return tuple(self._space(namespace).faults)
+
+    def take_fault(self, namespace: str, endpoint: str) -> Fault | None:
+        with self._lock:
+            faults = self._space(namespace).faults
+            for index, fault in enumerate(faults):
+                if fault.endpoint in (endpoint, ANY_ENDPOINT):
+                    if fault.times is not None:
+                        if fault.times <= 1:
+                            del faults[index]
+                        else:
+                            faults[index] = replace(fault, times=fault.times - 1)
+                    return fault
+            return None
+
+    def clear_faults(self, namespace: str) -> None:
+        with self._lock:
+            self._space(namespace).faults.clear()
+
+    # --- Journal and coverage ----------------------------------------------------------
+
+    def record(self, namespace: str, entry: JournalEntry) -> None:
+        with self._lock:
+            self._space(namespace).journal.append(entry)
+
+    def journal(self, namespace: str) -> list[JournalEntry]:
+        with self._lock:
+            return list(self._space(namespace).journal)
+
+    def clear_journal(self, namespace: str) -> None:
+        with self._lock:
+            self._space(namespace).journal.clear()
+
+    def count_outcome(self, namespace: str, outcome: str) -> None:
+        with self._lock:
+            self._space(namespace).coverage[outcome] += 1
+
+    def coverage(self, namespace: str) -> dict[str, int]:
+        with self._lock:
+            return dict(self._space(namespace).coverage)

@@ -1,0 +1,38 @@
+"""Which namespace a request works in: named by a path prefix before any API or control
+path (`/ns/ci-job-17/v1/order`), so that a client configured by base URL is isolated with
+no code change, or by the `X-Mock-Namespace` header; neither means the default one."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+from ..core import DEFAULT_NAMESPACE
+from .errors import MalformedRequest
+from .messages import Request
+
+NAMESPACE_HEADER = "X-Mock-Namespace"
+NAMESPACE_PREFIX = "/ns/"
+NAME_RULE = "[A-Za-z0-9._-]{1,64}"
+_NAME = re.compile(NAME_RULE)
+
+
+def checked_name(name: str, where: str) -> str:
+    if not _NAME.fullmatch(name):
+        raise MalformedRequest(f"a namespace name (here from {where}) must match {NAME_RULE}")
+    return name
+
+
+def namespace_of(request: Request) -> tuple[str, Request]:
+    """The request's namespace, and the request without its namespace prefix. 400 naming the
+    rule for a name that breaks it, or when the prefix and the header disagree."""
+    header = request.header(NAMESPACE_HEADER)
+    from_header = None if header is None else checked_name(header.strip(), NAMESPACE_HEADER)
+    if not request.path.startswith(NAMESPACE_PREFIX):
+        return from_header or DEFAULT_NAMESPACE, request
+    name, slash, rest = request.path[len(NAMESPACE_PREFIX):].partition("/")
+    checked_name(name, f"the path prefix {NAMESPACE_PREFIX}{{name}}")
+    if from_header is not None and from_header != name:
+        raise MalformedRequest(f"the path prefix names namespace {name!r} and "
+                               f"{NAMESPACE_HEADER} names {from_header!r}: name one")
+    return name, replace(request, path=slash + rest)
