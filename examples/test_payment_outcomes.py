@@ -1,45 +1,35 @@
-# Your code: poll an order the way the Baanx docs advise.
-import time
-
 import pytest
 import requests
-
-FINAL = {"COMPLETED", "FAILED", "EXPIRED"}
-
-
-def wait_for_order(base_url, headers, order_id, interval=3.0, attempts=40):
-    for _ in range(attempts):
-        reply = requests.get(f"{base_url}/v1/order/{order_id}", headers=headers, timeout=10)
-        reply.raise_for_status()
-        if reply.json()["status"] in FINAL:
-            return reply.json()
-        time.sleep(interval)
-    return None  # gave up: show "still processing"
+from baanx_client import start_order, wait_for_order
 
 
-def start_order(base_url, headers, product_id="PREMIUM_SUBSCRIPTION"):
-    reply = requests.post(f"{base_url}/v1/order", headers=headers, timeout=10,
-                          json={"productId": product_id, "paymentMethod": "CRYPTO_EXTERNAL_DAIMO"})
-    reply.raise_for_status()
-    return reply.json()["orderId"]
-
-
-# Your tests, with the in-process mock: no server, no port.
-def test_a_bounced_payment_reaches_the_failure_screen(baanx_mock):
+# In-process, under virtual time: the client's real 3 s interval, and no real waiting.
+def test_a_bounced_payment_reaches_the_failure_screen(baanx_mock, baanx_virtual_time):
     baanx_mock.use_lifecycle("fail", count=1)
     order_id = start_order(baanx_mock.base_url, baanx_mock.headers())
-    outcome = wait_for_order(baanx_mock.base_url, baanx_mock.headers(), order_id, interval=0.01)
+    outcome = wait_for_order(baanx_mock.base_url, baanx_mock.headers(), order_id)
     assert outcome["status"] == "FAILED"
     assert outcome["metadata"]["note"] == "payment_refunded"
+    baanx_mock.assert_polled_politely(order_id)  # every 3 s, at most 40 polls, then stop
 
 
-def test_the_client_polls_no_faster_than_advised(baanx_mock):
+def test_a_slow_payment_completes_after_30_seconds(baanx_mock, baanx_virtual_time):
+    baanx_mock.use_lifecycle("complete-after-30s", count=1)
     order_id = start_order(baanx_mock.base_url, baanx_mock.headers())
-    wait_for_order(baanx_mock.base_url, baanx_mock.headers(), order_id, interval=0.2)
-    baanx_mock.assert_polled_politely(order_id, min_interval=0.2, max_polls=40)
+    outcome = wait_for_order(baanx_mock.base_url, baanx_mock.headers(), order_id)
+    assert outcome["status"] == "COMPLETED"
+    assert baanx_mock.order(order_id)["pollCount"] == 11  # at 0, 3, 6 … 30 s
+    baanx_mock.assert_polled_politely(order_id)
 
 
 def test_a_server_error_is_reported_not_swallowed(baanx_mock):
     baanx_mock.inject_fault("createOrder", status=500, times=1)
     with pytest.raises(requests.HTTPError, match="500 Server Error"):
         start_order(baanx_mock.base_url, baanx_mock.headers())
+
+
+def test_a_slow_answer_times_out_as_on_a_real_socket(baanx_mock, baanx_virtual_time):
+    order_id = start_order(baanx_mock.base_url, baanx_mock.headers())
+    baanx_mock.inject_fault("getOrderStatus", delay_ms=15_000, times=1)
+    with pytest.raises(requests.exceptions.ReadTimeout):
+        wait_for_order(baanx_mock.base_url, baanx_mock.headers(), order_id)

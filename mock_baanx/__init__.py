@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from .core import Backend, Fixtures, OrderStatus
     from .protocol import Options, Reply, Request, handle
+    from .protocol.version import __version__
     from .storage.fixture_files import FixtureError, load_fixtures
     from .testing.baanx_mock import BaanxMock
     from .testing.control_client import ControlError
@@ -35,6 +36,7 @@ _HOMES = {
     "Reply": ".protocol",
     "Request": ".protocol",
     "handle": ".protocol",
+    "__version__": ".protocol.version",
     "FixtureError": ".storage.fixture_files",
     "load_fixtures": ".storage.fixture_files",
     "BaanxMock": ".testing.baanx_mock",
@@ -62,6 +64,7 @@ __all__ = [
     "OrderStatus",
     "Reply",
     "Request",
+    "__version__",
     "create_app",
     "handle",
     "load_fixtures",

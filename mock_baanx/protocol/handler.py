@@ -29,6 +29,7 @@ from .options import DEFAULT_OPTIONS, Options
 from .route import Call, Route, RouteKind
 from .routes import CONTROL_PREFIX, DOCUMENT_PATH, routes_for
 from .strict import checked
+from .version import VERSION_HEADER, __version__
 
 
 def handle(backend: Backend, request: Request, options: Options = DEFAULT_OPTIONS) -> Reply:
@@ -61,6 +62,8 @@ def handle(backend: Backend, request: Request, options: Options = DEFAULT_OPTION
     if options.strict:
         reply = checked(reply, route)
     reply = reply.with_headers((ALLOW_ANY_ORIGIN,))
+    if route is not None and route.kind is RouteKind.CONTROL:
+        reply = reply.with_headers(((VERSION_HEADER, __version__),))
     if not is_the_mocks_own(request.path):
         backend.record(JournalEntry(
             at=backend.now(namespace), method=request.method, path=request.path,

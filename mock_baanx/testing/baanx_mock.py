@@ -10,7 +10,10 @@ from __future__ import annotations
 import functools
 import json
 import re
+import time
 from collections.abc import Callable, Iterable
+from dataclasses import replace
+from functools import partial
 from pathlib import Path
 from types import TracebackType
 from typing import Any, TypeVar
@@ -19,6 +22,7 @@ from urllib.parse import unquote, urlsplit
 import requests
 import responses
 from requests.adapters import HTTPAdapter
+from urllib3.util import Timeout
 
 from ..core import Backend, Clock, Fixtures, IdSource, SeededIds
 from ..core.store import DEFAULT_MAX_ORDERS
@@ -55,7 +59,7 @@ class BaanxMock(DefaultCredentials, ControlClient):
             ids = SeededIds(seed)
         self.backend = Backend(loaded, clock=clock, ids=ids, default_lifecycle=lifecycle,
                                max_orders=max_orders)
-        self.options = Options(control=control, strict=strict)
+        self.options = Options(control=control, strict=strict, sleep=_sleep)
         self.base_urls = tuple(url.rstrip("/") for url in base_urls)
         self._passthrough = passthrough
         self._mock: responses.RequestsMock | None = None
@@ -115,7 +119,11 @@ class BaanxMock(DefaultCredentials, ControlClient):
         url = urlsplit(str(prepared.url))
         request = Request.build(str(prepared.method), unquote(url.path, errors="replace") or "/",
                                 prepared.headers.items(), _body_bytes(prepared.body), url.query)
-        reply = self.handle(request)
+        # responses keeps the call's keyword arguments on the request it hands over.
+        timeout = read_timeout(getattr(prepared, "req_kwargs", {}).get("timeout"))
+        options = self.options if timeout is None else replace(
+            self.options, sleep=partial(_wait_within, timeout, prepared, self.options.sleep))
+        reply = handle(self.backend, request, options)
         # A server sends no body with a reply to HEAD, and `requests` refuses one.
         return reply.status, dict(reply.headers), b"" if request.method == "HEAD" else reply.body
 
@@ -124,6 +132,37 @@ class BaanxMock(DefaultCredentials, ControlClient):
         reply = self.handle(Request.build(method, unquote(path),
                                           (("Content-Type", "application/json"),), raw))
         return parse_control_reply(reply.status, reply.body)
+
+
+def _sleep(seconds: float) -> None:
+    """time.sleep, looked up at each call, so that a delayed reply follows virtual time."""
+    time.sleep(seconds)
+
+
+def read_timeout(timeout: object) -> float | None:
+    """The read timeout of what `requests` takes as `timeout`: seconds, a (connect, read)
+    pair, or urllib3's Timeout; None for none."""
+    if isinstance(timeout, tuple):
+        timeout = timeout[1] if len(timeout) > 1 else None
+    if isinstance(timeout, Timeout):
+        timeout = timeout.read_timeout
+    return float(timeout) if isinstance(timeout, int | float) else None
+
+
+def _wait_within(timeout: float, prepared: requests.PreparedRequest,
+                 sleep: Callable[[float], None], seconds: float) -> None:
+    """Hold a delayed reply back as a server would behind a client's read timeout: the
+    whole delay within it, else the timeout and then ReadTimeout, as `requests` raises it
+    on a real socket."""
+    if seconds <= timeout:
+        sleep(seconds)
+        return
+    sleep(timeout)
+    url = urlsplit(str(prepared.url))
+    pool = "HTTPSConnectionPool" if url.scheme == "https" else "HTTPConnectionPool"
+    raise requests.exceptions.ReadTimeout(
+        f"{pool}(host={url.hostname!r}, port={url.port or (443 if url.scheme == 'https' else 80)}"
+        f"): Read timed out. (read timeout={timeout:g})", request=prepared)
 
 
 class AnyMethodCallback(responses.CallbackResponse):

@@ -15,6 +15,7 @@ import requests
 
 from ..protocol.routes import route
 from .polling import PollingVerdict, judge_polling
+from .virtual_time import VirtualTime
 
 DEFAULT_CLIENT_ID = "demo-client"
 DEFAULT_TOKEN = "demo-token"
@@ -119,6 +120,26 @@ class ControlClient:
 
     def clear_journal(self) -> None:
         self._call("mockClearRequests")
+
+    def virtual_time(self) -> VirtualTime:
+        """A context manager under which `time.sleep`, `time.time`, `time.monotonic` and
+        `asyncio.sleep` follow this mock's clock: a sleep moves the clock forward at once
+        and returns (testing/virtual_time.py)."""
+        return VirtualTime(self.advance_clock)
+
+    def coverage(self) -> list[dict[str, Any]]:
+        """Each documented outcome and how often it was served (`GET /__mock/coverage`)."""
+        outcomes: list[dict[str, Any]] = self._call("mockGetCoverage")["outcomes"]
+        return outcomes
+
+    def namespaces(self) -> list[dict[str, Any]]:
+        """Every namespace the mock keeps, the one used most recently first."""
+        listed: list[dict[str, Any]] = self._call("mockListNamespaces")["namespaces"]
+        return listed
+
+    def reset_all(self) -> None:
+        """Forget every namespace; the default one starts afresh."""
+        self._call("mockReset", {"all": True})
 
     def assert_polled_politely(self, order_id: str, *, min_interval: float = 3.0,
                                max_polls: int = 40, tolerance: float = 0.05) -> PollingVerdict:

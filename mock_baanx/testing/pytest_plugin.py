@@ -3,13 +3,18 @@ point: installing mock-baanx is enough to use them.
 
 - `baanx_mock`: an in-process `BaanxMock`, fresh for each test, for code that uses
   `requests`.
-- `baanx_server`: a real HTTP server on 127.0.0.1 and a free port, started once per
-  session (once per worker under pytest-xdist) and reset before each test, for code that
-  speaks HTTP any other way (another language, a browser, a subprocess).
+- `baanx_server`: a mock over HTTP, each test in a namespace of its own: on a server
+  started on 127.0.0.1 once per session (once per pytest-xdist worker), or on an already
+  running mock-baanx (`--baanx-url`), which any number of workers and CI jobs may share.
+- `baanx_namespace`: the test's namespace on that server, and its base URL, for apps
+  configured by URL.
+- `baanx_virtual_time`: under it, the code under test's sleeps and clocks follow the
+  mock's (testing/virtual_time.py).
 
-Both carry the control API as methods (`use_lifecycle`, `force_status`, `inject_fault`,
-`advance_clock`, `journal`, `assert_polled_politely`…). The ini options `baanx_fixtures`
-and `baanx_lifecycle` choose the fixtures and default lifecycle.
+`--baanx-coverage` prints at the end of the session the documented outcomes no test was
+served; `--baanx-coverage-fail-under=PCT` fails a session that was served less than PCT%.
+The ini options `baanx_fixtures`, `baanx_lifecycle`, `baanx_seed` and `baanx_url` set the
+rest.
 
 pytest loads this module in every session of an environment where mock-baanx is
 installed, whether or not a test uses it: it imports nothing but pytest until a fixture
@@ -18,8 +23,13 @@ is asked for.
 
 from __future__ import annotations
 
+import hashlib
+import re
+import secrets
+from collections import Counter
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -27,20 +37,96 @@ if TYPE_CHECKING:
     from ..core import Backend
     from .baanx_mock import BaanxMock
     from .baanx_server import BaanxServer
+    from .virtual_time import VirtualTime
+
+# (method, path template, outcome) -> times served, summed over the session's tests.
+Outcomes = Counter[tuple[str, str, str]]
+COVERAGE = pytest.StashKey[Outcomes]()
+WORKER_OUTPUT_KEY = "baanx_coverage"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    parser.addini("baanx_fixtures", "mock-baanx fixtures folder or file (default: built-in)")
+    group = parser.getgroup("mock-baanx")
+    group.addoption("--baanx-url", metavar="URL", default=None,
+                    help="an already running mock-baanx for baanx_server (default: start one "
+                         "per session); each test works in a namespace of its own")
+    group.addoption("--baanx-coverage", action="store_true",
+                    help="print the documented Baanx outcomes no test was served")
+    group.addoption("--baanx-coverage-fail-under", metavar="PCT", type=_percentage,
+                    default=None, help="fail the session if its tests were served less than "
+                                       "PCT%% of the documented outcomes")
+    parser.addini("baanx_fixtures", "mock-baanx fixtures folder or file, relative to this ini "
+                                    "file (default: built-in)")
     parser.addini("baanx_lifecycle", "mock-baanx default lifecycle", default="complete")
+    parser.addini("baanx_seed", "derive mock-baanx's ids from this whole number (default: "
+                                "random)")
+    parser.addini("baanx_url", "an already running mock-baanx for baanx_server")
 
 
-def _backend(config: pytest.Config) -> Backend:
-    from ..core import Backend
+def _percentage(text: str) -> float:
+    value = float(text)
+    if not 0 <= value <= 100:
+        raise ValueError(f"{text} is not a percentage from 0 to 100")
+    return value
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    fixtures: str | None
+    lifecycle: str
+    seed: int | None
+    url: str | None
+
+
+SETTINGS = pytest.StashKey[Settings]()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    settings = config.stash[SETTINGS] = _settings(config)
+    config.stash[COVERAGE] = Counter()
+    if settings.url is not None:
+        # Said now, before any test runs, rather than as an error in each test that uses it.
+        from .baanx_server import BaanxServer, NotAMockBaanx
+
+        try:
+            BaanxServer.connect(settings.url)
+        except NotAMockBaanx as error:
+            raise pytest.UsageError(f"--baanx-url: {error}") from None
+    if config.getoption("baanx_coverage_fail_under") is not None:
+        config.option.baanx_coverage = True
+
+
+def _settings(config: pytest.Config) -> Settings:
+    fixtures = str(config.getini("baanx_fixtures") or "") or None
+    if fixtures is not None and config.inipath is not None:
+        # Relative to the ini file, as a path in an ini file reads: not to wherever pytest
+        # happens to be started from.
+        fixtures = str(config.inipath.parent / fixtures)
+    seed_text = str(config.getini("baanx_seed") or "").strip()
+    if seed_text and not seed_text.isdigit():
+        raise pytest.UsageError(f"baanx_seed = {seed_text}: a seed is a whole number from 0")
+    url = config.getoption("baanx_url") or str(config.getini("baanx_url") or "") or None
+    if url is not None and not re.match(r"https?://[^/]", url):
+        raise pytest.UsageError(f"--baanx-url {url}: give an http:// or https:// URL")
+    return Settings(fixtures, str(config.getini("baanx_lifecycle")),
+                    int(seed_text) if seed_text else None, url)
+
+
+def _backend(settings: Settings) -> Backend:
+    from ..core import Backend, SeededIds
     from ..storage.fixture_files import load_fixtures
 
-    fixtures = str(config.getini("baanx_fixtures") or "") or None
-    lifecycle = str(config.getini("baanx_lifecycle"))
-    return Backend(load_fixtures(fixtures), default_lifecycle=lifecycle)
+    return Backend(load_fixtures(settings.fixtures), default_lifecycle=settings.lifecycle,
+                   ids=None if settings.seed is None else SeededIds(settings.seed))
+
+
+def _count_coverage(config: pytest.Config, outcomes: list[dict[str, Any]]) -> None:
+    if config.getoption("baanx_coverage"):
+        config.stash[COVERAGE].update({(entry["method"], entry["path"], entry["outcome"]):
+                                       entry["seen"] for entry in outcomes})
+
+
+# --- Fixtures --------------------------------------------------------------------------
 
 
 @pytest.fixture
@@ -48,24 +134,158 @@ def baanx_mock(request: pytest.FixtureRequest) -> Iterator[BaanxMock]:
     """An in-process Baanx mock for `requests`, fresh for this test."""
     from .baanx_mock import BaanxMock
 
-    backend = _backend(request.config)
-    with BaanxMock(fixtures=backend.fixtures, lifecycle=backend.default_lifecycle) as mock:
+    settings = request.config.stash[SETTINGS]
+    backend = _backend(settings)
+    with BaanxMock(fixtures=backend.fixtures, lifecycle=backend.default_lifecycle,
+                   seed=settings.seed) as mock:
         yield mock
+        _count_coverage(request.config, mock.coverage())
 
 
 @pytest.fixture(scope="session")
 def _baanx_served(request: pytest.FixtureRequest) -> Iterator[BaanxServer]:
     from .baanx_server import BaanxServer
 
-    server = BaanxServer.start(_backend(request.config))
+    settings = request.config.stash[SETTINGS]
+    if settings.url is None:
+        server = BaanxServer.start(_backend(settings))
+    else:
+        server = BaanxServer.connect(settings.url)
     try:
         yield server
     finally:
         server.stop()
 
 
+# Apart from every other session that may share a running mock (other CI jobs, workers).
+_SESSION = secrets.token_hex(3)
+
+
+def _namespace_name(item: pytest.Item, shared: bool) -> str:
+    """The test's namespace: its name and a hash of its node id, the same in every session
+    (so a seed gives it the same ids every time); on a mock shared with other sessions,
+    also this session's token."""
+    label = re.sub(r"[^A-Za-z0-9._-]+", "-", item.name).strip("-")[:40] or "test"
+    digest = hashlib.blake2b(item.nodeid.encode(), digest_size=4).hexdigest()
+    return f"{label}-{digest}" + (f"-{_SESSION}" if shared else "")
+
+
 @pytest.fixture
-def baanx_server(_baanx_served: BaanxServer) -> BaanxServer:
-    """A Baanx mock served over HTTP on 127.0.0.1, reset for this test."""
-    _baanx_served.reset()
-    return _baanx_served
+def baanx_server(request: pytest.FixtureRequest, _baanx_served: BaanxServer
+                 ) -> Iterator[BaanxServer]:
+    """A Baanx mock over HTTP, in a namespace of this test's own: nothing another test
+    does, in this session or any other sharing the server, is seen here."""
+    settings = request.config.stash[SETTINGS]
+    server = _baanx_served.in_namespace(_namespace_name(request.node,
+                                                        shared=settings.url is not None))
+    if server.backend is None and settings.lifecycle != "complete":
+        # A running mock has its own default lifecycle; the ini's is this namespace's.
+        server.use_lifecycle(settings.lifecycle)
+    yield server
+    if request.config.getoption("baanx_coverage"):
+        _count_coverage(request.config, server.coverage())
+
+
+@dataclass(frozen=True, slots=True)
+class Namespace:
+    """The test's namespace on the served mock: its name, and the base URL an app under
+    test is given (`http://127.0.0.1:PORT/ns/NAME`)."""
+
+    name: str
+    url: str
+
+
+@pytest.fixture
+def baanx_namespace(baanx_server: BaanxServer) -> Namespace:
+    """The test's namespace on `baanx_server`, and its base URL."""
+    return Namespace(baanx_server.namespace, baanx_server.url)
+
+
+@pytest.fixture
+def baanx_virtual_time(request: pytest.FixtureRequest) -> Iterator[VirtualTime]:
+    """Under it, `time.sleep`, `time.time`, `time.monotonic` and `asyncio.sleep` follow the
+    clock of the mocks the test uses (`baanx_mock`, `baanx_server`): a sleep moves them
+    forward at once and returns."""
+    from .virtual_time import VirtualTime
+
+    mocks = [request.getfixturevalue(name) for name in ("baanx_mock", "baanx_server")
+             if name in request.fixturenames]
+    if not mocks:
+        pytest.fail("baanx_virtual_time moves a mock's clock: use it with baanx_mock or "
+                    "baanx_server in the same test", pytrace=False)
+
+    def advance(seconds: float) -> None:
+        for mock in mocks:
+            mock.advance_clock(seconds)
+
+    with VirtualTime(advance) as virtual:
+        yield virtual
+
+
+# --- Outcome coverage at the end of the session -----------------------------------------
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: Any) -> None:
+    """Under pytest-xdist, on the controller: add a worker's counts to the session's."""
+    seen = getattr(node, "workeroutput", {}).get(WORKER_OUTPUT_KEY)
+    if seen:
+        node.config.stash[COVERAGE].update({tuple(key): value for key, value in seen})
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    config = session.config
+    if not config.getoption("baanx_coverage"):
+        return
+    if hasattr(config, "workeroutput"):
+        config.workeroutput[WORKER_OUTPUT_KEY] = [
+            [list(key), value] for key, value in config.stash[COVERAGE].items()]
+        return
+    threshold = config.getoption("baanx_coverage_fail_under")
+    served, total = _served_share(config.stash[COVERAGE])
+    if threshold is not None and total and served * 100 < threshold * total \
+            and session.exitstatus == pytest.ExitCode.OK:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def _documented() -> list[tuple[str, str, str]]:
+    from ..protocol.coverage import baanx_routes, documented_outcomes
+    from ..protocol.routes import ROUTES
+
+    return [(route.method, route.template, outcome) for route in baanx_routes(ROUTES)
+            for outcome in documented_outcomes(route)]
+
+
+def _served_share(seen: Outcomes) -> tuple[int, int]:
+    documented = _documented()
+    return sum(1 for key in documented if seen.get(key)), len(documented)
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config
+                            ) -> None:
+    if not config.getoption("baanx_coverage") or hasattr(config, "workeroutput"):
+        return
+    seen = config.stash[COVERAGE]
+    served, total = _served_share(seen)
+    write = terminalreporter.write_line
+    terminalreporter.section("mock-baanx outcome coverage")
+    write(f"{served} of {total} documented outcomes served to this session's tests "
+          f"({served * 100 // total}%)")
+    never: dict[tuple[str, str], list[str]] = {}
+    for method, path, outcome in _documented():
+        if not seen.get((method, path, outcome)):
+            never.setdefault((method, path), []).append(outcome)
+    if never:
+        write("never served:")
+        for (method, path), outcomes in never.items():
+            write(f"  {method:<6} {path:<30} {', '.join(outcomes)}")
+    threshold = config.getoption("baanx_coverage_fail_under")
+    if threshold is not None and served * 100 < threshold * total:
+        write(f"FAIL: {served * 100 / total:.0f}% is under --baanx-coverage-fail-under="
+              f"{threshold:g}", red=True)
+
+
+def pytest_report_header(config: pytest.Config) -> str | None:
+    url = config.stash[SETTINGS].url
+    return f"mock-baanx: baanx_server on {url}, a namespace per test" if url else None
+

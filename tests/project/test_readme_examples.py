@@ -9,6 +9,9 @@ import re
 from pathlib import Path
 
 import pytest
+import requests
+
+from ..served import Served
 
 pytestmark = pytest.mark.slow
 
@@ -29,17 +32,59 @@ def _copy_examples(pytester) -> None:
         pytester.makepyfile(**{example.stem: example.read_text(encoding="utf-8")})
 
 
+EXAMPLE_TESTS = 8
+
+
 def test_the_examples_pass(pytester):
     _copy_examples(pytester)
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
-    result.assert_outcomes(passed=7)
+    result.assert_outcomes(passed=EXAMPLE_TESTS)
 
 
 def test_the_plugin_works_under_xdist(pytester):
     pytest.importorskip("xdist", reason="pytest-xdist is in the test extras")
     _copy_examples(pytester)
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-n", "2")
-    result.assert_outcomes(passed=7)
+    result.assert_outcomes(passed=EXAMPLE_TESTS)
+
+
+@pytest.mark.served
+def test_four_workers_share_one_served_mock_each_test_in_its_own_namespace(pytester):
+    pytest.importorskip("xdist", reason="pytest-xdist is in the test extras")
+    _copy_examples(pytester)
+    served = Served()
+    try:
+        result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-n", "4",
+                                               "--baanx-url", served.url)
+        result.assert_outcomes(passed=EXAMPLE_TESTS)
+        listed = requests.get(f"{served.url}/__mock/namespaces", timeout=10).json()
+    finally:
+        served.stop()
+    namespaces = {entry["name"]: entry["orders"] for entry in listed["namespaces"]}
+    # The two baanx_server tests, each with its one order in a namespace of its own.
+    assert sorted(count for name, count in namespaces.items() if name != "default") == [1, 1]
+    assert namespaces.get("default", 0) == 0
+
+
+def test_the_coverage_report_names_the_outcomes_the_examples_never_met(pytester):
+    _copy_examples(pytester)
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--baanx-coverage")
+    result.assert_outcomes(passed=EXAMPLE_TESTS)
+    result.stdout.fnmatch_lines([
+        "*mock-baanx outcome coverage*",
+        "7 of 26 documented outcomes served to this session's tests (26%)",
+        "never served:",
+        "  GET    /v1/order/products/available   200, 401, 403, 498, 499, 500, delayed",
+        "  POST   /v1/order                      401, 403, 422, 498, 499, delayed",
+        "  GET    /v1/order/{orderId}            401, 403, 404, 498, 499, 500",
+    ])
+    failing = pytester.runpytest_subprocess("-p", "no:cacheprovider",
+                                            "--baanx-coverage-fail-under=50")
+    assert failing.ret == 1
+    failing.stdout.fnmatch_lines(["*FAIL: 27% is under --baanx-coverage-fail-under=50*"])
+    passing = pytester.runpytest_subprocess("-p", "no:cacheprovider",
+                                            "--baanx-coverage-fail-under=25")
+    assert passing.ret == 0
 
 
 def test_the_fixtures_page_shows_the_fixtures_example_verbatim():

@@ -86,7 +86,8 @@ class Recording(ControlClient):
 
     def _send(self, method, path, body=None):
         self.sent.append((method, path))
-        return {"orders": [], "faults": [], "requests": [], "pollTimes": []}
+        return {"orders": [], "faults": [], "requests": [], "pollTimes": [], "outcomes": [],
+                "namespaces": []}
 
 
 def test_every_control_client_method_calls_a_control_route():
@@ -102,8 +103,12 @@ def test_every_control_client_method_calls_a_control_route():
     client.clear_faults()
     client.journal()
     client.clear_journal()
+    client.coverage()
+    client.namespaces()
+    client.reset_all()
     methods = {name for name in vars(ControlClient) if not name.startswith("_")}
-    assert len(client.sent) >= len(methods - {"poll_times", "assert_polled_politely"})
+    assert len(client.sent) >= len(methods - {"poll_times", "assert_polled_politely",
+                                              "virtual_time"})
     for method, path in client.sent:
         route, _ = resolve(Request.build(method, path), ROUTES)
         assert route.kind is RouteKind.CONTROL, (method, path)
