@@ -14,6 +14,7 @@ from .core import Backend, SeededIds, Store, StoreError
 from .core.backend import UnknownStoredLifecycle
 from .core.store import DEFAULT_MAX_NAMESPACES, DEFAULT_MAX_ORDERS
 from .protocol import ROUTES, Options, openapi
+from .protocol.handler import is_the_mocks_own
 from .storage.fixture_files import FixtureError, load_fixtures
 from .transports import granian_server
 from .transports.buffered_stderr import BufferedStderr
@@ -54,6 +55,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     serve.add_argument("--no-control", action="store_true",
                        help="no /__mock/ control API and no X-Mock-* headers: look exactly like "
                             "the real API")
+    serve.add_argument("--log-control", action="store_true",
+                       help="log the control API's requests too (the dashboard's included); "
+                            "by default the log shows the Baanx API's requests only")
     serve.add_argument("--no-strict", action="store_true",
                        help="skip checking each reply against the schemas")
     serve.add_argument("--state-file", metavar="PATH",
@@ -188,7 +192,9 @@ def _serve(args: argparse.Namespace) -> int:
 
     try:
         granian_server.serve(app, deferred, args.host, args.port, announce,
-                             stderr.write_line, stopped)
+                             stderr.write_line, stopped,
+                             unlogged=(lambda path: False) if args.log_control
+                             else is_the_mocks_own)
     except OSError as error:
         stderr.close()
         print(f"mock-baanx: cannot listen on {args.host}:{args.port}: "

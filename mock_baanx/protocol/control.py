@@ -9,6 +9,7 @@ from __future__ import annotations
 from functools import cache
 from importlib.resources import files
 from typing import Any
+from urllib.parse import parse_qs
 
 from ..core import Fault, OrderStatus, Outcome
 from ..core.errors import ValidationFailed
@@ -51,9 +52,34 @@ def reset(call: Call) -> Reply:
     return Reply.json(200, {"status": "reset"})
 
 
+PAGE_LIMIT = 1000
+
+
+def query_numbers(call: Call) -> dict[str, int]:
+    """The route's query parameters, each a whole number within its bounds; 422 naming
+    the parameter otherwise. Parameters the route does not read are ignored."""
+    given = parse_qs(call.request.query, keep_blank_values=True)
+    numbers = {}
+    for parameter in call.route.query:
+        if parameter.name not in given:
+            continue
+        text = given[parameter.name][-1]
+        if not (text.isascii() and text.isdigit()
+                and parameter.minimum <= int(text) <= parameter.maximum):
+            raise ValidationFailed(f"{parameter.name} must be a whole number from "
+                                   f"{parameter.minimum} to {parameter.maximum}")
+        numbers[parameter.name] = int(text)
+    return numbers
+
+
 def list_orders(call: Call) -> Reply:
-    orders = call.backend.orders(namespace=call.namespace)
-    return Reply.json(200, {"orders": [order_detail(order) for order in orders]})
+    """The namespace's orders, newest first: a page of them (`limit`, `offset`), so that a
+    large order book is never sent whole; `total` says how many there are."""
+    query = query_numbers(call)
+    orders = call.backend.orders(namespace=call.namespace, offset=query.get("offset", 0),
+                                 limit=query.get("limit", PAGE_LIMIT))
+    return Reply.json(200, {"orders": [order_detail(order) for order in orders],
+                            "total": call.backend.order_count(call.namespace)})
 
 
 def get_order(call: Call) -> Reply:
@@ -137,12 +163,20 @@ def clear_faults(call: Call) -> Reply:
 
 
 def journal(call: Call) -> Reply:
+    """The journal, oldest first: the most recent `limit` entries, or all it keeps."""
+    entries = call.backend.journal(call.namespace)
+    limit = query_numbers(call).get("limit")
     return Reply.json(200, {"requests": [
         {"at": moment_text(entry.at), "method": entry.method, "path": entry.path,
          "headers": dict(entry.headers), "body": entry.body, "status": entry.status,
          "endpoint": entry.endpoint}
-        for entry in call.backend.journal(call.namespace)
+        for entry in (entries if limit is None else entries[-limit:])
     ]})
+
+
+def home(call: Call) -> Reply:
+    """The mock's root, opened in a browser: its dashboard."""
+    return Reply(302, headers=(("Location", call.prefix + "/__mock/ui"),))
 
 
 def clear_journal(call: Call) -> Reply:

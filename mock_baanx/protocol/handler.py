@@ -24,10 +24,10 @@ from .headers import recorded_headers
 from .limits import MAX_BODY_BYTES
 from .messages import Reply, Request
 from .mock_headers import planned_fault
-from .namespaces import namespace_of
+from .namespaces import namespace_of, without_prefix
 from .options import DEFAULT_OPTIONS, Options
 from .route import Call, Route, RouteKind
-from .routes import CONTROL_PREFIX, DOCUMENT_PATH, routes_for
+from .routes import CONTROL_PREFIX, MOCK_PAGES, routes_for
 from .strict import checked
 from .version import VERSION_HEADER, __version__
 
@@ -36,13 +36,13 @@ def handle(backend: Backend, request: Request, options: Options = DEFAULT_OPTION
     """The reply to `request`."""
     routes = routes_for(options)
     route: Route | None = None
-    namespace = DEFAULT_NAMESPACE
+    namespace, prefix = DEFAULT_NAMESPACE, ""
     delay_ms = 0
     try:
         if max(len(request.body), request.declared_length or 0) > MAX_BODY_BYTES:
             raise PayloadTooLarge()
         if options.control:
-            namespace, request = namespace_of(request)
+            namespace, prefix, request = namespace_of(request)
             backend.now(namespace)  # a namespace comes into being on first use
         route, params = resolve(request, routes)
         if request.method == "OPTIONS":
@@ -54,7 +54,8 @@ def handle(backend: Backend, request: Request, options: Options = DEFAULT_OPTION
                                                        namespace)
             if fault_status is not None:
                 raise DOCUMENTED_ERRORS[fault_status]()
-            reply = route.handler(Call(backend, namespace, request, params, options, routes))
+            reply = route.handler(Call(backend, namespace, prefix, route, request, params,
+                                       options, routes))
     except BaanxError as error:
         reply = error_reply(error)
     except Exception:
@@ -82,9 +83,11 @@ def handle(backend: Backend, request: Request, options: Options = DEFAULT_OPTION
 
 
 def is_the_mocks_own(path: str) -> bool:
-    """Whether a path is the mock's own (its control API, its document): such requests are
-    not the code under test talking to Baanx, so the journal leaves them out."""
-    return path.startswith(CONTROL_PREFIX) or path == DOCUMENT_PATH
+    """Whether a path is the mock's own (its control API, its document, its root page, the
+    icon a browser asks for beside it): such requests are not the code under test talking
+    to Baanx, so the journal leaves them out and `serve` logs them only when asked."""
+    path = without_prefix(path)
+    return path.startswith(CONTROL_PREFIX) or path in MOCK_PAGES
 
 
 def resolve(request: Request, routes: tuple[Route, ...]) -> tuple[Route, dict[str, str]]:

@@ -23,16 +23,25 @@ def checked_name(name: str, where: str) -> str:
     return name
 
 
-def namespace_of(request: Request) -> tuple[str, Request]:
-    """The request's namespace, and the request without its namespace prefix. 400 naming the
-    rule for a name that breaks it, or when the prefix and the header disagree."""
+def namespace_of(request: Request) -> tuple[str, str, Request]:
+    """The request's namespace, its path prefix (empty when the header or nothing named
+    it), and the request without the prefix. 400 naming the rule for a name that breaks
+    it, or when the prefix and the header disagree."""
     header = request.header(NAMESPACE_HEADER)
     from_header = None if header is None else checked_name(header.strip(), NAMESPACE_HEADER)
     if not request.path.startswith(NAMESPACE_PREFIX):
-        return from_header or DEFAULT_NAMESPACE, request
+        return from_header or DEFAULT_NAMESPACE, "", request
     name, slash, rest = request.path[len(NAMESPACE_PREFIX):].partition("/")
     checked_name(name, f"the path prefix {NAMESPACE_PREFIX}{{name}}")
     if from_header is not None and from_header != name:
         raise MalformedRequest(f"the path prefix names namespace {name!r} and "
                                f"{NAMESPACE_HEADER} names {from_header!r}: name one")
-    return name, replace(request, path=slash + rest)
+    return name, f"{NAMESPACE_PREFIX}{name}", replace(request, path=slash + rest)
+
+
+def without_prefix(path: str) -> str:
+    """`path` without a namespace prefix it may start with (whatever the name)."""
+    if not path.startswith(NAMESPACE_PREFIX):
+        return path
+    _, slash, rest = path[len(NAMESPACE_PREFIX):].partition("/")
+    return slash + rest

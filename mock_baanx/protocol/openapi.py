@@ -172,6 +172,11 @@ def _operation(route: Route, control: bool, values: dict[str, tuple[str, ...]]
                       if name in PATH_PARAMETER_DESCRIPTIONS else {}),
                    "schema": {"type": "string", "minLength": 1}}
                   for name in route.path_parameters]
+    parameters += [{"name": parameter.name, "in": "query", "required": False,
+                    "description": parameter.description,
+                    "schema": {"type": "integer", "minimum": parameter.minimum,
+                               "maximum": parameter.maximum}}
+                   for parameter in route.query]
     if route.kind is RouteKind.BAANX:
         parameters += _baanx_parameters(route, control, values)
     if parameters:
@@ -179,11 +184,13 @@ def _operation(route: Route, control: bool, values: dict[str, tuple[str, ...]]
     if route.request_schema is not None:
         operation["requestBody"] = {"required": route.request_body_required,
                                     "content": _request_body(route, values)}
-    operation["responses"] = {
-        "200": {"description": route.reply_description or route.summary,
-                "content": _reply_content(route)},
-        **_errors(route.errors),
-    }
+    success: dict[str, Any] = {"description": route.reply_description or route.summary}
+    if route.reply_status == 200:
+        success["content"] = _reply_content(route)
+    else:
+        success["headers"] = {"Location": {"schema": {"type": "string"},
+                                           "description": "Where the page is."}}
+    operation["responses"] = {str(route.reply_status): success, **_errors(route.errors)}
     return operation
 
 

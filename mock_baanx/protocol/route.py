@@ -29,13 +29,25 @@ class RouteKind(Enum):
 
 
 @dataclass(frozen=True, slots=True)
+class QueryParameter:
+    """A whole-number query parameter a route reads, from `minimum` to `maximum`."""
+
+    name: str
+    description: str
+    minimum: int
+    maximum: int
+
+
+@dataclass(frozen=True, slots=True)
 class Call:
-    """What a route handler gets: the backend, the namespace the request works in, the
-    request (without its namespace prefix), the path parameters, the options, and the
-    routes this mock serves."""
+    """What a route handler gets: the backend, the namespace the request works in and the
+    path prefix that named it (if any), the route, the request (without its namespace
+    prefix), the path parameters, the options, and the routes this mock serves."""
 
     backend: Backend
     namespace: str
+    prefix: str
+    route: Route
     request: Request
     params: Mapping[str, str]
     options: Options
@@ -69,6 +81,9 @@ class Route:
     # which of them ("products" or "lifecycles").
     narrowed_field: tuple[str, str] | None = None
     reply_media_type: str = "application/json"
+    # The status of a successful reply: 200, or 302 for a redirect.
+    reply_status: int = 200
+    query: tuple[QueryParameter, ...] = ()
     pattern: re.Pattern[str] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:

@@ -10,11 +10,18 @@ from __future__ import annotations
 from . import baanx, control
 from .openapi import get_openapi
 from .options import Options
-from .route import Route, RouteKind
+from .route import QueryParameter, Route, RouteKind
 
 BAANX, CONTROL, DOCUMENT = RouteKind.BAANX, RouteKind.CONTROL, RouteKind.DOCUMENT
 CONTROL_PREFIX = "/__mock/"
 DOCUMENT_PATH = "/openapi.json"
+# Paths of the mock's own beside the control API: its document, its root (which sends a
+# browser to the dashboard), and the icon browsers ask for.
+MOCK_PAGES = frozenset({DOCUMENT_PATH, "/", "/favicon.ico"})
+ORDERS_PAGE = (QueryParameter("limit", "How many orders, newest first (default 1000).", 1,
+                              1000),
+               QueryParameter("offset", "How many of the newest to skip.", 0, 10**9))
+JOURNAL_PAGE = (QueryParameter("limit", "How many of the most recent entries.", 1, 1000),)
 
 ROUTES: tuple[Route, ...] = (
     # --- The Baanx order API ------------------------------------------------------------
@@ -41,8 +48,13 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", DOCUMENT_PATH, "getOpenApiDocument", get_openapi, DOCUMENT,
           "This OpenAPI document", None),
     # --- mock-baanx's control API -------------------------------------------------------
+    Route("GET", "/", "mockHome", control.home, CONTROL, "The dashboard, for a browser",
+          None, reply_status=302),
     Route("GET", "/__mock/ui", "mockDashboard", control.dashboard, CONTROL,
           "The dashboard: every order, live, with buttons to settle payments", None,
+          reply_description="The dashboard page", reply_media_type="text/html"),
+    Route("GET", "/__mock/ui/", "mockDashboardFolder", control.dashboard, CONTROL,
+          "The dashboard, at its folder's address", None,
           reply_description="The dashboard page", reply_media_type="text/html"),
     Route("GET", "/__mock/health", "mockHealth", control.health, CONTROL,
           "The mock is ready", "control/health.json"),
@@ -52,7 +64,8 @@ ROUTES: tuple[Route, ...] = (
           "control/reset.json", errors=(422,), request_schema="control/reset-request.json",
           request_body_required=False),
     Route("GET", "/__mock/orders", "mockListOrders", control.list_orders, CONTROL,
-          "Every order, newest first", "control/orders.json"),
+          "The orders, newest first, a page at a time", "control/orders.json", errors=(422,),
+          query=ORDERS_PAGE),
     Route("GET", "/__mock/orders/{orderId}", "mockGetOrder", control.get_order, CONTROL,
           "One order with its history and polls", "control/order.json", errors=(404,)),
     Route("POST", "/__mock/orders/{orderId}/status", "mockForceStatus", control.force_status,
@@ -76,7 +89,8 @@ ROUTES: tuple[Route, ...] = (
     Route("DELETE", "/__mock/faults", "mockClearFaults", control.clear_faults, CONTROL,
           "Clear every fault", "control/faults.json"),
     Route("GET", "/__mock/requests", "mockGetRequests", control.journal, CONTROL,
-          "The request journal (credentials redacted)", "control/requests.json"),
+          "The request journal (credentials redacted)", "control/requests.json",
+          errors=(422,), query=JOURNAL_PAGE),
     Route("DELETE", "/__mock/requests", "mockClearRequests", control.clear_journal, CONTROL,
           "Empty the journal", "control/requests.json"),
     Route("GET", "/__mock/coverage", "mockGetCoverage", control.coverage, CONTROL,

@@ -17,7 +17,8 @@ def checked(reply: Reply, route: Route | None) -> Reply:
     contract. Only a bug in the mock can lead here."""
     if reply.status == 204:
         return reply
-    schema = route.reply_schema if route is not None and reply.status < 300 else "error.json"
+    succeeded = route is not None and reply.status == route.reply_status
+    schema = route.reply_schema if route is not None and succeeded else "error.json"
     if schema is None:
         return reply
     error = schemas.first_error(schema, reply.payload)

@@ -129,8 +129,9 @@ class BaanxMock(DefaultCredentials, ControlClient):
 
     def _send(self, method: str, path: str, body: Any = None) -> Any:
         raw = b"" if body is None else json.dumps(body).encode()
+        path, _, query = path.partition("?")
         reply = self.handle(Request.build(method, unquote(path),
-                                          (("Content-Type", "application/json"),), raw))
+                                          (("Content-Type", "application/json"),), raw, query))
         return parse_control_reply(reply.status, reply.body)
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 import requests
 
@@ -49,10 +49,13 @@ class ControlClient:
         """Send one control request; the parsed reply, or ControlError."""
         raise NotImplementedError
 
-    def _call(self, operation: str, body: Any = None, **params: str) -> Any:
+    def _call(self, operation: str, body: Any = None, query: dict[str, int] | None = None,
+              **params: str) -> Any:
         """Call the control route of `operation`, its path parameters filled in."""
         called = route(operation)
         path = called.path(**{name: quote(value, safe="") for name, value in params.items()})
+        if query:
+            path += "?" + urlencode(query)
         return self._send(called.method, path, body)
 
     def health(self) -> dict[str, Any]:
@@ -64,9 +67,13 @@ class ControlClient:
         the clock at real time."""
         self._call("mockReset")
 
-    def orders(self) -> list[dict[str, Any]]:
-        """Every order, newest first, as `GET /__mock/orders` lists them."""
-        orders: list[dict[str, Any]] = self._call("mockListOrders")["orders"]
+    def orders(self, limit: int | None = None, offset: int = 0) -> list[dict[str, Any]]:
+        """The orders, newest first, as `GET /__mock/orders` lists them: the newest `limit`
+        (at most 1,000, the default) after skipping `offset`."""
+        query = {"offset": offset} if offset else {}
+        if limit is not None:
+            query["limit"] = limit
+        orders: list[dict[str, Any]] = self._call("mockListOrders", query=query)["orders"]
         return orders
 
     def order(self, order_id: str) -> dict[str, Any]:

@@ -74,10 +74,12 @@ class RsgiBridge:
     every request: nothing else runs between the call and `take()`."""
 
     def __init__(self, app: WsgiApp, deferred: DeferredSleep,
-                 write_log_line: Callable[[str], None]) -> None:
+                 write_log_line: Callable[[str], None],
+                 unlogged: Callable[[str], bool] = lambda path: False) -> None:
         self.app = app
         self.deferred = deferred
         self.write_log_line = write_log_line
+        self.unlogged = unlogged
 
     async def __call__(self, scope: Scope, protocol: HTTPProtocol) -> None:
         started = time.perf_counter()
@@ -101,8 +103,9 @@ class RsgiBridge:
         try:
             protocol.response_bytes(status, headers, body)
         finally:
-            self.write_log_line(access_line(scope.method, scope.path, status,
-                                            (time.perf_counter() - started) * 1000))
+            if not self.unlogged(scope.path):
+                self.write_log_line(access_line(scope.method, scope.path, status,
+                                                (time.perf_counter() - started) * 1000))
 
     def _call(self, environ: dict[str, Any]) -> tuple[int, list[tuple[str, str]], bytes]:
         started: list[Any] = []
@@ -256,13 +259,15 @@ def stop_on_signals(on_stop: Callable[[], None], quiet: threading.Lock) -> None:
 
 def serve(app: WsgiApp, deferred: DeferredSleep, host: str, port: int,
           on_listening: Callable[[int], None], write_log_line: Callable[[str], None],
-          on_stop: Callable[[], None]) -> NoReturn:
+          on_stop: Callable[[], None],
+          unlogged: Callable[[str], bool] = lambda path: False) -> NoReturn:
     """Serve `app`, built with `Options(sleep=deferred)`. `on_listening(port)` is called
     once the socket listens, before the first request is taken; each request's access log
-    line goes to `write_log_line`. SIGINT or SIGTERM calls `on_stop()` and ends the process
-    with status 0; a stop that comes while `on_listening` runs waits for it to return,
-    rather than cut its output in half. Raises OSError when the address cannot be bound;
-    a worker that fails ends the process from within granian, with status 1."""
+    line goes to `write_log_line`, but for paths `unlogged` says yes to. SIGINT or SIGTERM
+    calls `on_stop()` and ends the process with status 0; a stop that comes while
+    `on_listening` runs waits for it to return, rather than cut its output in half. Raises
+    OSError when the address cannot be bound; a worker that fails ends the process from
+    within granian, with status 1."""
     family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
     listener = socket.create_server((host, port), family=family, backlog=BACKLOG)
     bound_port = int(listener.getsockname()[1])
@@ -275,7 +280,7 @@ def serve(app: WsgiApp, deferred: DeferredSleep, host: str, port: int,
             on_listening(bound_port)
 
     server.on_startup(started)
-    bridge = RsgiBridge(app, deferred, write_log_line)
+    bridge = RsgiBridge(app, deferred, write_log_line, unlogged)
     # What start-up built (modules, fixtures, schemas) lives as long as the process: out of
     # the collector's sight, each full collection only walks what requests made since.
     gc.freeze()

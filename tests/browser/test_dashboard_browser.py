@@ -134,3 +134,60 @@ def test_readable_without_sideways_scrolling(browser, baanx_server, width):
     # The page itself never scrolls sideways; a narrow window scrolls only the table.
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     context.close()
+
+
+def test_the_page_works_in_its_namespace_and_switches_to_another(browser, baanx_server):
+    mine = create_order(baanx_server)
+    other = baanx_server.in_namespace("someone-else")
+    theirs = create_order(other)
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    page.goto(f"{baanx_server.url}/__mock/ui")
+    expect(row_of(page, mine)).to_be_visible()
+    expect(row_of(page, theirs)).to_have_count(0)
+    page.get_by_label("Namespace").select_option("someone-else")
+    expect(page).to_have_url(f"{baanx_server.base_url}/ns/someone-else/__mock/ui")
+    expect(row_of(page, theirs)).to_be_visible()
+    expect(row_of(page, mine)).to_have_count(0)
+    context.close()
+
+
+def test_coverage_shows_what_was_served_and_the_journal_no_icon(page, baanx_server):
+    order_id = create_order(baanx_server, **{"X-Mock-Lifecycle": "instant"})
+    requests.get(f"{baanx_server.url}/v1/order/{order_id}", headers=headers(), timeout=10)
+    coverage = page.locator("#coverage")
+    expect(coverage.locator("tr", has_text="200 COMPLETED").locator("td.seen")).to_have_text("1")
+    expect(page.locator("#coverage-line")).to_have_text("2 of 26 outcomes served so far.")
+    expect(page.locator("#journal")).to_contain_text("GET /v1/order/")
+    paths = [entry["path"] for entry in baanx_server.journal()]
+    assert paths == ["/v1/order", f"/v1/order/{order_id}"]
+
+
+def test_a_large_order_book_is_shown_a_page_at_a_time(page, baanx_server):
+    created = [create_order(baanx_server) for _ in range(120)]
+    expect(page.locator("#orders tbody tr")).to_have_count(50)
+    expect(page.locator("#page-line")).to_have_text("Orders 1\u201350 of 120")
+    expect(row_of(page, created[-1])).to_be_visible()
+    page.get_by_role("button", name="Older").click()
+    expect(page.locator("#page-line")).to_have_text("Orders 51\u2013100 of 120")
+    expect(row_of(page, created[69])).to_be_visible()
+    page.get_by_role("button", name="Older").click()
+    expect(page.locator("#orders tbody tr")).to_have_count(20)
+    expect(page.get_by_role("button", name="Older")).to_be_disabled()
+
+
+def test_at_390_px_status_and_payment_are_in_view(browser, baanx_server):
+    order_id = create_order(baanx_server)
+    context = browser.new_context(viewport={"width": 390, "height": 800})
+    page = context.new_page()
+    page.goto(f"{baanx_server.url}/__mock/ui")
+    row = row_of(page, order_id)
+    for label in ("Status", "Payment"):
+        cell = row.locator(f'td[data-label="{label}"]')
+        expect(cell).to_be_visible()
+        box = cell.bounding_box()
+        assert box is not None
+        assert box["x"] >= 0
+        assert box["x"] + box["width"] <= 390
+    expect(row.get_by_role("button", name=f"Fail payment of order {order_id}")).to_be_visible()
+    context.close()

@@ -60,6 +60,21 @@ def test_one_log_line_per_request_and_never_a_token(served):
     assert output[-1] == "mock-baanx stopped", output
 
 
+@pytest.mark.parametrize("log_control", [False, True])
+def test_control_requests_are_logged_only_when_asked(log_control):
+    served = Served(*(["--log-control"] if log_control else []))
+    requests.get(f"{served.url}/__mock/orders", timeout=10)
+    requests.get(f"{served.url}/ns/job/__mock/ui", timeout=10)
+    requests.get(f"{served.url}/openapi.json", timeout=10)
+    requests.get(f"{served.url}/ns/job/v1/order/products/available", headers=headers(),
+                 timeout=10)
+    assert served.stop() == 0
+    logged = [line.rsplit(" ", 3)[0] for line in served.output() if line.startswith("GET ")]
+    control = ["GET /__mock/orders", "GET /ns/job/__mock/ui", "GET /openapi.json"]
+    assert logged == [*(control if log_control else []),
+                      "GET /ns/job/v1/order/products/available"]
+
+
 def test_ctrl_c_stops_cleanly(served):
     assert served.stop(signal.SIGINT) == 0
     assert served.output()[-1] == "mock-baanx stopped"

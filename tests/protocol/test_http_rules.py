@@ -6,13 +6,13 @@ import pytest
 import requests
 
 from mock_baanx import BaanxMock, create_app
+from mock_baanx.protocol import Options
 from mock_baanx.protocol.limits import MAX_BODY_BYTES
 
 from ..helpers import ORDER_BODY, assert_error, assert_valid, create, headers, poll
 
 
 @pytest.mark.parametrize("path", [
-    "/",
     "/v1",
     "/v1/order/",
     "/v1/orders",
@@ -44,6 +44,19 @@ def test_wrong_method_answers_405_json_with_allow(client, method, path, allowed)
         assert_error(response, 405, "Method not allowed")
     elif client.name in ("served", "in_process"):
         assert response.data == b""
+
+
+def test_the_root_sends_a_browser_to_the_dashboard_and_is_404_without_control(client, backend):
+    for prefix in ("", "/ns/someone"):
+        home = client.get(prefix + "/")
+        assert (home.status_code, home.headers["Location"]) == (302, prefix + "/__mock/ui")
+        for page in ("/__mock/ui", "/__mock/ui/"):
+            dashboard = client.get(prefix + page)
+            assert dashboard.status_code == 200
+            assert dashboard.headers["Content-Type"] == "text/html; charset=utf-8"
+    assert_error(create_app(backend, Options(control=False)).test_client().get("/"), 404,
+                 "Not found")
+    assert client.get("/__mock/requests").get_json() == {"requests": []}
 
 
 def test_an_order_id_may_be_any_percent_encoded_text(client):

@@ -10,7 +10,7 @@ import pytest
 
 from mock_baanx.protocol import ROUTES, Request, RouteKind, openapi
 from mock_baanx.protocol.handler import resolve
-from mock_baanx.protocol.routes import CONTROL_PREFIX
+from mock_baanx.protocol.routes import CONTROL_PREFIX, MOCK_PAGES
 from mock_baanx.testing.control_client import ControlClient
 
 DOCUMENT = openapi.document(ROUTES, control=True)
@@ -33,7 +33,9 @@ def test_each_route_is_its_operation_in_the_document(route):
     operation = DOCUMENT["paths"][route.template][route.method.lower()]
     assert operation["operationId"] == route.operation
     assert operation["tags"] == [route.kind.value]
-    assert set(operation["responses"]) == {"200", *map(str, route.errors)}
+    assert set(operation["responses"]) == {str(route.reply_status), *map(str, route.errors)}
+    if route.reply_status != 200:
+        return
     content = operation["responses"]["200"]["content"]
     if route.reply_schema is None:
         assert list(content) == [route.reply_media_type]
@@ -55,7 +57,10 @@ def test_the_document_has_no_operation_the_table_lacks():
 def test_operation_ids_are_unique_and_control_routes_sit_under_the_control_prefix():
     assert len({route.operation for route in ROUTES}) == len(ROUTES)
     for route in ROUTES:
-        assert route.template.startswith(CONTROL_PREFIX) == (route.kind is RouteKind.CONTROL)
+        under_prefix = route.template.startswith(CONTROL_PREFIX)
+        assert under_prefix == (route.kind is RouteKind.CONTROL and route.template != "/")
+        if not under_prefix:
+            assert route.kind is RouteKind.BAANX or route.template in MOCK_PAGES
 
 
 def test_no_schema_in_the_document_keeps_defs_and_every_ref_resolves():
@@ -119,5 +124,6 @@ def test_every_call_the_dashboard_makes_is_a_control_route():
     calls = re.findall(r'call\("(\w+)",\s*"(/__mock/[^"]*)"(?:\s*\+[^+]+\+\s*"([^"]*)")?', page)
     assert len(calls) >= 9
     for method, path, rest in calls:
-        route, _ = resolve(Request.build(method, path + ("ord_1" + rest if rest else "")), ROUTES)
+        path = (path + ("ord_1" + rest if rest else "")).partition("?")[0]
+        route, _ = resolve(Request.build(method, path), ROUTES)
         assert route.kind is RouteKind.CONTROL, (method, path, rest)

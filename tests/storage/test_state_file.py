@@ -49,7 +49,8 @@ def test_orders_histories_and_clock_survive_kill_9(tmp_path):
 
     third = Served("--state-file", state)
     try:
-        assert requests.get(f"{third.url}/__mock/orders", timeout=10).json() == {"orders": []}
+        listed = requests.get(f"{third.url}/__mock/orders", timeout=10).json()
+        assert listed == {"orders": [], "total": 0}
         assert requests.get(f"{third.url}/__mock/clock", timeout=10).json()["offsetSeconds"] == 0
     finally:
         third.stop()
