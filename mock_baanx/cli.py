@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 
 from .core import Backend, SeededIds, Store, StoreError
 from .core.backend import UnknownStoredLifecycle
+from .core.errors import UnknownLifecycle, ValidationFailed
 from .core.store import DEFAULT_MAX_NAMESPACES, DEFAULT_MAX_ORDERS
 from .protocol import ROUTES, Options, openapi
 from .protocol.handler import is_the_mocks_own
@@ -58,6 +59,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     serve.add_argument("--log-control", action="store_true",
                        help="log the control API's requests too (the dashboard's included); "
                             "by default the log shows the Baanx API's requests only")
+    serve.add_argument("--extended-statuses", action="store_true",
+                       help="let lifecycles and forced transitions use PENDING and REFUNDED, "
+                            "statuses real clients handle that the Baanx docs do not list")
     serve.add_argument("--no-strict", action="store_true",
                        help="skip checking each reply against the schemas")
     serve.add_argument("--state-file", metavar="PATH",
@@ -147,20 +151,27 @@ def _verify(args: argparse.Namespace) -> int:
 
 def _serve(args: argparse.Namespace) -> int:
     try:
-        fixtures = load_fixtures(args.fixtures)
+        fixtures = load_fixtures(args.fixtures, extended_statuses=args.extended_statuses)
     except FixtureError as error:
         print(f"mock-baanx: bad fixtures: {error}", file=sys.stderr)
         return USAGE_ERROR
-    if args.lifecycle not in fixtures.lifecycles:
-        print(f"mock-baanx: --lifecycle must be one of: {', '.join(sorted(fixtures.lifecycles))}",
+    try:
+        Backend(fixtures, default_lifecycle=args.lifecycle,
+                extended_statuses=args.extended_statuses)
+    except UnknownLifecycle as error:
+        print(f"mock-baanx: --lifecycle must be one of: {', '.join(error.known)}",
               file=sys.stderr)
+        return USAGE_ERROR
+    except ValidationFailed as error:
+        print(f"mock-baanx: --lifecycle: {error.message}", file=sys.stderr)
         return USAGE_ERROR
     try:
         store = (_open_state_file(args.state_file, args.max_orders, args.max_namespaces)
                  if args.state_file else None)
         backend = Backend(fixtures, default_lifecycle=args.lifecycle, store=store,
                           max_orders=args.max_orders, max_namespaces=args.max_namespaces,
-                          ids=None if args.seed is None else SeededIds(args.seed))
+                          ids=None if args.seed is None else SeededIds(args.seed),
+                          extended_statuses=args.extended_statuses)
     except (StoreError, UnknownStoredLifecycle) as error:
         print(f"mock-baanx: --state-file: {error}", file=sys.stderr)
         return USAGE_ERROR

@@ -7,11 +7,13 @@ time and ids, and two backends in one process share nothing.
 from .backend import Backend, Fixtures
 from .catalog import Catalog, Offer
 from .clock import Clock, paid_at_text
-from .faults import ANY_ENDPOINT, Fault
+from .faults import ANY_ENDPOINT, Fault, FaultKind
 from .ids import IdSource, SeededIds, seeded_ids
 from .journal import JournalEntry
 from .lifecycle import Lifecycle, Step
 from .models import (
+    DOCUMENTED_STATUSES,
+    EXTENDED_STATUSES,
     FINAL_STATUSES,
     Client,
     Identity,
@@ -37,12 +39,15 @@ from .store import (
 __all__ = [
     "ANY_ENDPOINT",
     "DEFAULT_NAMESPACE",
+    "DOCUMENTED_STATUSES",
+    "EXTENDED_STATUSES",
     "FINAL_STATUSES",
     "Backend",
     "Catalog",
     "Client",
     "Clock",
     "Fault",
+    "FaultKind",
     "Fixtures",
     "IdSource",
     "Identity",

@@ -17,12 +17,22 @@ from datetime import datetime, timedelta
 from .auth import Directory
 from .catalog import Catalog
 from .clock import Clock
-from .errors import UnknownLifecycle
+from .errors import UnknownLifecycle, ValidationFailed
 from .faults import Fault
 from .ids import IdSource
 from .journal import JournalEntry
 from .lifecycle import Lifecycle
-from .models import Client, Identity, Order, OrderStatus, Outcome, PaymentMethod, Product, User
+from .models import (
+    EXTENDED_STATUSES_SWITCH,
+    Client,
+    Identity,
+    Order,
+    OrderStatus,
+    Outcome,
+    PaymentMethod,
+    Product,
+    User,
+)
 from .orders import caught_up, forced, new_order, polled
 from .store import (
     DEFAULT_MAX_NAMESPACES,
@@ -57,10 +67,14 @@ class Backend:
                  default_lifecycle: str = DEFAULT_LIFECYCLE,
                  store: Store | None = None,
                  max_orders: int = DEFAULT_MAX_ORDERS,
-                 max_namespaces: int = DEFAULT_MAX_NAMESPACES) -> None:
+                 max_namespaces: int = DEFAULT_MAX_NAMESPACES,
+                 extended_statuses: bool = False) -> None:
         """`max_orders` and `max_namespaces` bound the memory store made when no `store` is
-        given; a store given has bounds of its own."""
+        given; a store given has bounds of its own. `extended_statuses` lets lifecycles and
+        forced transitions use the statuses real clients know but the docs do not
+        (PENDING, REFUNDED)."""
         self.fixtures = fixtures
+        self.extended_statuses = extended_statuses
         self.clock = clock or Clock()
         self.directory = Directory(fixtures.clients, fixtures.users)
         self.catalog = Catalog(fixtures.products)
@@ -113,8 +127,24 @@ class Backend:
         """`name`, if a lifecycle of that name exists; else UnknownLifecycle, whose message
         says the `source` of the name must be one of the known ones."""
         if name not in self.lifecycles:
-            raise UnknownLifecycle(name, tuple(sorted(self.lifecycles)), source)
+            raise UnknownLifecycle(name, tuple(sorted(self.usable_lifecycles())), source)
+        self.allowed(self.lifecycles[name].extended_statuses, f"lifecycle {name}")
         return name
+
+    def usable_lifecycles(self) -> dict[str, Lifecycle]:
+        """The lifecycles orders may follow: with extended statuses off, none that uses
+        them."""
+        return {name: lifecycle for name, lifecycle in self.lifecycles.items()
+                if self.extended_statuses or not lifecycle.extended_statuses}
+
+    def allowed(self, statuses: tuple[OrderStatus, ...], what: str) -> None:
+        """A 422 naming the switch when `what` uses statuses the docs do not list and
+        extended statuses are off."""
+        if statuses and not self.extended_statuses:
+            names = ", ".join(dict.fromkeys(status.value for status in statuses))
+            raise ValidationFailed(f"{what} uses {names}, seen in real clients but not in the "
+                                   f"Baanx docs: turn extended statuses on "
+                                   f"({EXTENDED_STATUSES_SWITCH})")
 
     def orders(self, *, namespace: str = DEFAULT_NAMESPACE, offset: int = 0,
                limit: int | None = None) -> list[Order]:
@@ -135,6 +165,8 @@ class Backend:
     def force_status(self, order_id: str, status: OrderStatus,
                      outcome: Outcome | None = None, *,
                      namespace: str = DEFAULT_NAMESPACE) -> Order:
+        if not status.is_documented:
+            self.allowed((status,), "status")
         now = self.now(namespace)
         return self.store.change_order(namespace, order_id, lambda order: forced(
             self._caught_up(order, now), status, outcome or Outcome(), now, self.ids))

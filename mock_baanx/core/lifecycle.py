@@ -49,6 +49,11 @@ class Lifecycle:
     steps: tuple[Step, ...]
     description: str = ""
 
+    @property
+    def extended_statuses(self) -> tuple[OrderStatus, ...]:
+        """The statuses it enters that the Baanx docs do not list."""
+        return tuple(step.status for step in self.steps if not step.status.is_documented)
+
 
 def advance(order: Order, lifecycle: Lifecycle, now: datetime, ids: IdSource, *,
             polling: bool) -> Order:
@@ -71,7 +76,8 @@ def advance(order: Order, lifecycle: Lifecycle, now: datetime, ids: IdSource, *,
 def enter_status(order: Order, status: OrderStatus, moment: datetime, ids: IdSource, *,
                  cause: str, overrides: Step | Outcome | None = None) -> Order:
     """The order moved to `status` at `moment`, with the outcome fields that status
-    carries: COMPLETED a paidAt, a Daimo payment id and a transaction hash; FAILED a note."""
+    carries: COMPLETED a paidAt, a Daimo payment id and a transaction hash; FAILED and
+    REFUNDED a note."""
     if order.status.is_terminal:
         raise ValueError(f"order {order.order_id} is {order.status} and can no longer change")
     given = overrides or Outcome()
@@ -84,7 +90,7 @@ def enter_status(order: Order, status: OrderStatus, moment: datetime, ids: IdSou
             payment_id=outcome.payment_id or ids.payment_id(order.namespace, order.number),
             tx_hash=outcome.tx_hash or ids.tx_hash(order.namespace, order.number),
         )
-    elif status is OrderStatus.FAILED:
+    elif status in (OrderStatus.FAILED, OrderStatus.REFUNDED):
         outcome = replace(outcome, note=outcome.note or DEFAULT_FAILURE_NOTE)
     if status is not OrderStatus.COMPLETED:
         # The docs: paidAt only ever accompanies COMPLETED.

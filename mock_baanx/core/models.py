@@ -15,10 +15,25 @@ class OrderStatus(StrEnum):
     COMPLETED = "COMPLETED"
     FAILED = "FAILED"
     EXPIRED = "EXPIRED"
+    # Seen in real clients' types, never in the Baanx docs: only with extended statuses on.
+    # PENDING comes between STARTED and a final status; REFUNDED is final.
+    PENDING = "PENDING"
+    REFUNDED = "REFUNDED"
 
     @property
     def is_terminal(self) -> bool:
-        return self is not OrderStatus.STARTED
+        return self not in (OrderStatus.STARTED, OrderStatus.PENDING)
+
+    @property
+    def is_documented(self) -> bool:
+        return self not in EXTENDED_STATUSES
+
+
+EXTENDED_STATUSES = frozenset({OrderStatus.PENDING, OrderStatus.REFUNDED})
+DOCUMENTED_STATUSES = tuple(status for status in OrderStatus if status not in EXTENDED_STATUSES)
+# Where extended statuses are turned on, for the messages that name the switch.
+EXTENDED_STATUSES_SWITCH = ("serve --extended-statuses, BaanxMock(extended_statuses=True) or "
+                            "ini baanx_extended_statuses")
 
 
 # The statuses an order never leaves. StrEnum members equal their wire strings, so this

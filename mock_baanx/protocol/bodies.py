@@ -23,6 +23,7 @@ from ..core import (
     StatusChange,
 )
 from ..core.errors import ValidationFailed
+from ..core.models import EXTENDED_STATUSES_SWITCH
 from . import schemas
 from .messages import JSON_TYPE, Request
 
@@ -57,9 +58,10 @@ def json_object(request: Request) -> dict[str, Any]:
     return value
 
 
-def validated(schema: str, value: Any) -> dict[str, Any]:
-    """`value`, if it is valid against `schemas/<schema>`; else a 422 naming the field."""
-    error = schemas.first_error(schema, value)
+def validated(schema: str, value: Any, extended: bool = False) -> dict[str, Any]:
+    """`value`, if it is valid against `schemas/<schema>` (with extended statuses allowed
+    when `extended`); else a 422 naming the field."""
+    error = schemas.first_error(schema, value, extended)
     if error is not None:
         raise ValidationFailed(validation_message(error))
     assert isinstance(value, dict)
@@ -68,20 +70,57 @@ def validated(schema: str, value: Any) -> dict[str, Any]:
 
 def validation_message(error: ValidationError) -> str:
     """A jsonschema error as the 422 text: the field first, then what it must be."""
-    path = [str(part) for part in error.absolute_path]
+    field, problem = field_problem(error)
+    where = ".".join(str(part) for part in field) or "request body"
+    return f"{where}{problem}" if problem.startswith(":") else f"{where} {problem}"
+
+
+def field_problem(error: ValidationError) -> tuple[list[str | int], str]:
+    """Where a jsonschema error lies (the path to the field, a missing one included) and
+    what is wrong there, in words: "is required", "must be one of: …"."""
+    path: list[str | int] = list(error.absolute_path)
     expected: Any = error.validator_value
     instance: Any = error.instance
     if error.validator == "required":
         missing = next(name for name in expected if name not in instance)
-        return f"{'.'.join([*path, missing])} is required"
-    where = ".".join(path) or "request body"
+        return [*path, missing], "is required"
+    return path, _what_it_must_be(error, expected, instance)
+
+
+TYPE_NAMES = {"object": "a JSON object", "array": "a JSON array", "integer": "an integer",
+              "string": "a string", "number": "a number", "boolean": "true or false",
+              "null": "null"}
+
+
+def _what_it_must_be(error: ValidationError, expected: Any, instance: Any) -> str:
+    schema: Any = error.schema if isinstance(error.schema, dict) else {}
     if error.validator == "enum":
-        return f"{where} must be one of: {', '.join(map(str, expected))}"
+        message = f"must be one of: {', '.join(map(str, expected))}"
+        if instance in schema.get(schemas.EXTENDED_VALUES, ()):
+            message += (f"; {instance} is seen in real clients but not in the Baanx docs: "
+                        f"turn extended statuses on ({EXTENDED_STATUSES_SWITCH})")
+        return message
+    if error.validator == "pattern" and "x-format" in schema:
+        return f"must be {schema['x-format']}, not {shown(instance)}"
     if error.validator == "type":
-        kind = {"object": "a JSON object", "array": "a JSON array", "integer": "an integer"}.get(
-            str(expected), f"a {expected}")
-        return f"{where} must be {kind}"
-    return f"{where}: {error.message}"
+        kinds = expected if isinstance(expected, list) else [expected]
+        return "must be " + " or ".join(TYPE_NAMES.get(str(kind), f"a {kind}") for kind in kinds)
+    if (error.validator in ("oneOf", "anyOf") and isinstance(expected, list)
+            and all(isinstance(option, dict) and set(option) == {"required"}
+                    for option in expected)):
+        exactly = "exactly " if error.validator == "oneOf" else ""
+        return (f"needs {exactly}one of: "
+                f"{', '.join(name for option in expected for name in option['required'])}")
+    if error.validator == "additionalProperties":
+        extra = sorted(set(instance) - set(schema.get("properties", {})))
+        return f"has a field it does not know: {', '.join(extra)}"
+    return f": {error.message}"
+
+
+def shown(value: Any) -> str:
+    """A value as a message quotes it: JSON, cut short."""
+    text = json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= 80 else text[:77] + "..."
 
 
 def body_text(body: bytes) -> str:

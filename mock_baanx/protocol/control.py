@@ -23,7 +23,8 @@ def control_body(call: Call, schema: str) -> dict[str, Any]:
     """The request body, valid against `schemas/control/<schema>`. Any content type is
     read as JSON, so that a bare `curl -d` works; an empty body is an empty object."""
     raw = call.request.body.strip()
-    return validated(f"control/{schema}", parse_json(raw) if raw else {})
+    return validated(f"control/{schema}", parse_json(raw) if raw else {},
+                     call.backend.extended_statuses)
 
 
 @cache
@@ -104,7 +105,8 @@ def lifecycle_state(call: Call) -> dict[str, Any]:
                                                "remaining": upcoming.remaining},
         "default": backend.default_lifecycle,
         "known": [{"name": lifecycle.name, "description": lifecycle.description}
-                  for lifecycle in sorted(backend.lifecycles.values(), key=lambda lc: lc.name)],
+                  for lifecycle in sorted(backend.usable_lifecycles().values(),
+                                          key=lambda lc: lc.name)],
     }
 
 
@@ -196,4 +198,5 @@ def namespaces(call: Call) -> Reply:
 def coverage(call: Call) -> Reply:
     """Which documented outcomes this namespace's consumer has been served, and how often."""
     return Reply.json(200, {"outcomes": coverage_report(call.routes,
-                                                        call.backend.coverage(call.namespace))})
+                                                        call.backend.coverage(call.namespace),
+                                                        call.backend.extended_statuses)})

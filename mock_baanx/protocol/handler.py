@@ -61,7 +61,7 @@ def handle(backend: Backend, request: Request, options: Options = DEFAULT_OPTION
     except Exception:
         reply = unexpected_failure(request.method, request.path)
     if options.strict:
-        reply = checked(reply, route)
+        reply = checked(reply, route, backend.extended_statuses)
     reply = reply.with_headers((ALLOW_ANY_ORIGIN,))
     if route is not None and route.kind is RouteKind.CONTROL:
         reply = reply.with_headers(((VERSION_HEADER, __version__),))

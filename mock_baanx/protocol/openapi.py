@@ -250,7 +250,7 @@ def get_openapi(call: Call) -> Reply:
     clients, products and (with the control API) lifecycles."""
     backend = call.backend
     products = tuple(product.id for product in backend.catalog.products)
-    lifecycles = tuple(sorted(backend.lifecycles)) if call.options.control else ()
+    lifecycles = tuple(sorted(backend.usable_lifecycles())) if call.options.control else ()
     clients = tuple(client.id for client in backend.directory.clients)
     return Reply.json(200, document(call.routes, call.options.control, products, lifecycles,
                                     clients))

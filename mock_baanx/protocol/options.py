@@ -13,7 +13,8 @@ class Options:
     # The /__mock/ control API, the OpenAPI document's control part and the X-Mock-* request
     # headers.
     control: bool = True
-    # Check every reply against schemas/ before sending it.
+    # Check every reply against schemas/ before sending it (the extended schemas when the
+    # backend allows extended statuses).
     strict: bool = True
     # How a delayed reply waits. A served mock passes one that defers the wait to its event
     # loop rather than block it.

@@ -46,43 +46,73 @@ def _load() -> dict[str, dict[str, Any]]:
     return by_name
 
 
+EXTENDED_VALUES = "x-extended-values"
+
+
+def _extended(node: Any) -> Any:
+    """`node` with every enum that names extended values widened by them."""
+    if isinstance(node, list):
+        return [_extended(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    widened = {key: _extended(value) for key, value in node.items()}
+    if EXTENDED_VALUES in node and "enum" in node:
+        widened["enum"] = [*node["enum"], *node[EXTENDED_VALUES]]
+    return widened
+
+
 SCHEMAS = _load()
-# The same files, compiled by a validator written in Rust: it only says yes or no, far
-# faster, so that checking every request and reply costs next to nothing. Messages always
-# come from the Python validator.
-FAST_REGISTRY = jsonschema_rs.Registry([(schema["$id"], schema) for schema in SCHEMAS.values()])
+# The same schemas with the statuses real clients know but the docs do not (each enum's
+# `x-extended-values`) allowed: what a mock with extended statuses on is held to.
+EXTENDED_SCHEMAS = {name: _extended(schema) for name, schema in SCHEMAS.items()}
+
+
+def _schemas(extended: bool) -> dict[str, dict[str, Any]]:
+    return EXTENDED_SCHEMAS if extended else SCHEMAS
 
 
 @cache
-def registry() -> Registry:
+def fast_registry(extended: bool = False) -> jsonschema_rs.Registry:
+    # The same files, compiled by a validator written in Rust: it only says yes or no, far
+    # faster, so that checking every request and reply costs next to nothing. Messages
+    # always come from the Python validator.
+    return jsonschema_rs.Registry([(schema["$id"], schema)
+                                   for schema in _schemas(extended).values()])
+
+
+@cache
+def registry(extended: bool = False) -> Registry:
     """Every schema, by `$id`, for the Python validator to resolve `$ref`s."""
     from referencing import Registry, Resource
 
     return Registry().with_resources(
-        (schema["$id"], Resource.from_contents(schema)) for schema in SCHEMAS.values()
+        (schema["$id"], Resource.from_contents(schema))
+        for schema in _schemas(extended).values()
     ).crawl()
 
 
 @cache
-def validator(name: str) -> Draft202012Validator:
-    """The validator of `schemas/<name>`, e.g. `error.json` or `fixtures/users.json`."""
+def validator(name: str, extended: bool = False) -> Draft202012Validator:
+    """The validator of `schemas/<name>`, e.g. `error.json` or `fixtures/users.json`;
+    `extended` allows the statuses real clients know but the docs do not."""
     from jsonschema import Draft202012Validator
 
-    return Draft202012Validator(SCHEMAS[name], registry=registry())
+    return Draft202012Validator(_schemas(extended)[name], registry=registry(extended))
 
 
 @cache
-def fast_validator(name: str) -> jsonschema_rs.Validator:
-    return jsonschema_rs.validator_for(SCHEMAS[name], registry=FAST_REGISTRY)
+def fast_validator(name: str, extended: bool = False) -> jsonschema_rs.Validator:
+    return jsonschema_rs.validator_for(_schemas(extended)[name],
+                                       registry=fast_registry(extended))
 
 
-def is_valid(name: str, instance: object) -> bool:
+def is_valid(name: str, instance: object, extended: bool = False) -> bool:
     try:
-        return bool(fast_validator(name).is_valid(instance))
+        return bool(fast_validator(name, extended).is_valid(instance))
     except (ValueError, TypeError, OverflowError):
         # A value JSON cannot carry (an infinite float from `1e999`, a huge integer): let
         # the Python validator judge it.
-        return validator(name).is_valid(instance)
+        return validator(name, extended).is_valid(instance)
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,17 +133,18 @@ def _problem(error: ValidationError) -> Problem:
                    message=error.message)
 
 
-def problems(name: str, instance: object) -> list[Problem]:
+def problems(name: str, instance: object, extended: bool = False) -> list[Problem]:
     """Every problem of `instance` against `schemas/<name>`, in document order."""
-    errors = sorted(validator(name).iter_errors(instance), key=lambda e: list(map(str, e.path)))
+    errors = sorted(validator(name, extended).iter_errors(instance),
+                    key=lambda e: list(map(str, e.path)))
     return [_problem(error) for error in errors]
 
 
-def first_error(name: str, instance: object) -> ValidationError | None:
+def first_error(name: str, instance: object, extended: bool = False) -> ValidationError | None:
     """The most telling error of `instance` against `schemas/<name>`, if any."""
-    if is_valid(name, instance):
+    if is_valid(name, instance, extended):
         return None
     from jsonschema.exceptions import best_match
 
-    error: ValidationError | None = best_match(validator(name).iter_errors(instance))
+    error: ValidationError | None = best_match(validator(name, extended).iter_errors(instance))
     return error

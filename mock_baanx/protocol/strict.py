@@ -12,7 +12,7 @@ from .route import Route
 log = logging.getLogger("mock_baanx")
 
 
-def checked(reply: Reply, route: Route | None) -> Reply:
+def checked(reply: Reply, route: Route | None, extended: bool = False) -> Reply:
     """`reply`, if it matches its schema; else a 500 that says how the mock broke its own
     contract. Only a bug in the mock can lead here."""
     if reply.status == 204:
@@ -21,7 +21,7 @@ def checked(reply: Reply, route: Route | None) -> Reply:
     schema = route.reply_schema if route is not None and succeeded else "error.json"
     if schema is None:
         return reply
-    error = schemas.first_error(schema, reply.payload)
+    error = schemas.first_error(schema, reply.payload, extended)
     if error is None:
         return reply
     message = (f"mock-baanx broke its own contract: reply {reply.status} does not match "

@@ -11,7 +11,7 @@ import functools
 import json
 import re
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 from functools import partial
 from pathlib import Path
@@ -47,18 +47,21 @@ class BaanxMock(DefaultCredentials, ControlClient):
     """
 
     def __init__(self, *, base_urls: Iterable[str] = DEFAULT_BASE_URLS,
-                 fixtures: Fixtures | str | Path | None = None, lifecycle: str = "complete",
+                 fixtures: Fixtures | str | Path | Mapping[str, Any] | None = None,
+                 lifecycle: str = "complete",
                  passthrough: bool | Iterable[str] = True, control: bool = True,
                  strict: bool = True, clock: Clock | None = None,
                  ids: IdSource | None = None, seed: int | None = None,
-                 max_orders: int = DEFAULT_MAX_ORDERS) -> None:
-        loaded = fixtures if isinstance(fixtures, Fixtures) else load_fixtures(fixtures)
+                 max_orders: int = DEFAULT_MAX_ORDERS,
+                 extended_statuses: bool = False) -> None:
+        loaded = (fixtures if isinstance(fixtures, Fixtures)
+                  else load_fixtures(fixtures, extended_statuses=extended_statuses))
         if seed is not None:
             if ids is not None:
                 raise TypeError("give BaanxMock either seed or ids, not both")
             ids = SeededIds(seed)
         self.backend = Backend(loaded, clock=clock, ids=ids, default_lifecycle=lifecycle,
-                               max_orders=max_orders)
+                               max_orders=max_orders, extended_statuses=extended_statuses)
         self.options = Options(control=control, strict=strict, sleep=_sleep)
         self.base_urls = tuple(url.rstrip("/") for url in base_urls)
         self._passthrough = passthrough

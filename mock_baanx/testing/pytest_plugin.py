@@ -61,6 +61,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addini("baanx_seed", "derive mock-baanx's ids from this whole number (default: "
                                 "random)")
     parser.addini("baanx_url", "an already running mock-baanx for baanx_server")
+    parser.addini("baanx_extended_statuses", "let mock-baanx's lifecycles use PENDING and "
+                  "REFUNDED, statuses real clients handle that the docs do not list",
+                  type="bool", default=False)
 
 
 def _percentage(text: str) -> float:
@@ -76,6 +79,7 @@ class Settings:
     lifecycle: str
     seed: int | None
     url: str | None
+    extended_statuses: bool
 
 
 SETTINGS = pytest.StashKey[Settings]()
@@ -109,15 +113,18 @@ def _settings(config: pytest.Config) -> Settings:
     if url is not None and not re.match(r"https?://[^/]", url):
         raise pytest.UsageError(f"--baanx-url {url}: give an http:// or https:// URL")
     return Settings(fixtures, str(config.getini("baanx_lifecycle")),
-                    int(seed_text) if seed_text else None, url)
+                    int(seed_text) if seed_text else None, url,
+                    bool(config.getini("baanx_extended_statuses")))
 
 
 def _backend(settings: Settings) -> Backend:
     from ..core import Backend, SeededIds
     from ..storage.fixture_files import load_fixtures
 
-    return Backend(load_fixtures(settings.fixtures), default_lifecycle=settings.lifecycle,
-                   ids=None if settings.seed is None else SeededIds(settings.seed))
+    return Backend(load_fixtures(settings.fixtures, extended_statuses=settings.extended_statuses),
+                   default_lifecycle=settings.lifecycle,
+                   ids=None if settings.seed is None else SeededIds(settings.seed),
+                   extended_statuses=settings.extended_statuses)
 
 
 def _count_coverage(config: pytest.Config, outcomes: list[dict[str, Any]]) -> None:
@@ -137,7 +144,7 @@ def baanx_mock(request: pytest.FixtureRequest) -> Iterator[BaanxMock]:
     settings = request.config.stash[SETTINGS]
     backend = _backend(settings)
     with BaanxMock(fixtures=backend.fixtures, lifecycle=backend.default_lifecycle,
-                   seed=settings.seed) as mock:
+                   seed=settings.seed, extended_statuses=settings.extended_statuses) as mock:
         yield mock
         _count_coverage(request.config, mock.coverage())
 

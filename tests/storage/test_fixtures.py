@@ -30,7 +30,10 @@ def test_defaults_are_exactly_the_documented_ones():
         assert product.payment_config.destination_chain_id == "59144"
         assert product.payment_config.destination_token_symbol == "USDC"
     assert set(fixtures.lifecycles) == {"complete", "fail", "expire", "never",
-                                        "complete-after-30s", "instant"}
+                                        "complete-after-30s", "instant", "pending", "refund"}
+    # The two that use statuses seen only in real clients are usable with the switch alone.
+    assert {name for name, lifecycle in fixtures.lifecycles.items()
+            if lifecycle.extended_statuses} == {"pending", "refund"}
 
 
 def test_a_folder_of_yaml_replaces_the_products_and_keeps_the_other_defaults(tmp_path):
@@ -83,25 +86,27 @@ def test_a_single_file_with_every_kind(tmp_path):
 @pytest.mark.parametrize(("files", "culprit", "field", "problem"), [
     ({"users.json": "[{"}, "users.json", None, "is not valid JSON"),
     ({"users.yaml": "- token: [unclosed"}, "users.yaml", None, "is not valid YAML"),
-    ({"users.json": '[{"token": 5, "id": "u"}]'}, "users.json", "$[0].token", "not of type"),
-    ({"users.json": '[{"id": "u"}]'}, "users.json", "$[0]", "'token' is a required property"),
+    ({"users.json": '[{"token": 5, "id": "u"}]'}, "users.json", "$[0].token",
+     "must be a string"),
+    ({"users.json": '[{"id": "u"}]'}, "users.json", "$[0].token", "is required"),
     ({"users.json": '[{"token": "a b", "id": "u"}]'}, "users.json", "$[0].token",
-     "does not match"),
+     'must be printable ASCII without spaces, not "a b"'),
     ({"users.json": '[{"token": "t", "id": "u"}, {"token": "t", "id": "v"}]'}, "users.json",
      "$[1].token", "duplicate token"),
     ({"users.json": '[{"token": "t", "id": "u", "ineligibleProducts": ["NOPE"]}]'},
      "users.json", "$[0].ineligibleProducts[0]", "unknown product 'NOPE'"),
     ({"clients.json": "[]"}, "clients.json", "$", "should be non-empty"),
     ({"products.json": '[{"id": "P", "description": "d", "price": 3}]'}, "products.json",
-     "$[0]", "Additional properties"),
+     "$[0]", "has a field it does not know: price"),
     ({"products.json": '[{"id": "P", "description": "d", "paymentConfig": {'
-      '"paymentAmount": "199"}}]'}, "products.json", "$[0].paymentConfig", ""),
+      '"paymentAmount": "199"}}]'}, "products.json", "$[0].paymentConfig.paymentAmount",
+     "must be a number"),
     ({"products.json": '[{"id": "P", "description": "d", "lifecycle": "nope"}]'},
      "products.json", "$[0].lifecycle", "unknown lifecycle 'nope'"),
     ({"lifecycles/slow.json": '{"steps": [{"status": "DONE", "afterPolls": 1}]}'},
-     "slow.json", "$.steps[0].status", "is not one of"),
+     "slow.json", "$.steps[0].status", "must be one of: STARTED, COMPLETED, FAILED, EXPIRED"),
     ({"lifecycles/slow.json": '{"steps": [{"status": "FAILED"}]}'}, "slow.json",
-     "$.steps[0]", "is not valid under any of the given schemas"),
+     "$.steps[0]", "needs exactly one of: afterPolls, afterSeconds"),
     ({"lifecycles/slow.json": '{"steps": [{"status": "FAILED", "afterPolls": 1}, '
       '{"status": "COMPLETED", "afterPolls": 2}]}'}, "slow.json", "$.steps[0].status",
      "must be the last step"),
