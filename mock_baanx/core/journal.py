@@ -19,5 +19,7 @@ class JournalEntry:
     path: str
     headers: tuple[tuple[str, str], ...]
     body: str
+    # 0 when a network-level fault left the client without a status.
     status: int
     endpoint: str | None
+    fault: str | None = None

@@ -11,8 +11,9 @@ from importlib.resources import files
 from typing import Any
 from urllib.parse import parse_qs
 
-from ..core import Fault, OrderStatus, Outcome
+from ..core import Fault, FaultKind, OrderStatus, Outcome
 from ..core.errors import ValidationFailed
+from ..core.faults import RETRY_AFTER_STATUSES
 from .bodies import moment_text, order_detail, parse_json, validated
 from .coverage import coverage_report
 from .messages import Reply
@@ -141,8 +142,8 @@ def advance_clock(call: Call) -> Reply:
 
 def faults_state(call: Call) -> dict[str, Any]:
     return {"faults": [
-        {"endpoint": fault.endpoint, "status": fault.status, "delayMs": fault.delay_ms,
-         "times": fault.times}
+        {"endpoint": fault.endpoint, "status": fault.status, "kind": fault.kind,
+         "retryAfter": fault.retry_after, "delayMs": fault.delay_ms, "times": fault.times}
         for fault in call.backend.faults(call.namespace)
     ]}
 
@@ -153,8 +154,17 @@ def get_faults(call: Call) -> Reply:
 
 def add_fault(call: Call) -> Reply:
     body = control_body(call, "fault-request.json")
-    call.backend.add_fault(Fault(endpoint=body["endpoint"], status=body.get("status"),
-                                 delay_ms=body.get("delayMs", 0), times=body.get("times")),
+    status, kind, retry_after = body.get("status"), body.get("kind"), body.get("retryAfter")
+    if status is not None and kind is not None:
+        raise ValidationFailed("give status or kind, not both: a fault answers one or the "
+                               "other")
+    if retry_after is not None and status not in RETRY_AFTER_STATUSES:
+        raise ValidationFailed("retryAfter goes with status 429 or 503 only, the statuses "
+                               "HTTP gives Retry-After to")
+    call.backend.add_fault(Fault(endpoint=body["endpoint"], status=status,
+                                 kind=None if kind is None else FaultKind(kind),
+                                 retry_after=retry_after, delay_ms=body.get("delayMs", 0),
+                                 times=body.get("times")),
                            namespace=call.namespace)
     return Reply.json(200, faults_state(call))
 
@@ -171,7 +181,7 @@ def journal(call: Call) -> Reply:
     return Reply.json(200, {"requests": [
         {"at": moment_text(entry.at), "method": entry.method, "path": entry.path,
          "headers": dict(entry.headers), "body": entry.body, "status": entry.status,
-         "endpoint": entry.endpoint}
+         "endpoint": entry.endpoint, "fault": entry.fault}
         for entry in (entries if limit is None else entries[-limit:])
     ]})
 

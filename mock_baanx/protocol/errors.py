@@ -10,8 +10,9 @@ a wrong method, a request that cannot be read, one too large. Every adapter send
 from __future__ import annotations
 
 import logging
+from http import HTTPStatus
 
-from ..core.errors import BaanxError, InternalServerError
+from ..core.errors import DOCUMENTED_ERRORS, BaanxError, Conflict, InternalServerError
 from .limits import body_size_text
 from .messages import Reply
 
@@ -49,11 +50,37 @@ class HeadersTooLarge(BaanxError):
     default_message = "Request header fields are too large"
 
 
+class InjectedError(BaanxError):
+    """A status a fault asked for: the catalogue's message where it has one for that
+    status, else the status's reason; `retry_after` seconds go out as Retry-After."""
+
+    def __init__(self, status: int, retry_after: int | None = None) -> None:
+        self.status = status  # type: ignore[misc]
+        self.retry_after = retry_after
+        super().__init__(CATALOGUE.get(status) or _reason(status))
+
+
+def _reason(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Error"
+
+
+# The catalogue's message for each status it has one for: the documented errors first.
+_CATALOGUED: tuple[type[BaanxError], ...] = (
+    RouteNotFound, MethodNotAllowed, MalformedRequest, PayloadTooLarge, HeadersTooLarge,
+    Conflict, *DOCUMENTED_ERRORS.values())
+CATALOGUE = {error.status: error.default_message for error in _CATALOGUED}
+
+
 def error_reply(error: BaanxError) -> Reply:
     """The reply for `error`: its status and `{"message": ...}`, as JSON."""
     headers: tuple[tuple[str, str], ...] = ()
     if isinstance(error, MethodNotAllowed):
         headers = (("Allow", ", ".join(error.allowed)),)
+    if isinstance(error, InjectedError) and error.retry_after is not None:
+        headers = (("Retry-After", str(error.retry_after)),)
     return Reply.json(error.status, {"message": error.message}, headers)
 
 

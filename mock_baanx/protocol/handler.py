@@ -8,12 +8,13 @@ calls `handle`, and sends back the `Reply`. Errors raised anywhere below become 
 from __future__ import annotations
 
 from ..core import DEFAULT_NAMESPACE, Backend
-from ..core.errors import DOCUMENTED_ERRORS, BaanxError
+from ..core.errors import BaanxError
 from ..core.journal import JournalEntry
 from .bodies import body_text
 from .cors import ALLOW_ANY_ORIGIN, preflight
 from .coverage import served_outcomes
 from .errors import (
+    InjectedError,
     MethodNotAllowed,
     PayloadTooLarge,
     RouteNotFound,
@@ -23,8 +24,9 @@ from .errors import (
 from .headers import recorded_headers
 from .limits import MAX_BODY_BYTES
 from .messages import Reply, Request
-from .mock_headers import planned_fault
+from .mock_headers import Plan, planned_fault
 from .namespaces import namespace_of, without_prefix
+from .network_faults import fault_reply, leaves_no_status
 from .options import DEFAULT_OPTIONS, Options
 from .route import Call, Route, RouteKind
 from .routes import CONTROL_PREFIX, MOCK_PAGES, routes_for
@@ -48,19 +50,22 @@ def handle(backend: Backend, request: Request, options: Options = DEFAULT_OPTION
         if request.method == "OPTIONS":
             reply = preflight(route)
         else:
-            fault_status = None
+            plan = Plan()
             if route.kind is RouteKind.BAANX and options.control:
-                fault_status, delay_ms = planned_fault(backend, request, route.operation,
-                                                       namespace)
-            if fault_status is not None:
-                raise DOCUMENTED_ERRORS[fault_status]()
-            reply = route.handler(Call(backend, namespace, prefix, route, request, params,
-                                       options, routes))
+                plan = planned_fault(backend, request, route.operation, namespace)
+                delay_ms = plan.delay_ms
+            if plan.status is not None:
+                raise InjectedError(plan.status, plan.retry_after)
+            if plan.kind is not None:
+                reply = fault_reply(plan.kind)
+            else:
+                reply = route.handler(Call(backend, namespace, prefix, route, request, params,
+                                           options, routes))
     except BaanxError as error:
         reply = error_reply(error)
     except Exception:
         reply = unexpected_failure(request.method, request.path)
-    if options.strict:
+    if options.strict and reply.fault is None:
         reply = checked(reply, route, backend.extended_statuses)
     reply = reply.with_headers((ALLOW_ANY_ORIGIN,))
     if route is not None and route.kind is RouteKind.CONTROL:
@@ -69,7 +74,8 @@ def handle(backend: Backend, request: Request, options: Options = DEFAULT_OPTION
         backend.record(JournalEntry(
             at=backend.now(namespace), method=request.method, path=request.path,
             headers=recorded_headers(request.header_pairs), body=body_text(request.body),
-            status=reply.status, endpoint=route.operation if route else None),
+            status=0 if leaves_no_status(reply) else reply.status,
+            endpoint=route.operation if route else None, fault=reply.fault),
             namespace=namespace)
     if route is not None and route.kind is RouteKind.BAANX and request.method != "OPTIONS":
         for outcome in served_outcomes(route, reply, delayed=delay_ms > 0):

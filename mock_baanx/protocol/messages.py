@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 JSON_TYPE = "application/json"
@@ -57,6 +57,11 @@ class Reply:
     headers: tuple[tuple[str, str], ...] = ()
     # The JSON value `body` encodes, kept for strict-mode validation without re-parsing.
     payload: Any = None
+    # A network-level fault the transport is to produce instead of (or on top of) sending
+    # this reply as it is (network_faults.py), and for `truncated` the Content-Length to
+    # announce for a body that stops short of it.
+    fault: str | None = None
+    declared_length: int | None = None
 
     @classmethod
     def json(cls, status: int, payload: Any,
@@ -66,7 +71,7 @@ class Reply:
                    headers=(("Content-Type", JSON_TYPE), *headers), payload=payload)
 
     def with_headers(self, headers: Iterable[tuple[str, str]]) -> Reply:
-        return Reply(self.status, self.body, (*self.headers, *headers), self.payload)
+        return replace(self, headers=(*self.headers, *headers))
 
     def json_body(self) -> Any:
         return json.loads(self.body)

@@ -3,39 +3,56 @@
 
 from __future__ import annotations
 
-from ..core import Backend
-from ..core.errors import DOCUMENTED_ERRORS, ValidationFailed
+from dataclasses import dataclass
+
+from ..core import Backend, FaultKind
+from ..core.errors import ValidationFailed
 from .limits import MAX_DELAY_MS
 from .messages import Request
 
 FAULT_HEADER = "X-Mock-Fault"
 DELAY_HEADER = "X-Mock-Delay-Ms"
 LIFECYCLE_HEADER = "X-Mock-Lifecycle"
-FAULT_STATUSES = {str(status): status for status in sorted(DOCUMENTED_ERRORS)}
+FAULT_STATUSES = range(400, 600)
 
 
-def planned_fault(backend: Backend, request: Request, operation: str, namespace: str
-                  ) -> tuple[int | None, int]:
-    """The documented error status to answer instead of the real reply (or None) and the
-    milliseconds to hold the reply back, from the X-Mock-Fault / X-Mock-Delay-Ms headers
-    and any fault set through the control API for `operation` in `namespace`."""
-    status = fault_header(request)
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """What to do instead of, or before, the real reply: answer `status` (with
+    `retry_after`) or do `kind`, after holding the reply back `delay_ms`."""
+
+    status: int | None = None
+    kind: FaultKind | None = None
+    retry_after: int | None = None
+    delay_ms: int = 0
+
+
+def planned_fault(backend: Backend, request: Request, operation: str, namespace: str) -> Plan:
+    """The plan for this call of `operation` in `namespace`, from the X-Mock-Fault and
+    X-Mock-Delay-Ms headers and any fault set through the control API; the headers win."""
+    status, kind = fault_header(request)
     delay_ms = delay_header(request)
     fault = backend.take_fault(operation, namespace=namespace)
+    retry_after = None
     if fault is not None:
-        status = status if status is not None else fault.status
+        if status is None and kind is None:
+            status, kind, retry_after = fault.status, fault.kind, fault.retry_after
         delay_ms = delay_ms if delay_ms is not None else fault.delay_ms
-    return status, delay_ms or 0
+    return Plan(status, kind, retry_after, delay_ms or 0)
 
 
-def fault_header(request: Request) -> int | None:
+def fault_header(request: Request) -> tuple[int | None, FaultKind | None]:
+    """The status (400 to 599) or the network-level fault X-Mock-Fault asks for."""
     value = request.header(FAULT_HEADER)
     if value is None:
-        return None
-    status = FAULT_STATUSES.get(value.strip())
-    if status is None:
-        raise ValidationFailed(f"{FAULT_HEADER} must be one of: {', '.join(FAULT_STATUSES)}")
-    return status
+        return None, None
+    text = value.strip()
+    if text in FaultKind.__members__.values():
+        return None, FaultKind(text)
+    if text.isascii() and text.isdigit() and int(text) in FAULT_STATUSES:
+        return int(text), None
+    raise ValidationFailed(f"{FAULT_HEADER} must be a status from 400 to 599 or one of: "
+                           f"{', '.join(FaultKind)}")
 
 
 def delay_header(request: Request) -> int | None:

@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 from functools import partial
+from http.client import IncompleteRead, RemoteDisconnected
 from pathlib import Path
 from types import TracebackType
 from typing import Any, TypeVar
@@ -22,9 +23,11 @@ from urllib.parse import unquote, urlsplit
 import requests
 import responses
 from requests.adapters import HTTPAdapter
+from urllib3.exceptions import ProtocolError
 from urllib3.util import Timeout
 
-from ..core import Backend, Clock, Fixtures, IdSource, SeededIds
+from ..core import Backend, Clock, FaultKind, Fixtures, IdSource, SeededIds
+from ..core.faults import MAX_HANG_SECONDS
 from ..core.store import DEFAULT_MAX_ORDERS
 from ..protocol import Options, Reply, Request, handle
 from ..storage.fixture_files import load_fixtures
@@ -127,6 +130,8 @@ class BaanxMock(DefaultCredentials, ControlClient):
         options = self.options if timeout is None else replace(
             self.options, sleep=partial(_wait_within, timeout, prepared, self.options.sleep))
         reply = handle(self.backend, request, options)
+        if reply.fault is not None:
+            _raise_for(reply, prepared, timeout, self.options.sleep)
         # A server sends no body with a reply to HEAD, and `requests` refuses one.
         return reply.status, dict(reply.headers), b"" if request.method == "HEAD" else reply.body
 
@@ -167,6 +172,29 @@ def _wait_within(timeout: float, prepared: requests.PreparedRequest,
     raise requests.exceptions.ReadTimeout(
         f"{pool}(host={url.hostname!r}, port={url.port or (443 if url.scheme == 'https' else 80)}"
         f"): Read timed out. (read timeout={timeout:g})", request=prepared)
+
+
+def _raise_for(reply: Reply, prepared: requests.PreparedRequest, timeout: float | None,
+               sleep: Callable[[float], None]) -> None:
+    """Raise what `requests` raises when a server does the network fault `reply` stands
+    for; a malformed body needs nothing (its .json() fails by itself)."""
+    aborted = partial(requests.exceptions.ConnectionError, request=prepared)
+    if reply.fault == FaultKind.RESET:
+        raise aborted(ProtocolError("Connection aborted.",
+                                    ConnectionResetError(104, "Connection reset by peer")))
+    if reply.fault == FaultKind.EMPTY:
+        raise aborted(ProtocolError("Connection aborted.", RemoteDisconnected(
+            "Remote end closed connection without response")))
+    if reply.fault == FaultKind.HANG:
+        _wait_within(timeout if timeout is not None else float("inf"), prepared, sleep,
+                     MAX_HANG_SECONDS)
+        raise aborted(ProtocolError("Connection aborted.", RemoteDisconnected(
+            "Remote end closed connection without response")))
+    if reply.fault == FaultKind.TRUNCATED:
+        assert reply.declared_length is not None
+        short = IncompleteRead(reply.body, reply.declared_length - len(reply.body))
+        raise requests.exceptions.ChunkedEncodingError(
+            ProtocolError(f"Connection broken: {short!r}", short), request=prepared)
 
 
 class AnyMethodCallback(responses.CallbackResponse):

@@ -28,9 +28,19 @@ class DefaultCredentials:
     token = DEFAULT_TOKEN
 
     def headers(self, token: str | None = None, **extra: str) -> dict[str, str]:
-        """The default client id and a bearer token, plus `extra` headers."""
+        """The default client id and a bearer token, plus `extra` headers: a keyword with
+        underscores is the header with dashes (`x_mock_fault="503"` is X-Mock-Fault)."""
         return {"X-Client-ID": self.client_id,
-                "Authorization": f"Bearer {token or self.token}", **extra}
+                "Authorization": f"Bearer {token or self.token}",
+                **{header_name(name): value for name, value in extra.items()}}
+
+
+def header_name(keyword: str) -> str:
+    """`x_mock_fault` as a header name: X-Mock-Fault. A name already written with dashes
+    is kept as it is."""
+    if "-" in keyword or "_" not in keyword:
+        return keyword
+    return "-".join(part.capitalize() for part in keyword.split("_"))
 
 
 class ControlError(Exception):
@@ -108,12 +118,15 @@ class ControlClient:
         return state
 
     def inject_fault(self, endpoint: str = "*", *, status: int | None = None,
+                     kind: str | None = None, retry_after: int | None = None,
                      delay_ms: int | None = None, times: int | None = None
                      ) -> list[dict[str, Any]]:
-        """Answer `status` and/or wait `delay_ms` on the next `times` calls of `endpoint`
-        (`getAvailableProducts`, `createOrder`, `getOrderStatus` or `*`)."""
-        body = _without_none({"endpoint": endpoint, "status": status, "delayMs": delay_ms,
-                              "times": times})
+        """On the next `times` calls of `endpoint` (`getAvailableProducts`, `createOrder`,
+        `getOrderStatus` or `*`; every call until cleared when `times` is None): wait
+        `delay_ms`, then answer `status` (400 to 599, with `retry_after` seconds for 429 and
+        503) or do `kind` (`reset`, `empty`, `malformed`, `truncated`, `hang`)."""
+        body = _without_none({"endpoint": endpoint, "status": status, "kind": kind,
+                              "retryAfter": retry_after, "delayMs": delay_ms, "times": times})
         faults: list[dict[str, Any]] = self._call("mockAddFault", body)["faults"]
         return faults
 

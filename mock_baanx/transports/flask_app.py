@@ -11,11 +11,12 @@ from flask import typing as ft
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import Map, MapAdapter, Rule
 
-from ..core import Backend
+from ..core import Backend, FaultKind
 from ..protocol import Options, Reply, Request, handle
 from ..protocol.errors import error_reply, transport_error, unexpected_failure
 from ..protocol.limits import MAX_BODY_BYTES, body_to_read
 from ..storage.fixture_files import load_fixtures
+from .connections import FAULT_KEY, SEVERING
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import WSGIEnvironment
@@ -68,7 +69,12 @@ def create_app(backend: Backend | None = None, options: Options | None = None) -
     chosen = options or Options()
 
     def serve() -> Response:
-        return to_flask(handle(served, from_flask(), chosen))
+        reply = handle(served, from_flask(), chosen)
+        if reply.fault in ACTED_OUT:
+            # The server around the app acts the fault out (connections.py); a WSGI test
+            # client, with no connection, gets the reply as it stands.
+            request.environ[FAULT_KEY] = reply
+        return to_flask(reply)
 
     app.add_url_rule("/<path:path>", "mock", serve, provide_automatic_options=False)
     app.register_error_handler(HTTPException, _http_error)
@@ -107,6 +113,10 @@ def read_body(stream: IO[bytes], length: int | None) -> bytes:
         received += len(chunk)
     # A body read in one piece comes back as it is: join does not copy a lone item.
     return b"".join(chunks)
+
+
+# What a server acts out; a malformed body is simply sent.
+ACTED_OUT = SEVERING | {FaultKind.TRUNCATED}
 
 
 class ReplyResponse(Response):

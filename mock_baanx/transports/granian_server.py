@@ -17,6 +17,7 @@ request is there for the very next one.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import io
 import logging
@@ -35,9 +36,12 @@ from granian.net import SocketHolder  # type: ignore[attr-defined]
 from granian.rsgi import HTTPProtocol, ProtocolClosed, Scope  # type: ignore[attr-defined]
 from granian.server import MTServer
 
+from ..core import FaultKind
+from ..protocol import Reply
 from ..protocol.errors import unexpected_failure
 from ..protocol.limits import MAX_BODY_BYTES, body_to_read
 from .access_log import WsgiApp, access_line
+from .connections import FAULT_KEY, MAX_HANG_SECONDS, peer_of, sever, truncated_headers
 
 log = logging.getLogger("mock_baanx")
 
@@ -101,11 +105,32 @@ class RsgiBridge:
         if delay:
             await asyncio.sleep(delay)
         try:
-            protocol.response_bytes(status, headers, body)
+            fault: Reply | None = environ.get(FAULT_KEY)
+            if fault is None:
+                protocol.response_bytes(status, headers, body)
+            else:
+                status = await self._act_out(fault, scope, protocol)
         finally:
             if not self.unlogged(scope.path):
                 self.write_log_line(access_line(scope.method, scope.path, status,
                                                 (time.perf_counter() - started) * 1000))
+
+    async def _act_out(self, reply: Reply, scope: Scope, protocol: HTTPProtocol) -> int:
+        """Produce the network fault `reply` stands for; the status logged for it (0 when
+        the client got none)."""
+        if reply.fault == FaultKind.TRUNCATED:
+            stream = protocol.response_stream(reply.status, truncated_headers(reply))
+            await stream.send_bytes(reply.body)
+            return reply.status  # ending here ends the connection short of its length
+        if reply.fault == FaultKind.HANG:
+            # Held until the client gives up, or at most MAX_HANG_SECONDS.
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(protocol.client_disconnect(), MAX_HANG_SECONDS)
+        host, _, port = scope.client.rpartition(":")
+        sever(peer_of(host.strip("[]"), port), reset=reply.fault == FaultKind.RESET)
+        # granian wants an answer; it goes to a socket that is no longer the client's.
+        protocol.response_empty(reply.status, [("connection", "close")])
+        return 0
 
     def _call(self, environ: dict[str, Any]) -> tuple[int, list[tuple[str, str]], bytes]:
         started: list[Any] = []

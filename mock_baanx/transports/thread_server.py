@@ -5,6 +5,8 @@ whose code under test speaks HTTP. `mock-baanx serve` runs on granian instead
 from __future__ import annotations
 
 import threading
+import time
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from waitress import wasyncore
@@ -12,8 +14,18 @@ from waitress.channel import HTTPChannel
 from waitress.server import create_server
 from waitress.task import ErrorTask
 
+from ..core import FaultKind
+from ..protocol import Reply
 from ..protocol.errors import error_reply, transport_error
 from .access_log import AccessLog, WsgiApp
+from .connections import (
+    FAULT_KEY,
+    MAX_HANG_SECONDS,
+    client_left,
+    peer_of,
+    sever,
+    truncated_headers,
+)
 
 # Bodies past the mock's own 1 MiB limit still reach the app, which answers its JSON 413;
 # only beyond this does waitress refuse by itself, before the app could read anything.
@@ -44,10 +56,52 @@ class JsonErrorChannel(HTTPChannel):  # type: ignore[misc]
     error_task_class = JsonErrorTask
 
 
-def make_server(app: WsgiApp, host: str, port: int, threads: int = DEFAULT_THREADS) -> Any:
+class ActOutFaults:
+    """The network faults the app's replies carry (connections.py), acted out on this
+    server's connections from the worker thread that answers."""
+
+    HANG_POLL_SECONDS = 0.05
+
+    def __init__(self, app: WsgiApp, stopping: threading.Event) -> None:
+        self.app = app
+        self.stopping = stopping
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]
+                 ) -> Iterable[bytes]:
+        started: list[Any] = []
+
+        def deferred_start_response(status: str, headers: Any, exc_info: Any = None) -> Any:
+            started[:] = [status, headers, exc_info]
+            return lambda data: None
+
+        body = b"".join(self.app(environ, deferred_start_response))
+        status, headers, exc_info = started
+        reply: Reply | None = environ.get(FAULT_KEY)
+        if reply is None:
+            start_response(status, headers, exc_info)
+            return [body]
+        if reply.fault == FaultKind.TRUNCATED:
+            # waitress sends what it has and closes the connection short of the length.
+            start_response(status, truncated_headers(reply))
+            return [reply.body]
+        peer = peer_of(environ["REMOTE_ADDR"], environ["REMOTE_PORT"])
+        if reply.fault == FaultKind.HANG:
+            deadline = time.monotonic() + MAX_HANG_SECONDS
+            while not (client_left(peer) or time.monotonic() >= deadline
+                       or self.stopping.wait(self.HANG_POLL_SECONDS)):
+                pass
+        sever(peer, reset=reply.fault == FaultKind.RESET)
+        start_response(status, [])
+        return [b""]
+
+
+def make_server(app: WsgiApp, host: str, port: int, threads: int = DEFAULT_THREADS,
+                stopping: threading.Event | None = None) -> Any:
     """A waitress server, bound and listening but not yet running: call `.run()` (blocks
-    until `.close()` or Ctrl-C) — `.effective_port` tells the port when `port` was 0."""
-    server = create_server(AccessLog(app), host=host, port=port, threads=threads,
+    until `.close()` or Ctrl-C) — `.effective_port` tells the port when `port` was 0.
+    `stopping`, once set, ends any hang a fault holds a connection in."""
+    served = ActOutFaults(app, stopping or threading.Event())
+    server = create_server(AccessLog(served), host=host, port=port, threads=threads,
                            ident="mock-baanx", max_request_body_size=WAITRESS_BODY_LIMIT,
                            clear_untrusted_proxy_headers=True,
                            connection_limit=CONNECTION_LIMIT,
@@ -62,7 +116,8 @@ class BackgroundServer:
 
     def __init__(self, app: WsgiApp, host: str = "127.0.0.1", port: int = 0,
                  threads: int = DEFAULT_THREADS) -> None:
-        self._server = make_server(app, host, port, threads)
+        self._stopping_event = threading.Event()
+        self._server = make_server(app, host, port, threads, self._stopping_event)
         shown = f"[{host}]" if ":" in host else host
         self.url = f"http://{shown}:{self._server.effective_port}"
         self._thread = threading.Thread(target=self._server.run, name=f"mock-baanx {self.url}",
@@ -79,6 +134,7 @@ class BackgroundServer:
         with self._stopping:
             if not self._stopped:
                 self._stopped = True
+                self._stopping_event.set()
                 self._stop(timeout)
 
     def _stop(self, timeout: float) -> None:

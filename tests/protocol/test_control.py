@@ -166,8 +166,8 @@ def test_bad_clock_requests_are_422_and_leave_the_clock(client, body, message):
 def test_a_fault_for_the_next_create(client, backend):
     faults = control(client, "POST", "/__mock/faults", "faults.json",
                      json={"endpoint": "createOrder", "status": 500, "times": 1})
-    assert faults == {"faults": [{"endpoint": "createOrder", "status": 500, "delayMs": 0,
-                                  "times": 1}]}
+    assert faults == {"faults": [{"endpoint": "createOrder", "status": 500, "kind": None,
+                                  "retryAfter": None, "delayMs": 0, "times": 1}]}
     # Other endpoints are untouched.
     assert client.get("/v1/order/products/available", headers=headers()).status_code == 200
     assert_error(client.post("/v1/order", json=ORDER_BODY, headers=headers()), 500,
@@ -214,14 +214,21 @@ def test_a_fault_may_delay_and_then_fail(client, sleeps):
     ({"endpoint": "deleteOrder", "status": 500}, "endpoint must be one of: *, "
                                                   "getAvailableProducts, createOrder, "
                                                   "getOrderStatus"),
-    ({"endpoint": "*", "status": 502}, "status must be one of: 401, 403, 404, 422, 498, 499, "
-                                       "500"),
+    ({"endpoint": "*", "status": 399}, "status: 399 is less than the minimum of 400"),
+    ({"endpoint": "*", "status": 600}, "status: 600 is greater than the maximum of 599"),
+    ({"endpoint": "*", "kind": "explode"}, "kind must be one of: reset, empty, malformed, "
+                                           "truncated, hang"),
+    ({"endpoint": "*", "status": 500, "kind": "reset"}, "give status or kind, not both"),
+    ({"endpoint": "*", "status": 500, "retryAfter": 5}, "retryAfter goes with status 429 or "
+                                                        "503 only"),
+    ({"endpoint": "*", "kind": "hang", "retryAfter": 5}, "retryAfter goes with status 429 or "
+                                                         "503 only"),
     ({"endpoint": "*", "status": 500, "times": 1.5}, "times must be an integer"),
     ({"endpoint": "*", "status": 500, "times": "once"}, "times must be an integer"),
     ({"endpoint": "*", "status": 500, "times": 0}, "times: 0 is less than the minimum of 1"),
     ({"endpoint": "*", "delayMs": -1}, "delayMs: -1 is less than the minimum of 0"),
     ({"endpoint": "*", "delayMs": 600_000}, "delayMs: 600000 is greater than the maximum"),
-    ({"endpoint": "*"}, "request body needs one of: status, delayMs"),
+    ({"endpoint": "*"}, "request body needs one of: status, kind, delayMs"),
     ({"status": 500}, "endpoint is required"),
 ])
 def test_bad_fault_requests_are_422_and_add_nothing(client, body, message):
@@ -231,9 +238,14 @@ def test_bad_fault_requests_are_422_and_add_nothing(client, body, message):
     assert control(client, "GET", "/__mock/faults", "faults.json") == {"faults": []}
 
 
+FAULT_HEADER_RULE = ("X-Mock-Fault must be a status from 400 to 599 or one of: reset, empty, "
+                     "malformed, truncated, hang")
+
+
 @pytest.mark.parametrize(("name", "value", "message"), [
-    ("X-Mock-Fault", "502", "X-Mock-Fault must be one of: 401, 403, 404, 422, 498, 499, 500"),
-    ("X-Mock-Fault", "boom", "X-Mock-Fault must be one of: 401, 403, 404, 422, 498, 499, 500"),
+    ("X-Mock-Fault", "399", FAULT_HEADER_RULE),
+    ("X-Mock-Fault", "600", FAULT_HEADER_RULE),
+    ("X-Mock-Fault", "boom", FAULT_HEADER_RULE),
     ("X-Mock-Delay-Ms", "-1", "X-Mock-Delay-Ms must be a whole number of milliseconds from 0 "
                               "to 60000"),
     ("X-Mock-Delay-Ms", "60001", "X-Mock-Delay-Ms must be a whole number of milliseconds "
@@ -242,8 +254,7 @@ def test_bad_fault_requests_are_422_and_add_nothing(client, body, message):
                                    "from 0 to 60000"),
     ("X-Mock-Delay-Ms", "99999999999999999999", "X-Mock-Delay-Ms must be a whole number of "
                                                 "milliseconds from 0 to 60000"),
-    ("X-Mock-Fault", "\u0665\u0660\u0660", "X-Mock-Fault must be one of: 401, 403, 404, 422, "
-                                             "498, 499, 500"),
+    ("X-Mock-Fault", "\u0665\u0660\u0660", FAULT_HEADER_RULE),
 ])
 def test_bad_per_request_fault_headers_are_422(client, backend, name, value, message):
     if client.name == "served" and not value.isascii() and max(map(ord, value)) > 0xFF:
