@@ -70,6 +70,9 @@ def validated(schema: str, value: Any, extended: bool = False) -> dict[str, Any]
 
 def validation_message(error: ValidationError) -> str:
     """A jsonschema error as the 422 text: the field first, then what it must be."""
+    schema: Any = error.schema
+    if isinstance(schema, dict) and "x-message" in schema:
+        return str(schema["x-message"])
     field, problem = field_problem(error)
     where = ".".join(str(part) for part in field) or "request body"
     return f"{where}{problem}" if problem.startswith(":") else f"{where} {problem}"
@@ -81,6 +84,10 @@ def field_problem(error: ValidationError) -> tuple[list[str | int], str]:
     path: list[str | int] = list(error.absolute_path)
     expected: Any = error.validator_value
     instance: Any = error.instance
+    schema: Any = error.schema
+    if isinstance(schema, dict) and "x-message" in schema:
+        # A rule across fields says itself what is wrong (schemas/control/fault-request.json).
+        return path, str(schema["x-message"])
     if error.validator == "required":
         missing = next(name for name in expected if name not in instance)
         return [*path, missing], "is required"

@@ -13,7 +13,6 @@ from urllib.parse import parse_qs
 
 from ..core import Fault, FaultKind, OrderStatus, Outcome
 from ..core.errors import ValidationFailed
-from ..core.faults import RETRY_AFTER_STATUSES
 from .bodies import moment_text, order_detail, parse_json, validated
 from .coverage import coverage_report
 from .messages import Reply
@@ -155,12 +154,6 @@ def get_faults(call: Call) -> Reply:
 def add_fault(call: Call) -> Reply:
     body = control_body(call, "fault-request.json")
     status, kind, retry_after = body.get("status"), body.get("kind"), body.get("retryAfter")
-    if status is not None and kind is not None:
-        raise ValidationFailed("give status or kind, not both: a fault answers one or the "
-                               "other")
-    if retry_after is not None and status not in RETRY_AFTER_STATUSES:
-        raise ValidationFailed("retryAfter goes with status 429 or 503 only, the statuses "
-                               "HTTP gives Retry-After to")
     call.backend.add_fault(Fault(endpoint=body["endpoint"], status=status,
                                  kind=None if kind is None else FaultKind(kind),
                                  retry_after=retry_after, delay_ms=body.get("delayMs", 0),
