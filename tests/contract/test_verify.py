@@ -77,10 +77,12 @@ class Drifted:
         self.rewrite = rewrite
 
     def respond(self, prepared: requests.PreparedRequest) -> tuple[int, dict, bytes]:
-        status, _headers, body = self.inner._respond(prepared)
         path = prepared.path_url.split("?")[0]
-        request = Request.build(str(prepared.method), path, prepared.headers.items())
-        payload = self.rewrite(request, (status, json.loads(body)))
+        body = prepared.body or b""
+        request = Request.build(str(prepared.method), path, prepared.headers.items(),
+                                body.encode() if isinstance(body, str) else body)
+        reply = self.inner.handle(request)
+        payload = self.rewrite(request, (reply.status, json.loads(reply.body)))
         changed = Reply.json(payload[0], payload[1])
         return changed.status, dict(changed.headers), changed.body
 

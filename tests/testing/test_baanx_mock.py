@@ -5,6 +5,7 @@ runs through it) and tests/transports/test_served_parity.py's."""
 
 from __future__ import annotations
 
+import contextlib
 import subprocess
 import sys
 
@@ -28,13 +29,13 @@ def test_default_hosts_and_custom_base_urls():
         assert requests.get("http://baanx.local" + PRODUCTS,
                             headers=mock.headers()).status_code == 200
         # A base URL is not a prefix of host names.
-        with pytest.raises(requests.ConnectionError, match="Connection refused by Responses"):
+        with pytest.raises(requests.ConnectionError, match="BaanxMock lets no request through"):
             requests.get("http://baanx.local.evil" + PRODUCTS, timeout=1)
 
 
 def test_passthrough_false_refuses_other_hosts():
     with BaanxMock(passthrough=False), pytest.raises(requests.ConnectionError,
-                                                     match="Connection refused by Responses"):
+                                                     match="BaanxMock lets no request through"):
         requests.get("http://127.0.0.1:9/anything", timeout=1)
 
 
@@ -102,7 +103,13 @@ def test_decorator_starts_and_stops():
         return requests.get(mock.base_url + PRODUCTS, headers=mock.headers()).status_code
 
     assert call() == 200
-    assert mock._mock is None
+    # Stopped after the call: the host is the network's again (nothing answers on .invalid).
+    with pytest.raises(requests.ConnectionError):
+        requests.get("https://api.baanx.invalid" + PRODUCTS, timeout=1)
+    with BaanxMock(base_urls=["https://api.baanx.invalid"]) as other:
+        assert requests.get(other.base_url + PRODUCTS, headers=other.headers()).ok
+    with pytest.raises(requests.ConnectionError):
+        requests.get("https://api.baanx.invalid" + PRODUCTS, timeout=1)
 
 
 def test_max_orders_bounds_what_the_mock_keeps():
@@ -130,3 +137,40 @@ def test_the_in_process_mock_and_the_plugin_import_no_web_framework():
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
                             timeout=60, check=True)
     assert result.stdout.strip() == "[]"
+
+
+def test_your_responses_mocks_work_beside_it_whichever_starts_first():
+    for ours_first in (True, False):
+        with contextlib.ExitStack() as stack:
+            if ours_first:
+                baanx = stack.enter_context(BaanxMock())
+                yours = stack.enter_context(responses.RequestsMock())
+            else:
+                yours = stack.enter_context(responses.RequestsMock())
+                baanx = stack.enter_context(BaanxMock())
+            yours.get("https://pricing.example/rate", json={"USDC": 1.0})
+            assert requests.get("https://pricing.example/rate").json() == {"USDC": 1.0}
+            assert requests.get(baanx.base_url + PRODUCTS, headers=baanx.headers()).ok
+
+
+def test_responses_activate_inside_a_test_that_uses_the_fixture(pytester):
+    pytester.makepyfile(test_both="""
+import requests
+import responses
+
+@responses.activate
+def test_both(baanx_mock):
+    responses.get("https://pricing.example/rate", json={"USDC": 1.0})
+    assert requests.get("https://pricing.example/rate").json() == {"USDC": 1.0}
+    reply = requests.get(baanx_mock.base_url + "/v1/order/products/available",
+                         headers=baanx_mock.headers())
+    assert reply.status_code == 200
+
+def test_started_inside(baanx_mock):
+    with responses.RequestsMock() as yours:
+        yours.get("https://pricing.example/rate", json={"USDC": 2.0})
+        assert requests.get("https://pricing.example/rate").json() == {"USDC": 2.0}
+        assert requests.get(baanx_mock.base_url + "/v1/order/products/available",
+                            headers=baanx_mock.headers()).ok
+""")
+    pytester.runpytest_subprocess("-p", "no:cacheprovider").assert_outcomes(passed=2)
