@@ -9,6 +9,8 @@ import logging
 import os
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
+from urllib.parse import urlsplit
 
 from .core import Backend, SeededIds, Store, StoreError
 from .core.backend import UnknownStoredLifecycle
@@ -16,6 +18,7 @@ from .core.errors import UnknownLifecycle, ValidationFailed
 from .core.store import DEFAULT_MAX_NAMESPACES, DEFAULT_MAX_ORDERS
 from .protocol import ROUTES, Options, openapi
 from .protocol.handler import is_the_mocks_own
+from .protocol.version import __version__
 from .storage.fixture_files import FixtureError, load_fixtures
 from .transports import granian_server
 from .transports.buffered_stderr import BufferedStderr
@@ -39,9 +42,24 @@ def whole_number(low: int, high: int) -> Callable[[str], int]:
     return parse
 
 
+def url_problem(text: str) -> str | None:
+    """What is wrong with `text` as the URL of an HTTP API, if anything: it needs http:// or
+    https://, a host, and a numeric port if it names one."""
+    parts = urlsplit(text)
+    try:
+        parts.port  # noqa: B018 (reading it checks it)
+    except ValueError:
+        return f"{text!r} has a port that is not a number"
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return (f"{text!r} is not an http:// or https:// URL with a host "
+                "(e.g. http://127.0.0.1:4010)")
+    return None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="mock-baanx",
                                      description="A faithful local mock of the Baanx order API.")
+    parser.add_argument("--version", action="version", version=f"mock-baanx {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
 
     serve = commands.add_parser("serve", help="serve the mock over HTTP")
@@ -56,6 +74,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     serve.add_argument("--no-control", action="store_true",
                        help="no /__mock/ control API and no X-Mock-* headers: look exactly like "
                             "the real API")
+    serve.add_argument("--ready-file", metavar="PATH",
+                       help="once the mock answers, write JSON with its url and pid here "
+                            "(removed when it stops): for scripts, with --port 0 too")
     serve.add_argument("--log-control", action="store_true",
                        help="log the control API's requests too (the dashboard's included); "
                             "by default the log shows the Baanx API's requests only")
@@ -117,6 +138,10 @@ def _verify(args: argparse.Namespace) -> int:
     from .contract import checks as contract
     from .contract import report
 
+    problem = url_problem(args.base_url)
+    if problem is not None:
+        print(f"mock-baanx verify: --base-url {problem}", file=sys.stderr)
+        return USAGE_ERROR
     if not args.client_id or not args.token:
         print("mock-baanx verify: give --client-id and --token (or set BAANX_CLIENT_ID and "
               "BAANX_ACCESS_TOKEN)", file=sys.stderr)
@@ -188,6 +213,9 @@ def _serve(args: argparse.Namespace) -> int:
     def announce(port: int) -> None:
         host = f"[{args.host}]" if ":" in args.host else args.host
         url = f"http://{host}:{port}"
+        if args.ready_file:
+            # Before the start-up line: whoever waits for either finds the file there.
+            write_ready_file(Path(args.ready_file), url)
         print(f"mock-baanx serving the Baanx order API on {url} (fixtures: "
               f"{args.fixtures or 'default'}, lifecycle: {args.lifecycle}, "
               f"state: {args.state_file or 'in memory'}"
@@ -199,6 +227,8 @@ def _serve(args: argparse.Namespace) -> int:
 
     def stopped() -> None:
         stderr.close()
+        if args.ready_file:
+            Path(args.ready_file).unlink(missing_ok=True)
         print("mock-baanx stopped", file=sys.stderr, flush=True)
 
     try:
@@ -215,9 +245,18 @@ def _serve(args: argparse.Namespace) -> int:
 
 def _open_state_file(path: str, max_orders: int, max_namespaces: int) -> Store:
     # Imported here: SQLite is memory that every run without --state-file would carry.
-    from .storage.state_file import SqliteStore
+    from .storage.state_file import SqliteStore, hold
 
+    hold(Path(path))  # for as long as this process lives
     return SqliteStore(path, max_orders, max_namespaces)
+
+
+def write_ready_file(path: Path, url: str) -> None:
+    """{"url", "pid"}, written whole or not at all: a script polling for the file never
+    reads half of it."""
+    partial = path.with_name(f".{path.name}.{os.getpid()}")
+    partial.write_text(json.dumps({"url": url, "pid": os.getpid()}) + "\n", encoding="utf-8")
+    partial.replace(path)
 
 
 def exposure_warning(host: str, control: bool) -> str | None:

@@ -9,8 +9,11 @@ another way in the next.
 from __future__ import annotations
 
 import json
+import math
+import sys
 from collections.abc import Mapping
 from datetime import datetime
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from ..core import (
@@ -30,6 +33,7 @@ from .messages import JSON_TYPE, Request
 if TYPE_CHECKING:
     from jsonschema.exceptions import ValidationError
 
+INT_DIGITS = sys.int_info.default_max_str_digits
 # A journal keeps bodies for reading, not replaying: a cap keeps 1,000 entries small.
 BODY_KEPT = 16 * 1024
 
@@ -38,13 +42,39 @@ BODY_KEPT = 16 * 1024
 
 
 def parse_json(raw: bytes) -> Any:
-    """Any JSON value, or a 422: never a traceback, however deep or broken the input."""
+    """Any JSON value, as RFC 8259 defines it, or a 422: never a traceback, however deep or
+    broken the input. NaN and Infinity are not JSON, and a number too large for a double is
+    refused (a JavaScript parser would make it Infinity); an integer of any length is
+    read, past Python's limit on digits too."""
     try:
-        return json.loads(raw)
+        return json.loads(raw, parse_constant=_not_json, parse_float=_finite, parse_int=_integer)
     except RecursionError:
         raise ValidationFailed("request body is nested too deeply") from None
+    except TooLarge as error:
+        raise ValidationFailed(f"request body has a number too large for a double: "
+                               f"{shown(error.args[0])}") from None
     except ValueError:
         raise ValidationFailed("request body must be valid JSON") from None
+
+
+class TooLarge(ValueError):
+    """A number that would be infinite as a double."""
+
+
+def _not_json(constant: str) -> Any:
+    raise ValueError(f"{constant} is not JSON")
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if math.isinf(value):
+        raise TooLarge(text)
+    return value
+
+
+def _integer(text: str) -> int | Decimal:
+    # Past Python's limit on digits (sys.int_info), an exact decimal: read in linear time.
+    return int(text) if len(text) <= INT_DIGITS else Decimal(text)
 
 
 def json_object(request: Request) -> dict[str, Any]:

@@ -7,13 +7,15 @@ from .messages import Reply
 from .route import Route
 
 ALLOW_ANY_ORIGIN = ("Access-Control-Allow-Origin", "*")
-CORS_HEADERS = ("Authorization, Content-Type, X-Client-ID, x-client-key, x-us-env, "
-                "X-Mock-Lifecycle, X-Mock-Fault, X-Mock-Delay-Ms")
+BAANX_HEADERS = "Authorization, Content-Type, X-Client-ID, x-client-key, x-us-env"
+# The mock's own request headers, offered to a browser only with the control API on.
+MOCK_HEADERS = "X-Mock-Lifecycle, X-Mock-Fault, X-Mock-Delay-Ms, X-Mock-Namespace"
 PREFLIGHT_MAX_AGE_SECONDS = 600
 
 
-def preflight(route: Route) -> Reply:
+def preflight(route: Route, control: bool) -> Reply:
     """The answer to an OPTIONS preflight of `route`'s path."""
+    allowed = f"{BAANX_HEADERS}, {MOCK_HEADERS}" if control else BAANX_HEADERS
     return Reply(204, headers=(("Access-Control-Allow-Methods", f"{route.method}, OPTIONS"),
-                               ("Access-Control-Allow-Headers", CORS_HEADERS),
+                               ("Access-Control-Allow-Headers", allowed),
                                ("Access-Control-Max-Age", str(PREFLIGHT_MAX_AGE_SECONDS))))

@@ -50,6 +50,11 @@ class HeadersTooLarge(BaanxError):
     default_message = "Request header fields are too large"
 
 
+class TargetTooLong(BaanxError):
+    status = 414
+    default_message = "Request URL is too long"
+
+
 class InjectedError(BaanxError):
     """A status a fault asked for: the catalogue's message where it has one for that
     status, else the status's reason; `retry_after` seconds go out as Retry-After."""
@@ -70,7 +75,7 @@ def _reason(status: int) -> str:
 # The catalogue's message for each status it has one for: the documented errors first.
 _CATALOGUED: tuple[type[BaanxError], ...] = (
     RouteNotFound, MethodNotAllowed, MalformedRequest, PayloadTooLarge, HeadersTooLarge,
-    Conflict, *DOCUMENTED_ERRORS.values())
+    TargetTooLong, Conflict, *DOCUMENTED_ERRORS.values())
 CATALOGUE = {error.status: error.default_message for error in _CATALOGUED}
 
 
@@ -90,6 +95,8 @@ def transport_error(status: int, detail: str) -> BaanxError:
         return PayloadTooLarge()
     if status == 431:
         return HeadersTooLarge()
+    if status == 414:
+        return TargetTooLong()
     if 400 <= status < 500:
         return MalformedRequest(f"Bad request: {detail}" if detail else None)
     return InternalServerError()

@@ -132,11 +132,13 @@ def fixtures_from(documents: Mapping[str, Any], defaults: Mapping[str, Any]) -> 
     lifecycles = {name: lifecycle_from(name, body, source)
                   for name, (body, source) in {**defaults.get("lifecycles", {}),
                                                **documents.get("lifecycles", {})}.items()}
-    return _consistent(kinds, lifecycles, check_users="users" in documents)
+    given_users = entries(documents["users"][0])[0] if "users" in documents else []
+    return _consistent(kinds, lifecycles, given_users)
 
 
 def _consistent(kinds: Mapping[str, tuple[list[Mapping[str, Any]], str]],
-                lifecycles: dict[str, Lifecycle], check_users: bool) -> Fixtures:
+                lifecycles: dict[str, Lifecycle],
+                given_users: list[Mapping[str, Any]]) -> Fixtures:
     clients_doc, clients_source = kinds["clients"]
     users_doc, users_source = kinds["users"]
     products_doc, products_source = kinds["products"]
@@ -153,8 +155,8 @@ def _consistent(kinds: Mapping[str, tuple[list[Mapping[str, Any]], str]],
     users = tuple(user_from(item) for item in users_doc)
     _unique(users_source, "token", (user.token for user in users))
     # The default users name default products; a user who replaces only the products
-    # should not have to rewrite the users too.
-    for index, item in enumerate(users_doc if check_users else ()):
+    # should not have to rewrite the users too: only the users given are checked.
+    for index, item in enumerate(given_users):
         for position, product_id in enumerate(item.get("ineligibleProducts", ())):
             if product_id not in product_ids:
                 raise FixtureError(users_source, f"unknown product {product_id!r}",

@@ -14,15 +14,17 @@ from .bodies import body_text
 from .cors import ALLOW_ANY_ORIGIN, preflight
 from .coverage import served_outcomes
 from .errors import (
+    HeadersTooLarge,
     InjectedError,
     MethodNotAllowed,
     PayloadTooLarge,
     RouteNotFound,
+    TargetTooLong,
     error_reply,
     unexpected_failure,
 )
 from .headers import recorded_headers
-from .limits import MAX_BODY_BYTES
+from .limits import MAX_BODY_BYTES, MAX_HEAD_BYTES, MAX_HEADER_FIELDS, MAX_TARGET_BYTES
 from .messages import Reply, Request
 from .mock_headers import Plan, planned_fault
 from .namespaces import namespace_of, without_prefix
@@ -41,14 +43,13 @@ def handle(backend: Backend, request: Request, options: Options = DEFAULT_OPTION
     namespace, prefix = DEFAULT_NAMESPACE, ""
     delay_ms = 0
     try:
-        if max(len(request.body), request.declared_length or 0) > MAX_BODY_BYTES:
-            raise PayloadTooLarge()
+        refuse_what_is_too_large(request)
         if options.control:
             namespace, prefix, request = namespace_of(request)
             backend.now(namespace)  # a namespace comes into being on first use
         route, params = resolve(request, routes)
         if request.method == "OPTIONS":
-            reply = preflight(route)
+            reply = preflight(route, options.control)
         else:
             plan = Plan()
             if route.kind is RouteKind.BAANX and options.control:
@@ -86,6 +87,19 @@ def handle(backend: Backend, request: Request, options: Options = DEFAULT_OPTION
         # back last lets a server wait without holding anything else (see granian_server).
         options.sleep(delay_ms / 1000)
     return reply
+
+
+def refuse_what_is_too_large(request: Request) -> None:
+    """413, 414 or 431 for what goes past the limits every transport shares."""
+    if max(len(request.body), request.declared_length or 0) > MAX_BODY_BYTES:
+        raise PayloadTooLarge()
+    if len(request.path.encode("utf-8", "surrogateescape")) + len(request.query) > \
+            MAX_TARGET_BYTES:
+        raise TargetTooLong()
+    if len(request.header_pairs) > MAX_HEADER_FIELDS or sum(
+            len(name) + len(value) + 4 for name, value in request.header_pairs) > MAX_HEAD_BYTES:
+        raise HeadersTooLarge(f"Request header fields are too large: at most "
+                              f"{MAX_HEADER_FIELDS} fields and {MAX_HEAD_BYTES // 1024} KiB")
 
 
 def is_the_mocks_own(path: str) -> bool:

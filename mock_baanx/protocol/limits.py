@@ -3,6 +3,12 @@
 from __future__ import annotations
 
 MAX_BODY_BYTES = 1024 * 1024
+# Below what `serve`'s HTTP server refuses by itself (a 64 KB request target, 100 header
+# fields, a head of about 400 KB), so that the mock answers these refusals with its JSON
+# body through every door.
+MAX_TARGET_BYTES = 32 * 1024
+MAX_HEADER_FIELDS = 64
+MAX_HEAD_BYTES = 256 * 1024
 # An injected delay longer than this is a typo, and would hold a server thread hostage.
 MAX_DELAY_MS = 60_000
 

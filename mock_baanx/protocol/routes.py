@@ -101,7 +101,8 @@ ROUTES: tuple[Route, ...] = (
 )
 
 BY_OPERATION = {route.operation: route for route in ROUTES}
-WITHOUT_CONTROL = tuple(route for route in ROUTES if route.kind is not CONTROL)
+# Without the control API the mock looks exactly like the real API: the Baanx routes alone.
+WITHOUT_CONTROL = tuple(route for route in ROUTES if route.kind is BAANX)
 
 
 def routes_for(options: Options) -> tuple[Route, ...]:

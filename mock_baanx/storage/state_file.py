@@ -11,6 +11,8 @@ Each order is stored as the record `protocol.bodies.order_record` writes.
 from __future__ import annotations
 
 import json
+import os
+import socket
 import sqlite3
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -36,6 +38,32 @@ SCHEMA = (
     "CREATE TABLE IF NOT EXISTS orders (namespace TEXT NOT NULL, order_id TEXT NOT NULL, "
     "seq INTEGER NOT NULL, body TEXT NOT NULL, PRIMARY KEY (namespace, order_id))",
 )
+
+
+_HELD: list[Any] = []
+
+
+def hold(path: Path) -> None:
+    """Take the state file for this process, for as long as it lives: StoreError naming the
+    holder when another mock-baanx has it. (A second server on one file would each keep its
+    own memory of the orders, and overwrite the other's.)"""
+    import fcntl
+
+    lock_path = path.with_name(path.name + ".lock")
+    lock = open(lock_path, "a+", encoding="utf-8")  # noqa: SIM115 (held until exit)
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        lock.seek(0)
+        holder = lock.read().strip() or "another process"
+        lock.close()
+        raise StoreError(f"{path} is in use by {holder}: one mock-baanx per state file "
+                         "(stop it, or give this one another --state-file)") from None
+    lock.seek(0)
+    lock.truncate()
+    lock.write(f"mock-baanx pid {os.getpid()} on {socket.gethostname()}")
+    lock.flush()
+    _HELD.append(lock)
 
 
 class SqliteStore(MemoryStore):

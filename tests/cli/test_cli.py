@@ -147,8 +147,8 @@ def test_huge_and_hostile_requests_get_json_and_the_server_keeps_serving(served)
                          headers=headers(**{"Content-Type": "application/json"}))
     assert deep.status_code == 422
     long_path = requests.get(f"{served.url}/v1/order/{'a' * 60_000}", headers=headers())
-    assert long_path.status_code == 404
-    assert long_path.json() == {"message": "Order not found"}
+    assert long_path.status_code == 414
+    assert long_path.json() == {"message": "Request URL is too long"}
     weird = requests.request("BREW", f"{served.url}/v1/order", headers=headers())
     assert weird.status_code == 405
     assert weird.json() == {"message": "Method not allowed"}
@@ -275,3 +275,56 @@ def test_a_seed_that_is_not_a_whole_number_is_a_usage_error(value):
     result = run_cli("serve", "--port", "0", "--seed", value)
     assert result.returncode == 2
     assert "--seed" in result.stderr
+
+
+@pytest.mark.parametrize("url", ["127.0.0.1:4010", "localhost:4010", "ftp://example.com",
+                                 "http://", "http://host:notaport"])
+def test_verify_refuses_a_base_url_it_cannot_use_in_one_line(url):
+    result = run_cli("verify", "--base-url", url, "--client-id", "c", "--token", "t")
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1
+    assert result.stderr.startswith("mock-baanx verify: --base-url ")
+    assert "Traceback" not in result.stderr
+
+
+def test_version():
+    result = run_cli("--version")
+    assert (result.returncode, result.stdout.strip()) == (0, "mock-baanx 0.1.0")
+
+
+def test_the_ready_file_says_where_the_mock_answers_and_goes_when_it_stops(tmp_path):
+    ready = tmp_path / "ready.json"
+    served = Served("--ready-file", str(ready))
+    try:
+        written = json.loads(ready.read_text())
+        assert written == {"url": served.url, "pid": served.process.pid}
+        assert requests.get(f"{written['url']}/__mock/health", timeout=10).ok
+    finally:
+        assert served.stop() == 0
+    assert not ready.exists()
+
+
+def test_a_second_server_on_one_state_file_exits_2_naming_the_first(tmp_path):
+    state = tmp_path / "state.sqlite"
+    first = Served("--state-file", str(state))
+    try:
+        second = run_cli("serve", "--port", "0", "--state-file", str(state))
+        assert second.returncode == 2
+        assert f"is in use by mock-baanx pid {first.process.pid}" in second.stderr
+    finally:
+        first.stop()
+    third = Served("--state-file", str(state))  # free again once the first has stopped
+    third.stop()
+
+
+def test_without_control_the_mock_has_no_document_and_offers_no_mock_headers():
+    served = Served("--no-control")
+    try:
+        assert requests.get(f"{served.url}/openapi.json", timeout=10).status_code == 404
+        preflight = requests.options(f"{served.url}/v1/order", timeout=10, headers={
+            "Origin": "http://localhost:3000", "Access-Control-Request-Method": "POST"})
+        assert preflight.status_code == 204
+        assert "X-Mock" not in preflight.headers["Access-Control-Allow-Headers"]
+        assert "X-Client-ID" in preflight.headers["Access-Control-Allow-Headers"]
+    finally:
+        served.stop()

@@ -153,7 +153,8 @@ def test_clock(client):
     ({"advanceSeconds": -5}, "advanceSeconds: -5 is less than the minimum of 0"),
     ({"advanceSeconds": "60"}, "advanceSeconds must be a number"),
     ({}, "advanceSeconds is required"),
-    ({"advanceSeconds": 1e999}, "advanceSeconds: inf is greater than the maximum"),
+    # json.dumps writes inf as Infinity, which is not JSON.
+    ({"advanceSeconds": 1e999}, "request body must be valid JSON"),
 ])
 def test_bad_clock_requests_are_422_and_leave_the_clock(client, body, message):
     response = client.post("/__mock/clock", json=body) if "1e999" not in str(body) else (

@@ -55,6 +55,14 @@ def test_content_type_with_charset_is_json(client):
     assert response.status_code == 200
 
 
+def test_a_long_integer_in_an_unknown_field_is_json_and_ignored(client):
+    raw = (b'{"productId": "METAL_CARD", "paymentMethod": "CRYPTO_EXTERNAL_DAIMO", "n": 1'
+           + b"0" * 5000 + b"}")
+    response = client.post(PATH, data=raw, headers=headers(**{
+        "Content-Type": "application/json"}))
+    assert response.status_code == 200
+
+
 @pytest.mark.parametrize(("raw", "content_type", "message"), [
     (b"", "application/json", "request body must be valid JSON"),
     (b"{", "application/json", "request body must be valid JSON"),
@@ -95,10 +103,16 @@ def test_content_type_with_charset_is_json(client):
      "request body is nested too deeply"),
     (b'{"a": ' + b"[" * 50_000 + b"]" * 50_000 + b"}", "application/json",
      "request body is nested too deeply"),
+    # JSON as RFC 8259 defines it: a 5,000-digit integer is JSON (here in the wrong field),
+    # NaN and Infinity are not, and 1e999 is no number a double can hold.
     (b'{"productId": 1' + b"0" * 5000 + b', "paymentMethod": "CRYPTO_EXTERNAL_DAIMO"}',
-     "application/json", "request body must be valid JSON"),
+     "application/json", "productId must be a string"),
     (b'{"productId": 1e999, "paymentMethod": "CRYPTO_EXTERNAL_DAIMO"}', "application/json",
-     "productId must be a string"),
+     'request body has a number too large for a double: "1e999"'),
+    (b'{"productId": "METAL_CARD", "paymentMethod": "CRYPTO_EXTERNAL_DAIMO", "n": NaN}',
+     "application/json", "request body must be valid JSON"),
+    (b'{"productId": "METAL_CARD", "paymentMethod": "CRYPTO_EXTERNAL_DAIMO", "n": -Infinity}',
+     "application/json", "request body must be valid JSON"),
 ])
 def test_bad_bodies_answer_422_naming_the_problem(client, raw, content_type, message):
     request_headers = headers()

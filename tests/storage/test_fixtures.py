@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -131,3 +132,36 @@ def test_a_missing_path_is_an_error(tmp_path):
 def test_an_empty_folder_is_an_error(tmp_path):
     with pytest.raises(FixtureError, match="no fixtures found"):
         load_fixtures(tmp_path)
+
+
+@pytest.mark.parametrize(("files", "message"), [
+    ({"users.json": "[]", "users.yaml": "[]"}, "both users.json and users.yaml give the users: "
+                                               "keep one"),
+    ({"product.yaml": "[]"}, "product.yaml: is not a fixtures file: expected clients, users or "
+                             "products (.json, .yaml or .yml)"),
+    ({"users.json": ""}, "users.json: is empty"),
+    ({"users.yaml": "- token: [unclosed"}, 'in "'),
+])
+def test_a_fixtures_folder_is_never_read_in_part_silently(tmp_path, files, message):
+    for name, text in files.items():
+        (tmp_path / name).write_text(text)
+    with pytest.raises(FixtureError, match=re.escape(message)) as raised:
+        load_fixtures(tmp_path)
+    assert "<unicode string>" not in str(raised.value)
+    if "users.yaml" in files and len(files) == 1:
+        assert f'in "{tmp_path / "users.yaml"}"' in str(raised.value)
+
+
+def test_no_fixtures_found_names_every_accepted_suffix(tmp_path):
+    with pytest.raises(FixtureError, match=r"\.json, \.yaml or \.yml"):
+        load_fixtures(tmp_path)
+
+
+def test_a_kind_given_as_add_keeps_the_defaults(tmp_path):
+    (tmp_path / "users.yaml").write_text("add:\n  - token: carol-token\n    id: carol\n")
+    users = {user.token for user in load_fixtures(tmp_path).users}
+    assert {"demo-token", "carol-token"} <= users
+    fixtures = load_fixtures({"users": {"add": [{"token": "dave", "id": "dave"}]},
+                              "products": [{"id": "ONLY", "description": "only"}]})
+    assert "dave" in {user.token for user in fixtures.users}
+    assert [product.id for product in fixtures.products] == ["ONLY"]

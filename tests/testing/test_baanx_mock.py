@@ -174,3 +174,19 @@ def test_started_inside(baanx_mock):
                             headers=baanx_mock.headers()).ok
 """)
     pytester.runpytest_subprocess("-p", "no:cacheprovider").assert_outcomes(passed=2)
+
+
+def test_headers_spells_keyword_names_as_headers():
+    mock = BaanxMock()
+    assert mock.headers(x_mock_fault="503")["X-Mock-Fault"] == "503"
+    assert mock.headers(**{"X-Mock-Delay-Ms": "5"})["X-Mock-Delay-Ms"] == "5"
+    assert "x_mock_fault" not in mock.headers(x_mock_fault="503")
+    with mock:
+        reply = requests.get(mock.base_url + PRODUCTS, headers=mock.headers(x_mock_fault="503"))
+    assert reply.status_code == 503
+
+
+def test_fixtures_may_be_a_dict_shaped_like_a_fixtures_file():
+    with BaanxMock(fixtures={"users": {"add": [{"token": "carol-token", "id": "carol"}]}}) as mock:
+        assert requests.get(mock.base_url + PRODUCTS, headers=mock.headers("carol-token")).ok
+        assert requests.get(mock.base_url + PRODUCTS, headers=mock.headers()).ok
