@@ -24,6 +24,9 @@ class Directory:
     def users(self) -> tuple[User, ...]:
         return tuple(self._users.values())
 
+    def knows(self, token: str) -> bool:
+        return token in self._users
+
     def authenticate(self, client_key: str | None, token: str | None) -> Identity:
         """Who is calling, or the first documented error that applies.
 

@@ -45,6 +45,9 @@ from .store import (
 )
 
 DEFAULT_LIFECYCLE = "complete"
+# Views of namespaces with additions are kept for the next request; past this many, the
+# cache starts again (views are cheap to build, only not on every request).
+MAX_CACHED_VIEWS = 1024
 
 
 class UnknownStoredLifecycle(ValueError):
@@ -59,6 +62,15 @@ class Fixtures:
     users: tuple[User, ...]
     products: tuple[Product, ...]
     lifecycles: Mapping[str, Lifecycle] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class View:
+    """What one namespace knows: the fixtures with its run-time additions."""
+
+    directory: Directory
+    catalog: Catalog
+    lifecycles: Mapping[str, Lifecycle]
 
 
 class Backend:
@@ -79,12 +91,16 @@ class Backend:
         self.directory = Directory(fixtures.clients, fixtures.users)
         self.catalog = Catalog(fixtures.products)
         self.lifecycles = dict(fixtures.lifecycles)
-        self.default_lifecycle = self.known_lifecycle(default_lifecycle, "default lifecycle")
+        self._base = View(self.directory, self.catalog, self.lifecycles)
+        # Each namespace's view, with the additions version it was built from.
+        self._views: dict[str, tuple[int, View]] = {}
         self.ids = ids or IdSource()
         self.store: Store = store or MemoryStore(max_orders, max_namespaces)
-        for name in sorted(self.store.lifecycles_in_use() - set(self.lifecycles)):
-            raise UnknownStoredLifecycle(f"a stored order follows lifecycle {name!r}, which "
-                                         "the fixtures no longer define")
+        self.default_lifecycle = self.known_lifecycle(default_lifecycle, "default lifecycle")
+        for namespace, name in sorted(self.store.lifecycles_in_use()):
+            if name not in self.view(namespace).lifecycles:
+                raise UnknownStoredLifecycle(f"a stored order follows lifecycle {name!r}, which "
+                                             "the fixtures no longer define")
 
     def now(self, namespace: str = DEFAULT_NAMESPACE) -> datetime:
         """The namespace's clock; using the namespace brings it into being."""
@@ -95,8 +111,27 @@ class Backend:
 
     # --- The Baanx API ---------------------------------------------------------------
 
-    def authenticate(self, client_key: str | None, token: str | None) -> Identity:
-        return self.directory.authenticate(client_key, token)
+    def view(self, namespace: str = DEFAULT_NAMESPACE) -> View:
+        """The clients, users, products and lifecycles the namespace knows."""
+        additions = self.store.additions(namespace)
+        if not additions.version:
+            return self._base
+        cached = self._views.get(namespace)
+        if cached is not None and cached[0] == additions.version:
+            return cached[1]
+        if len(self._views) > MAX_CACHED_VIEWS:
+            self._views.clear()
+        users = {user.token: user for user in self.fixtures.users} | dict(additions.users)
+        products = {product.id: product for product in self.fixtures.products}
+        view = View(Directory(self.fixtures.clients, users.values()),
+                    Catalog((products | dict(additions.products)).values()),
+                    {**self.lifecycles, **additions.lifecycles})
+        self._views[namespace] = (additions.version, view)
+        return view
+
+    def authenticate(self, client_key: str | None, token: str | None, *,
+                     namespace: str = DEFAULT_NAMESPACE) -> Identity:
+        return self.view(namespace).directory.authenticate(client_key, token)
 
     def create_order(self, identity: Identity, product_id: str,
                      payment_method: PaymentMethod, lifecycle: str | None = None, *,
@@ -105,8 +140,8 @@ class Backend:
         order by the request; UnknownLifecycle if there is none of that name), the one set
         for the next orders, the product's, the server default."""
         if lifecycle is not None:
-            self.known_lifecycle(lifecycle)
-        product = self.catalog.orderable(identity.user, product_id)
+            self.known_lifecycle(lifecycle, namespace=namespace)
+        product = self.view(namespace).catalog.orderable(identity.user, product_id)
         now = self.now(namespace)
         chosen = (lifecycle or self.store.take_next_lifecycle(namespace) or product.lifecycle
                   or self.default_lifecycle)
@@ -118,23 +153,27 @@ class Backend:
     def poll_order(self, identity: Identity, order_id: str, *,
                    namespace: str = DEFAULT_NAMESPACE) -> Order:
         now = self.now(namespace)
+        lifecycles = self.view(namespace).lifecycles
         return self.store.change_order(namespace, order_id, lambda order: polled(
-            order, identity, self.lifecycles[order.lifecycle], now, self.ids))
+            order, identity, lifecycles[order.lifecycle], now, self.ids))
 
     # --- Scripting, for tests and the control API ------------------------------------
 
-    def known_lifecycle(self, name: str, source: str = "lifecycle") -> str:
-        """`name`, if a lifecycle of that name exists; else UnknownLifecycle, whose message
-        says the `source` of the name must be one of the known ones."""
-        if name not in self.lifecycles:
-            raise UnknownLifecycle(name, tuple(sorted(self.usable_lifecycles())), source)
-        self.allowed(self.lifecycles[name].extended_statuses, f"lifecycle {name}")
+    def known_lifecycle(self, name: str, source: str = "lifecycle", *,
+                        namespace: str = DEFAULT_NAMESPACE) -> str:
+        """`name`, if the namespace knows a lifecycle of that name; else UnknownLifecycle,
+        whose message says the `source` of the name must be one of the known ones."""
+        lifecycles = self.view(namespace).lifecycles
+        if name not in lifecycles:
+            raise UnknownLifecycle(name, tuple(sorted(self.usable_lifecycles(namespace))),
+                                   source)
+        self.allowed(lifecycles[name].extended_statuses, f"lifecycle {name}")
         return name
 
-    def usable_lifecycles(self) -> dict[str, Lifecycle]:
-        """The lifecycles orders may follow: with extended statuses off, none that uses
-        them."""
-        return {name: lifecycle for name, lifecycle in self.lifecycles.items()
+    def usable_lifecycles(self, namespace: str = DEFAULT_NAMESPACE) -> dict[str, Lifecycle]:
+        """The lifecycles the namespace's orders may follow: with extended statuses off,
+        none that uses them."""
+        return {name: lifecycle for name, lifecycle in self.view(namespace).lifecycles.items()
                 if self.extended_statuses or not lifecycle.extended_statuses}
 
     def allowed(self, statuses: tuple[OrderStatus, ...], what: str) -> None:
@@ -173,7 +212,7 @@ class Backend:
 
     def set_next_lifecycle(self, name: str, count: int | None = None, *,
                            namespace: str = DEFAULT_NAMESPACE) -> NextLifecycle:
-        upcoming = NextLifecycle(self.known_lifecycle(name), count)
+        upcoming = NextLifecycle(self.known_lifecycle(name, namespace=namespace), count)
         self.store.set_next_lifecycle(namespace, upcoming)
         return upcoming
 
@@ -230,5 +269,37 @@ class Backend:
         """Every namespace forgotten; the default one as after `reset()`."""
         self.store.reset_all()
 
+    # --- Data added at run time, per namespace -----------------------------------------
+
+    def add_user(self, user: User, *, namespace: str = DEFAULT_NAMESPACE) -> bool:
+        """Add a user to the namespace, or replace the one with its token; whether it
+        replaced one. 422 when it names a product the namespace does not know."""
+        view = self.view(namespace)
+        for product_id in sorted(user.ineligible_products):
+            if product_id not in view.catalog.ids:
+                raise ValidationFailed(f"ineligibleProducts: unknown product {product_id!r}")
+        replaced = view.directory.knows(user.token)
+        self.store.add(namespace, user)
+        return replaced
+
+    def add_product(self, product: Product, *, namespace: str = DEFAULT_NAMESPACE) -> bool:
+        """Add a product to the namespace's catalogue, or replace the one with its id;
+        whether it replaced one. 422 when it names a lifecycle the namespace lacks."""
+        if product.lifecycle is not None:
+            self.known_lifecycle(product.lifecycle, "lifecycle", namespace=namespace)
+        replaced = product.id in self.view(namespace).catalog.ids
+        self.store.add(namespace, product)
+        return replaced
+
+    def add_lifecycle(self, lifecycle: Lifecycle, *,
+                      namespace: str = DEFAULT_NAMESPACE) -> bool:
+        """Add a lifecycle to the namespace, or replace the one of its name; whether it
+        replaced one. 422 naming the switch when it uses extended statuses without them."""
+        self.allowed(lifecycle.extended_statuses, f"lifecycle {lifecycle.name}")
+        replaced = lifecycle.name in self.view(namespace).lifecycles
+        self.store.add(namespace, lifecycle)
+        return replaced
+
     def _caught_up(self, order: Order, now: datetime) -> Order:
-        return caught_up(order, self.lifecycles[order.lifecycle], now, self.ids)
+        lifecycle = self.view(order.namespace).lifecycles[order.lifecycle]
+        return caught_up(order, lifecycle, now, self.ids)

@@ -23,6 +23,10 @@ class Catalog:
     def products(self) -> tuple[Product, ...]:
         return tuple(self._products.values())
 
+    @property
+    def ids(self) -> frozenset[str]:
+        return frozenset(self._products)
+
     def offers_for(self, user: User) -> list[Offer]:
         """Every product, in catalogue order, with whether this user may order it now."""
         return [Offer(product, is_eligible(user, product)) for product in self._products.values()]

@@ -10,16 +10,17 @@ from __future__ import annotations
 
 import threading
 from collections import Counter, OrderedDict, deque
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from itertools import islice
+from itertools import count, islice
 from typing import Protocol
 
 from .errors import OrderNotFound
 from .faults import ANY_ENDPOINT, Fault
 from .journal import JOURNAL_SIZE, JournalEntry
-from .models import Order
+from .lifecycle import Lifecycle
+from .models import Order, Product, User
 
 DEFAULT_NAMESPACE = "default"
 # Enough for any test suite; a load test that creates orders for hours stays bounded.
@@ -39,6 +40,21 @@ class NextLifecycle:
 
     name: str
     remaining: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class Additions:
+    """Users, products and lifecycles added to one namespace at run time, over the shared
+    fixtures; `version` grows with each change, so that a view built from them can be kept
+    until it does."""
+
+    users: Mapping[str, User] = field(default_factory=dict)
+    products: Mapping[str, Product] = field(default_factory=dict)
+    lifecycles: Mapping[str, Lifecycle] = field(default_factory=dict)
+    version: int = 0
+
+
+NO_ADDITIONS = Additions()
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,8 +114,8 @@ class Store(Protocol):
         """How many orders were forgotten to stay within the bound, since start."""
         ...
 
-    def lifecycles_in_use(self) -> set[str]:
-        """The lifecycles the kept orders follow."""
+    def lifecycles_in_use(self) -> set[tuple[str, str]]:
+        """(namespace, lifecycle) of every lifecycle the kept orders follow."""
         ...
 
     def next_lifecycle(self, namespace: str) -> NextLifecycle | None: ...
@@ -136,6 +152,13 @@ class Store(Protocol):
         """How many times each outcome was served."""
         ...
 
+    def add(self, namespace: str, item: User | Product | Lifecycle) -> None:
+        """Add a user, product or lifecycle to the namespace (one with the same token, id or
+        name replaces it)."""
+        ...
+
+    def additions(self, namespace: str) -> Additions: ...
+
 
 @dataclass
 class Space:
@@ -149,6 +172,7 @@ class Space:
     journal: deque[JournalEntry] = field(default_factory=lambda: deque(maxlen=JOURNAL_SIZE))
     coverage: Counter[str] = field(default_factory=Counter)
     numbers_used: int = 0
+    additions: Additions = field(default_factory=Additions)
 
 
 class MemoryStore:
@@ -164,6 +188,7 @@ class MemoryStore:
         # Every kept order, the one used longest ago first, to forget by.
         self._order_use: OrderedDict[tuple[str, str], None] = OrderedDict()
         self._forgotten = 0
+        self._versions = count(1)
 
     # --- Namespaces --------------------------------------------------------------------
 
@@ -266,9 +291,9 @@ class MemoryStore:
     def orders_forgotten(self) -> int:
         return self._forgotten
 
-    def lifecycles_in_use(self) -> set[str]:
+    def lifecycles_in_use(self) -> set[tuple[str, str]]:
         with self._lock:
-            return {order.lifecycle for space in self._spaces.values()
+            return {(name, order.lifecycle) for name, space in self._spaces.items()
                     for order in space.orders.values()}
 
     # --- Next lifecycle ----------------------------------------------------------------
@@ -340,3 +365,28 @@ class MemoryStore:
     def coverage(self, namespace: str) -> dict[str, int]:
         with self._lock:
             return dict(self._space(namespace).coverage)
+
+    # --- Data added at run time --------------------------------------------------------
+
+    def add(self, namespace: str, item: User | Product | Lifecycle) -> None:
+        with self._lock:
+            space = self._space(namespace)
+            space.additions = with_item(space.additions, item, next(self._versions))
+
+    def additions(self, namespace: str) -> Additions:
+        with self._lock:
+            space = self._spaces.get(namespace)
+            return NO_ADDITIONS if space is None else space.additions
+
+
+def with_item(additions: Additions, item: User | Product | Lifecycle, version: int
+              ) -> Additions:
+    """`additions` with `item` in, in place of one with its token, id or name; `version`
+    is a number no earlier additions of any namespace had."""
+    if isinstance(item, User):
+        return replace(additions, users={**additions.users, item.token: item}, version=version)
+    if isinstance(item, Product):
+        return replace(additions, products={**additions.products, item.id: item},
+                       version=version)
+    return replace(additions, lifecycles={**additions.lifecycles, item.name: item},
+                   version=version)

@@ -15,12 +15,13 @@ from .route import Call
 
 
 def authenticate(call: Call) -> Identity:
-    return call.backend.authenticate(client_key(call.request), bearer_token(call.request))
+    return call.backend.authenticate(client_key(call.request), bearer_token(call.request),
+                                     namespace=call.namespace)
 
 
 def get_available_products(call: Call) -> Reply:
     identity = authenticate(call)
-    return products_reply(call.backend.catalog, identity.user)
+    return products_reply(call.backend.view(call.namespace).catalog, identity.user)
 
 
 # What a user is offered changes only with the fixtures, so each catalogue and user pair is

@@ -143,7 +143,7 @@ def _what_it_must_be(error: ValidationError, expected: Any, instance: Any) -> st
         kinds = expected if isinstance(expected, list) else [expected]
         return "must be " + " or ".join(TYPE_NAMES.get(str(kind), f"a {kind}") for kind in kinds)
     if (error.validator in ("oneOf", "anyOf") and isinstance(expected, list)
-            and all(isinstance(option, dict) and set(option) == {"required"}
+            and all(isinstance(option, dict) and set(option) - {"title"} == {"required"}
                     for option in expected)):
         exactly = "exactly " if error.validator == "oneOf" else ""
         return (f"needs {exactly}one of: "

@@ -15,6 +15,7 @@ from ..core import Fault, FaultKind, OrderStatus, Outcome
 from ..core.errors import ValidationFailed
 from .bodies import moment_text, order_detail, parse_json, validated
 from .coverage import coverage_report
+from .fixture_documents import FixtureError, lifecycle_from, product_from, user_from
 from .messages import Reply
 from .route import Call
 
@@ -105,7 +106,7 @@ def lifecycle_state(call: Call) -> dict[str, Any]:
                                                "remaining": upcoming.remaining},
         "default": backend.default_lifecycle,
         "known": [{"name": lifecycle.name, "description": lifecycle.description}
-                  for lifecycle in sorted(backend.usable_lifecycles().values(),
+                  for lifecycle in sorted(backend.usable_lifecycles(call.namespace).values(),
                                           key=lambda lc: lc.name)],
     }
 
@@ -187,6 +188,32 @@ def home(call: Call) -> Reply:
 def clear_journal(call: Call) -> Reply:
     call.backend.clear_journal(call.namespace)
     return Reply.json(200, {"requests": []})
+
+
+def add_user(call: Call) -> Reply:
+    """A user for this namespace, until its reset."""
+    body = control_body(call, "user-request.json")
+    replaced = call.backend.add_user(user_from(body), namespace=call.namespace)
+    return Reply.json(200, {"kind": "user", "key": body["token"], "replaced": replaced})
+
+
+def add_product(call: Call) -> Reply:
+    """A product for this namespace's catalogue, until its reset."""
+    body = control_body(call, "product-request.json")
+    replaced = call.backend.add_product(product_from(body), namespace=call.namespace)
+    return Reply.json(200, {"kind": "product", "key": body["id"], "replaced": replaced})
+
+
+def add_lifecycle(call: Call) -> Reply:
+    """A lifecycle for this namespace, until its reset."""
+    body = control_body(call, "lifecycle-add-request.json")
+    try:
+        lifecycle = lifecycle_from(body["name"], body["lifecycle"], "request body")
+    except FixtureError as error:
+        raise ValidationFailed(f"lifecycle.{error.field.removeprefix('$.')}: {error.problem}"
+                               if error.field else error.problem) from None
+    replaced = call.backend.add_lifecycle(lifecycle, namespace=call.namespace)
+    return Reply.json(200, {"kind": "lifecycle", "key": body["name"], "replaced": replaced})
 
 
 def namespaces(call: Call) -> Reply:

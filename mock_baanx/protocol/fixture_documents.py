@@ -14,7 +14,7 @@ from typing import Any
 
 from ..core import Client, Fixtures, Lifecycle, OrderStatus, Product, Step, User
 from . import schemas
-from .bodies import field_problem, payment_config_from_json
+from .bodies import field_problem, payment_config_from_json, payment_config_json
 
 KINDS = ("clients", "users", "products")
 # What identifies an entry of each kind: another entry with the same key replaces it.
@@ -94,6 +94,34 @@ def lifecycle_from(name: str, body: Mapping[str, Any], source: object) -> Lifecy
             raise FixtureError(source, f"{step.status} is final, so it must be the last step",
                                f"$.steps[{index}].status")
     return Lifecycle(name=name, steps=steps, description=body.get("description", ""))
+
+
+def user_json(user: User) -> dict[str, Any]:
+    """A user as a fixtures file writes it: the inverse of `user_from`."""
+    return {"token": user.token, "id": user.id, "description": user.description,
+            "expired": user.expired, "permitted": user.permitted,
+            "kycVerified": user.kyc_verified,
+            "ineligibleProducts": sorted(user.ineligible_products)}
+
+
+def product_json(product: Product) -> dict[str, Any]:
+    """A product as a fixtures file writes it: the inverse of `product_from`."""
+    return {"id": product.id, "description": product.description,
+            **({"lifecycle": product.lifecycle} if product.lifecycle else {}),
+            **({"paymentConfig": payment_config_json(product.payment_config)}
+               if product.payment_config else {})}
+
+
+def lifecycle_json(lifecycle: Lifecycle) -> dict[str, Any]:
+    """A lifecycle as a fixtures file writes it: the inverse of `lifecycle_from`."""
+    fields = (("afterPolls", "after_polls"), ("afterSeconds", "after_seconds"),
+              ("note", "note"), ("paymentId", "payment_id"), ("txHash", "tx_hash"),
+              ("paidAt", "paid_at"))
+    return {"description": lifecycle.description,
+            "steps": [{"status": step.status.value,
+                       **{key: getattr(step, name) for key, name in fields
+                          if getattr(step, name) is not None}}
+                      for step in lifecycle.steps]}
 
 
 # --- A whole set -----------------------------------------------------------------------------

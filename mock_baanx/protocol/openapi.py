@@ -95,6 +95,32 @@ def _components(schema_names: list[str]) -> dict[str, Any]:
     return components
 
 
+def _reachable(names: list[str]) -> list[str]:
+    """The schema files `names` are, and every file their `$ref`s lead to, in the order of
+    `SCHEMAS`: the document carries the shapes its operations use, no others."""
+    seen: set[str] = set()
+    waiting = list(names)
+    while waiting:
+        name = waiting.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        base = SCHEMA_BASE + name
+        for ref in _refs(SCHEMAS[name]):
+            target = urljoin(base, ref).partition("#")[0]
+            waiting.append(target.removeprefix(SCHEMA_BASE))
+    return [name for name in SCHEMAS if name in seen]
+
+
+def _refs(node: Any) -> list[str]:
+    if isinstance(node, list):
+        return [ref for item in node for ref in _refs(item)]
+    if not isinstance(node, dict):
+        return []
+    return [*([node["$ref"]] if "$ref" in node else []),
+            *(ref for value in node.values() for ref in _refs(value))]
+
+
 # --- Operations --------------------------------------------------------------------------
 
 
@@ -125,12 +151,15 @@ def _request_body(route: Route, values: dict[str, tuple[str, ...]]) -> dict[str,
     this very mock accepts (its products, its lifecycles), on top of the contract's shape."""
     assert route.request_schema is not None
     content = _json(route.request_schema)
-    if route.narrowed_field is not None:
-        field, kind = route.narrowed_field
+    narrowing = {}
+    for field, kind in route.narrowed:
         if values.get(kind):
-            media = content["application/json"]
-            media["schema"] = {"allOf": [media["schema"], {
-                "properties": {field: {"enum": list(values[kind])}}}]}
+            names = {"enum": list(values[kind])}
+            is_list = field.endswith("[]")
+            narrowing[field.removesuffix("[]")] = {"items": names} if is_list else names
+    if narrowing:
+        media = content["application/json"]
+        media["schema"] = {"allOf": [media["schema"], {"properties": narrowing}]}
     return content
 
 
@@ -218,9 +247,9 @@ def _document(routes: tuple[Route, ...], control: bool, products: tuple[str, ...
         paths.setdefault(route.template, {})[route.method.lower()] = _operation(
             route, control, values)
     kinds = [kind for kind in TAG_DESCRIPTIONS if any(route.kind is kind for route in described)]
-    body_schemas = [name for name in SCHEMAS if not name.startswith(("fixtures/", "control/"))]
-    if control:
-        body_schemas += [name for name in SCHEMAS if name.startswith("control/")]
+    body_schemas = _reachable(["error.json", *(
+        name for route in described for name in (route.reply_schema, route.request_schema)
+        if name is not None)])
     return {
         "openapi": "3.1.0",
         "info": {
@@ -249,8 +278,10 @@ def get_openapi(call: Call) -> Reply:
     """GET /openapi.json: the document of the routes this mock serves, naming its own
     clients, products and (with the control API) lifecycles."""
     backend = call.backend
-    products = tuple(product.id for product in backend.catalog.products)
-    lifecycles = tuple(sorted(backend.usable_lifecycles())) if call.options.control else ()
-    clients = tuple(client.id for client in backend.directory.clients)
+    view = backend.view(call.namespace)
+    products = tuple(product.id for product in view.catalog.products)
+    lifecycles = (tuple(sorted(backend.usable_lifecycles(call.namespace)))
+                  if call.options.control else ())
+    clients = tuple(client.id for client in view.directory.clients)
     return Reply.json(200, document(call.routes, call.options.control, products, lifecycles,
                                     clients))

@@ -18,7 +18,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from ..core import Order
+from ..core import Lifecycle, Order, Product, User
 from ..core.store import (
     DEFAULT_MAX_NAMESPACES,
     DEFAULT_MAX_ORDERS,
@@ -27,6 +27,15 @@ from ..core.store import (
     StoreError,
 )
 from ..protocol.bodies import order_from_record, order_record
+from ..protocol.fixture_documents import (
+    FixtureError,
+    lifecycle_from,
+    lifecycle_json,
+    product_from,
+    product_json,
+    user_from,
+    user_json,
+)
 
 # 1: the first release: one namespace, its own snake_case form of an order.
 # 2: orders and clocks per namespace; an order as `order_record` writes it.
@@ -37,7 +46,14 @@ SCHEMA = (
     "numbers_used INTEGER NOT NULL)",
     "CREATE TABLE IF NOT EXISTS orders (namespace TEXT NOT NULL, order_id TEXT NOT NULL, "
     "seq INTEGER NOT NULL, body TEXT NOT NULL, PRIMARY KEY (namespace, order_id))",
+    # Users, products and lifecycles added at run time, as fixture files write them.
+    "CREATE TABLE IF NOT EXISTS additions (namespace TEXT NOT NULL, kind TEXT NOT NULL, "
+    "key TEXT NOT NULL, seq INTEGER NOT NULL, body TEXT NOT NULL, "
+    "PRIMARY KEY (namespace, kind, key))",
 )
+# How an addition is written and read back, by kind.
+TO_JSON: dict[str, Callable[[Any], dict[str, Any]]] = {
+    "user": user_json, "product": product_json, "lifecycle": lifecycle_json}
 
 
 _HELD: list[Any] = []
@@ -99,11 +115,15 @@ class SqliteStore(MemoryStore):
                     "SELECT name, clock_offset, numbers_used FROM namespaces"):
                 space = self._space(name)
                 space.clock_offset, space.numbers_used = float(offset), int(numbers_used)
+            for namespace, kind, key, body in self._db.execute(
+                    "SELECT namespace, kind, key, body FROM additions ORDER BY seq"):
+                super().add(namespace, _addition_from(kind, key, json.loads(body)))
             for (body,) in self._db.execute("SELECT body FROM orders ORDER BY seq"):
                 super().add_order(order_from_record(json.loads(body)))
-        except (ValueError, KeyError, TypeError) as error:
+        except (ValueError, KeyError, TypeError, FixtureError) as error:
             raise StoreError(f"{self.path}: unreadable order data ({error})") from None
-        row = self._db.execute("SELECT COALESCE(MAX(seq), 0) FROM orders").fetchone()
+        row = self._db.execute("SELECT MAX(COALESCE((SELECT MAX(seq) FROM orders), 0), "
+                               "COALESCE((SELECT MAX(seq) FROM additions), 0))").fetchone()
         self._next_seq = int(row[0]) + 1
 
     # --- Every change, written through ---------------------------------------------------
@@ -126,6 +146,19 @@ class SqliteStore(MemoryStore):
         with self._lock:
             super().add_order(order)
             self._save_order(order)
+
+    def add(self, namespace: str, item: User | Product | Lifecycle) -> None:
+        with self._lock:
+            super().add(namespace, item)
+            kind = "user" if isinstance(item, User) else "product" if isinstance(
+                item, Product) else "lifecycle"
+            key = item.token if isinstance(item, User) else item.id if isinstance(
+                item, Product) else item.name
+            self._db.execute(
+                "INSERT INTO additions VALUES (?, ?, ?, ?, ?) ON CONFLICT (namespace, kind, key) "
+                "DO UPDATE SET body = excluded.body, seq = excluded.seq",
+                (namespace, kind, key, self._next_seq, json.dumps(TO_JSON[kind](item))))
+            self._next_seq += 1
 
     def _forget_order(self, namespace: str, order_id: str) -> None:
         super()._forget_order(namespace, order_id)
@@ -157,6 +190,7 @@ class SqliteStore(MemoryStore):
     def _drop(self, namespace: str) -> None:
         super()._drop(namespace)
         self._db.execute("DELETE FROM orders WHERE namespace = ?", (namespace,))
+        self._db.execute("DELETE FROM additions WHERE namespace = ?", (namespace,))
         self._db.execute("DELETE FROM namespaces WHERE name = ?", (namespace,))
 
     def close(self) -> None:
@@ -187,6 +221,14 @@ class SqliteStore(MemoryStore):
         self._db.execute("DELETE FROM meta WHERE key = 'clock_offset'")
         self._db.execute("UPDATE meta SET value = ? WHERE key = 'format'", (FORMAT_VERSION,))
         self._db.execute("COMMIT")
+
+
+def _addition_from(kind: str, key: str, body: Mapping[str, Any]) -> User | Product | Lifecycle:
+    if kind == "user":
+        return user_from(body)
+    if kind == "product":
+        return product_from(body)
+    return lifecycle_from(key, body, "the state file")
 
 
 def record_from_format_1(data: Mapping[str, Any]) -> dict[str, Any]:

@@ -141,6 +141,25 @@ class ControlClient:
     def clear_journal(self) -> None:
         self._call("mockClearRequests")
 
+    def add_user(self, user: dict[str, Any]) -> dict[str, Any]:
+        """Add a user (as a users fixture file writes one) to the mock, or replace the one
+        with its token, until the next reset: `add_user({"token": "carol", "id": "c"})`."""
+        added: dict[str, Any] = self._call("mockAddUser", user)
+        return added
+
+    def add_product(self, product: dict[str, Any]) -> dict[str, Any]:
+        """Add a product (as a products fixture file writes one), or replace the one with
+        its id, until the next reset."""
+        added: dict[str, Any] = self._call("mockAddProduct", product)
+        return added
+
+    def add_lifecycle(self, name: str, lifecycle: dict[str, Any]) -> dict[str, Any]:
+        """Add a lifecycle (`{"steps": [...]}`, as a lifecycle file writes one), or replace
+        the one of its name, until the next reset."""
+        added: dict[str, Any] = self._call("mockAddLifecycle",
+                                           {"name": name, "lifecycle": lifecycle})
+        return added
+
     def virtual_time(self) -> VirtualTime:
         """A context manager under which `time.sleep`, `time.time`, `time.monotonic` and
         `asyncio.sleep` follow this mock's clock: a sleep moves the clock forward at once

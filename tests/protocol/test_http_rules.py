@@ -115,7 +115,7 @@ def test_preflight_of_an_unknown_path_is_404(client):
 
 
 def test_a_bug_in_the_mock_is_a_json_500_in_every_adapter(backend, monkeypatch, caplog):
-    def broken(*args):
+    def broken(*args, **kwargs):
         raise RuntimeError("simulated bug")
 
     monkeypatch.setattr(backend, "authenticate", broken)

@@ -111,6 +111,9 @@ def test_every_control_client_method_calls_a_control_route():
     client.coverage()
     client.namespaces()
     client.reset_all()
+    client.add_user({"token": "carol", "id": "c"})
+    client.add_product({"id": "P", "description": "d"})
+    client.add_lifecycle("slow", {"steps": [{"status": "COMPLETED", "afterPolls": 1}]})
     methods = {name for name in vars(ControlClient) if not name.startswith("_")}
     assert len(client.sent) >= len(methods - {"poll_times", "assert_polled_politely",
                                               "virtual_time"})
