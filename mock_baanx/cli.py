@@ -16,7 +16,7 @@ from .core import Backend, SeededIds, Store, StoreError
 from .core.backend import UnknownStoredLifecycle
 from .core.errors import UnknownLifecycle, ValidationFailed
 from .core.store import DEFAULT_MAX_NAMESPACES, DEFAULT_MAX_ORDERS
-from .protocol import ROUTES, Options, openapi
+from .protocol import ROUTES, Options, fidelity_ledger, openapi
 from .protocol.handler import is_the_mocks_own
 from .protocol.version import __version__
 from .storage.fixture_files import FixtureError, load_fixtures
@@ -116,9 +116,27 @@ def main(argv: Sequence[str] | None = None) -> int:
                         default=os.environ.get("BAANX_ALLOW_ORDERS") == "1",
                         help="let checks create orders (default: $BAANX_ALLOW_ORDERS=1)")
     verify.add_argument("--poll-interval", type=float, default=3.0, metavar="S",
-                        help="seconds between polls of an order (default 3, as the docs advise)")
+                        help="seconds between polls of an order (default 3, as the docs "
+                             "advise); on a mock-baanx its clock moves on instead of waiting")
+    verify.add_argument("--max-orders", type=whole_number(0, 1000), default=2, metavar="N",
+                        help="orders a run may create on a live target, never exceeded "
+                             "(default 2; a mock's orders are not counted)")
+    verify.add_argument("--pace", type=float, default=0.5, metavar="S",
+                        help="least seconds between two requests to a live target "
+                             "(default 0.5; a mock is not paced)")
+    verify.add_argument("--require-all", action="store_true",
+                        help="exit 1 unless every check that applies was run: a skip fails")
+    verify.add_argument("--strict", action="store_true",
+                        help="count novelty (a field the docs do not mention) as drift")
     verify.add_argument("--json", action="store_true", help="print the report as JSON")
     verify.add_argument("--junit-xml", metavar="FILE", help="also write a JUnit XML report")
+
+    rules = commands.add_parser(
+        "rules", help="print the fidelity ledger: every rule the mock enforces, and its basis",
+        description="Every rule the mock enforces, with its id, its basis (documented by "
+                    "Baanx, observed in real clients, or decided by this project where the "
+                    "docs are silent) and the tests that hold the mock to it.")
+    rules.add_argument("--json", action="store_true", help="print the ledger as JSON")
 
     document = commands.add_parser("openapi", help="print the OpenAPI 3.1 document")
     document.add_argument("--no-control", action="store_true",
@@ -128,6 +146,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "openapi":
         print(json.dumps(openapi.document(ROUTES, control=not args.no_control), indent=2))
         return 0
+    if args.command == "rules":
+        if args.json:
+            print(json.dumps({"rules": [rule.as_json() for rule in fidelity_ledger.RULES]},
+                             indent=2, ensure_ascii=False))
+        else:
+            print(fidelity_ledger.text())
+        return 0
     if args.command == "verify":
         return _verify(args)
     return _serve(args)
@@ -135,43 +160,22 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _verify(args: argparse.Namespace) -> int:
     # Imported here: the checks need requests, which `serve` never does.
-    from .contract import checks as contract
-    from .contract import report
+    from .contract import verify
 
     problem = url_problem(args.base_url)
     if problem is not None:
         print(f"mock-baanx verify: --base-url {problem}", file=sys.stderr)
         return USAGE_ERROR
-    if not args.client_id or not args.token:
-        print("mock-baanx verify: give --client-id and --token (or set BAANX_CLIENT_ID and "
-              "BAANX_ACCESS_TOKEN)", file=sys.stderr)
-        return USAGE_ERROR
-    if args.poll_interval < 0:
-        print("mock-baanx verify: --poll-interval must not be negative", file=sys.stderr)
-        return USAGE_ERROR
-    redact = report.Redactor((args.token, args.client_id, args.ineligible_token or ""))
-    target = contract.Target(base_url=args.base_url, client_id=args.client_id,
-                             token=args.token, allow_orders=args.allow_orders,
-                             poll_interval=args.poll_interval,
-                             ineligible_token=args.ineligible_token)
-    try:
-        target.control = contract.detect_control(target)
-        # A mock's orders cost nothing: only a live target needs the permission.
-        target.allow_orders = target.allow_orders or target.control is not None
-        results = contract.run_checks(target)
-    except contract.Unreachable as error:
-        print(redact(f"mock-baanx verify: target unreachable: {error}"), file=sys.stderr)
-        return USAGE_ERROR
-    shown_url = contract.public_url(args.base_url)
-    is_mock = target.control is not None
-    if args.json:
-        print(report.json_report(shown_url, is_mock, results, redact))
-    else:
-        print(report.text_report(shown_url, is_mock, results, redact))
-    if args.junit_xml:
-        with open(args.junit_xml, "w", encoding="utf-8") as file:
-            file.write(report.junit_report(results, redact))
-    return 1 if any(result.outcome == "fail" for result in results) else 0
+    for name in ("poll_interval", "pace"):
+        if getattr(args, name) < 0:
+            print(f"mock-baanx verify: --{name.replace('_', '-')} must not be negative",
+                  file=sys.stderr)
+            return USAGE_ERROR
+    return verify.run(args.base_url, verify.Settings(
+        client_id=args.client_id, token=args.token, ineligible_token=args.ineligible_token,
+        allow_orders=args.allow_orders, poll_interval=args.poll_interval,
+        max_orders=args.max_orders, pace=args.pace, require_all=args.require_all,
+        strict=args.strict, json=args.json, junit_xml=args.junit_xml))
 
 
 def _serve(args: argparse.Namespace) -> int:

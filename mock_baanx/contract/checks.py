@@ -9,7 +9,6 @@ raises for drift; it raises `Skip` when it cannot run against this target, and
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -17,11 +16,11 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import requests
-from jsonschema.exceptions import ValidationError
 
 from ..core import FINAL_STATUSES
-from ..protocol import schemas
 from ..testing.control_client import ControlClient, HttpControl
+from .findings import SHAPE_RULES, Finding, Severity, schema_findings, shown
+from .order_rules import OrderRules
 
 PRODUCTS = "/v1/order/products/available"
 ORDERS = "/v1/order"
@@ -30,23 +29,25 @@ MAX_POLLS = 40
 
 
 class Skip(Exception):
-    """This check cannot run against this target; the message says why."""
+    """This check cannot run against this target: `reason` says why, `remedy` what would
+    let it run. `applies=False`: it can never run against a target of this kind (the
+    scripted lifecycles of a live API), so it is not a promise left unverified."""
+
+    def __init__(self, reason: str, remedy: str = "", *, applies: bool = True) -> None:
+        super().__init__(reason)
+        self.remedy = remedy
+        self.applies = applies
 
 
 class Unreachable(Exception):
-    """The target did not answer at all."""
+    """The target did not answer at all; the message says how (DNS, TLS, connection,
+    timeout): the environment, not drift."""
 
 
-@dataclass(frozen=True, slots=True)
-class Finding:
-    """One way a reply departs from the contract."""
-
-    json_path: str
-    rule: str
-    actual: str
-
-    def line(self, endpoint: str) -> str:
-        return f"{endpoint}  {self.json_path}  {self.rule}  got {self.actual}"
+ALLOW_ORDERS = "pass --allow-orders"
+# Retry-After beyond this is not waited for: the check reports what it got.
+MAX_RETRY_AFTER_SECONDS = 60
+RETRIES_AFTER_RETRY_AFTER = 2
 
 
 @dataclass
@@ -59,12 +60,20 @@ class Target:
     session: requests.Session = field(default_factory=requests.Session)
     allow_orders: bool = False
     poll_interval: float = 3.0
-    # Set when the target is a mock-baanx with its control API: scripting checks need it.
+    # Set when the target is a mock-baanx with its control API: scripting checks need it,
+    # and polls move its clock instead of sleeping.
     control: ControlClient | None = None
     # A user with at least one product they may not order, for the 403 check.
     ineligible_token: str | None = None
     timeout: float = 30.0
+    # Orders a run may create on a live target (never exceeded); None: no limit (a mock).
+    max_orders: int | None = None
+    # Least seconds between two requests to a live target.
+    pace: float = 0.0
+    orders_created: int = 0
+    order_rules: OrderRules = field(default_factory=OrderRules)
     _order: dict[str, Any] | None = field(default=None, repr=False)
+    _last_sent: float = field(default=0.0, repr=False)
 
     def headers(self, **changes: str | None) -> dict[str, str]:
         """The valid headers, with some replaced or (None) removed."""
@@ -75,36 +84,94 @@ class Target:
 
     def send(self, method: str, path: str, *, headers: dict[str, str] | None = None,
              body: Any = None) -> requests.Response:
-        try:
-            return self.session.request(
-                method, self.base_url.rstrip("/") + path, timeout=self.timeout,
-                headers=self.headers() if headers is None else headers,
-                json=body)
-        except (requests.ConnectionError, requests.Timeout) as error:
-            raise Unreachable(f"{type(error).__name__} talking to {public_url(self.base_url)}"
-                              ) from None
+        """One request, paced, and sent again after a 429 or 503's Retry-After (a few
+        times, each wait at most a minute)."""
+        for attempt in range(RETRIES_AFTER_RETRY_AFTER + 1):
+            wait = self._last_sent + self.pace - time.monotonic()
+            if wait > 0:
+                time.sleep(wait)
+            self._last_sent = time.monotonic()
+            try:
+                response = self.session.request(
+                    method, self.base_url.rstrip("/") + path, timeout=self.timeout,
+                    headers=self.headers() if headers is None else headers, json=body)
+            except (requests.ConnectionError, requests.Timeout) as error:
+                raise Unreachable(environment_failure(error, self.base_url, self.timeout)
+                                  ) from None
+            retry_after = _retry_after(response)
+            if retry_after is None or attempt == RETRIES_AFTER_RETRY_AFTER:
+                return response
+            time.sleep(retry_after)
+        raise AssertionError("unreachable")
+
+    def create(self, body: dict[str, Any], headers: dict[str, str] | None = None
+               ) -> requests.Response:
+        """A request that creates an order if the target takes it: counted against the
+        order budget, and refused (a skip) once the budget is spent."""
+        if not self.allow_orders:
+            raise Skip("creates an order", ALLOW_ORDERS)
+        if self.max_orders is not None and self.orders_created >= self.max_orders:
+            raise Skip(f"the order budget of {self.max_orders} is spent",
+                       "raise --max-orders")
+        self.orders_created += 1
+        return self.send("POST", ORDERS, headers=headers, body=body)
+
+    def wait_between_polls(self) -> None:
+        """The docs' interval between polls: a mock's clock moves on instead."""
+        if self.control is not None:
+            if self.poll_interval:
+                self.control.advance_clock(self.poll_interval)
+        else:
+            time.sleep(self.poll_interval)
 
     def created_order(self) -> dict[str, Any]:
         """One order created for this run (and reused by the checks that need one)."""
-        if not self.allow_orders:
-            raise Skip("creates an order: allow it with --allow-orders (BAANX_ALLOW_ORDERS=1)")
         if self._order is None:
             product_id = self.eligible_product()
-            response = self.send("POST", ORDERS, body={"productId": product_id,
-                                                       "paymentMethod": PAYMENT_METHOD})
+            response = self.create({"productId": product_id, "paymentMethod": PAYMENT_METHOD})
             body = _json(response)
             if response.status_code != 200 or not isinstance(body, dict) or not isinstance(
                     body.get("orderId"), str):
                 raise Skip(f"could not create an order (status {response.status_code})")
             self._order = body
+            self.order_rules.created(body, product_id, time.monotonic())
         return self._order
 
     def eligible_product(self) -> str:
         products = _json(self.send("GET", PRODUCTS))
         eligible = product_ids(products, eligible=True)
         if not eligible:
-            raise Skip("the target's user has no eligible product to order")
+            raise Skip("the target's user has no eligible product to order",
+                       "give a user who may order something with --token")
         return eligible[0]
+
+
+def _retry_after(response: requests.Response) -> float | None:
+    """Seconds to wait before sending again, when a 429 or 503 asks for it."""
+    if response.status_code not in (429, 503):
+        return None
+    try:
+        seconds = float(response.headers.get("Retry-After", ""))
+    except ValueError:
+        return None
+    return seconds if 0 <= seconds <= MAX_RETRY_AFTER_SECONDS else None
+
+
+def environment_failure(error: Exception, base_url: str, timeout: float) -> str:
+    """What went wrong, in the words of the environment: DNS, TLS, connection, timeout."""
+    host = urlsplit(base_url).hostname or base_url
+    text = repr(error)
+    if isinstance(error, requests.exceptions.SSLError):
+        return f"TLS handshake with {host} failed"
+    if isinstance(error, requests.Timeout):
+        return f"{host} did not answer within {timeout:g} s"
+    if any(sign in text for sign in ("NameResolution", "Name or service not known",
+                                     "nodename nor servname", "getaddrinfo failed",
+                                     "Temporary failure in name resolution")):
+        return f"DNS lookup of {host} failed"
+    if "refused" in text.lower():
+        return f"connection to {public_url(base_url)} refused"
+    return f"connection to {public_url(base_url)} failed ({type(error).__name__})"
 
 
 def product_ids(products: Any, *, eligible: bool) -> list[str]:
@@ -131,62 +198,36 @@ def detect_control(target: Target) -> ControlClient | None:
 # --- Findings ------------------------------------------------------------------------
 
 
-def shown(value: Any) -> str:
-    text = json.dumps(value, ensure_ascii=False)
-    return text if len(text) <= 120 else text[:117] + "..."
-
-
-def schema_findings(schema: str, instance: Any) -> list[Finding]:
-    errors = sorted(schemas.validator(schema).iter_errors(instance), key=lambda e: e.json_path)
-    return [_finding(error) for error in errors]
-
-
-def _finding(error: ValidationError) -> Finding:
-    expected: Any = error.validator_value
-    instance: Any = error.instance
-    schema: Any = error.schema
-    if error.validator == "required":
-        missing = [name for name in expected if name not in instance]
-        return Finding(f"{error.json_path}.{missing[0]}", "required field", "nothing (missing)")
-    if error.validator == "additionalProperties":
-        extra = sorted(set(instance) - set(schema.get("properties", {})))
-        return Finding(f"{error.json_path}.{extra[0]}", "undocumented field",
-                       shown(instance[extra[0]]))
-    rule = {
-        "enum": lambda: "expected one of " + "|".join(map(str, expected)),
-        "const": lambda: f"expected {shown(expected)}",
-        "type": lambda: f"expected type {expected}",
-        "pattern": lambda: f"expected to match {expected}",
-        "minLength": lambda: f"expected at least {expected} characters",
-    }.get(str(error.validator), lambda: f"{error.validator}: {error.message}")()
-    return Finding(error.json_path, rule, shown(instance))
-
-
-def reply_findings(response: requests.Response, status: int, schema: str) -> list[Finding]:
-    """Status, JSON content type, and body against `schemas/<schema>`."""
+def reply_findings(response: requests.Response, status: int, schema: str,
+                   status_rule: str) -> list[Finding]:
+    """Status, JSON content type, and body against `schemas/<schema>`; a status other than
+    `status` breaks the rule `status_rule` of the ledger."""
     findings = []
     if response.status_code != status:
-        findings.append(Finding("(status)", f"expected {status}", str(response.status_code)))
+        findings.append(Finding("(status)", f"expected {status}", str(response.status_code),
+                                status_rule))
     content_type = response.headers.get("Content-Type", "")
     if content_type.split(";")[0].strip().lower() != "application/json":
         findings.append(Finding("(Content-Type)", "expected application/json",
-                                shown(content_type)))
+                                shown(content_type), "error.body" if status >= 400
+                                else SHAPE_RULES[schema]))
     body = _json(response)
     if body is _NOT_JSON:
-        findings.append(Finding("$", "expected a JSON body", shown(response.text[:80])))
+        findings.append(Finding("$", "expected a JSON body", shown(response.text[:80]),
+                                SHAPE_RULES[schema]))
         return findings
     if response.status_code == status:
         findings.extend(schema_findings(schema, body))
     return findings
 
 
-def error_findings(response: requests.Response, status: int,
+def error_findings(response: requests.Response, status: int, status_rule: str,
                    message: str | None = None) -> list[Finding]:
-    findings = reply_findings(response, status, "error.json")
+    findings = reply_findings(response, status, "error.json", status_rule)
     body = _json(response)
-    if message is not None and not findings and body.get("message") != message:
+    if message is not None and not _drift(findings) and body.get("message") != message:
         findings.append(Finding("$.message", f"expected {shown(message)}",
-                                shown(body.get("message"))))
+                                shown(body.get("message")), "error.body"))
     return findings
 
 
@@ -201,15 +242,20 @@ class Check:
     name: str
     endpoint: str
     rule: str
+    # The fidelity-ledger rule the check holds the target to.
+    rule_id: str
+    # What a skip of this check leaves unverified, in a reader's words.
+    promise: str
     run: CheckFunction
 
 
 CHECKS: list[Check] = []
 
 
-def check(name: str, endpoint: str, rule: str) -> Callable[[CheckFunction], CheckFunction]:
+def check(name: str, endpoint: str, rule: str, rule_id: str, promise: str
+          ) -> Callable[[CheckFunction], CheckFunction]:
     def register(function: CheckFunction) -> CheckFunction:
-        CHECKS.append(Check(name, endpoint, rule, function))
+        CHECKS.append(Check(name, endpoint, rule, rule_id, promise, function))
         return function
 
     return register
@@ -218,116 +264,125 @@ def check(name: str, endpoint: str, rule: str) -> Callable[[CheckFunction], Chec
 GET_PRODUCTS = f"GET {PRODUCTS}"
 POST_ORDER = f"POST {ORDERS}"
 GET_ORDER = "GET /v1/order/{orderId}"
+HEADER_RULES = "the header rules"
 
 
-@check("products_conform", GET_PRODUCTS, "200 with a bare array of id, description, isEligible")
+@check("products_conform", GET_PRODUCTS, "200 with a bare array of id, description, isEligible",
+       "products.shape", "available products")
 def products_conform(target: Target) -> list[Finding]:
-    return reply_findings(target.send("GET", PRODUCTS), 200, "available-products-response.json")
+    return reply_findings(target.send("GET", PRODUCTS), 200, "available-products-response.json",
+                          "products.shape")
 
 
-@check("missing_client_key_is_499", GET_PRODUCTS, "no client-id header answers 499")
+@check("missing_client_key_is_499", GET_PRODUCTS, "no client-id header answers 499",
+       "client-key.missing", HEADER_RULES)
 def missing_client_key(target: Target) -> list[Finding]:
     response = target.send("GET", PRODUCTS, headers=target.headers(**{"X-Client-ID": None}))
-    return error_findings(response, 499, "Missing client key")
+    return error_findings(response, 499, "client-key.missing", "Missing client key")
 
 
-@check("unknown_client_key_is_498", GET_PRODUCTS, "an unknown client id answers 498")
+@check("unknown_client_key_is_498", GET_PRODUCTS, "an unknown client id answers 498",
+       "client-key.invalid", HEADER_RULES)
 def unknown_client_key(target: Target) -> list[Finding]:
     response = target.send("GET", PRODUCTS, headers=target.headers(
         **{"X-Client-ID": "mock-baanx-contract-check-unknown-client"}))
-    return error_findings(response, 498, "Invalid client key")
+    return error_findings(response, 498, "client-key.invalid", "Invalid client key")
 
 
-@check("missing_token_is_401", GET_PRODUCTS, "no bearer token answers 401")
+@check("missing_token_is_401", GET_PRODUCTS, "no bearer token answers 401", "token.required",
+       HEADER_RULES)
 def missing_token(target: Target) -> list[Finding]:
     response = target.send("GET", PRODUCTS, headers=target.headers(Authorization=None))
-    return error_findings(response, 401, "Not authenticated")
+    return error_findings(response, 401, "token.required", "Not authenticated")
 
 
-@check("invalid_token_is_401", GET_PRODUCTS, "an invalid bearer token answers 401")
+@check("invalid_token_is_401", GET_PRODUCTS, "an invalid bearer token answers 401",
+       "token.required", HEADER_RULES)
 def invalid_token(target: Target) -> list[Finding]:
     response = target.send("GET", PRODUCTS, headers=target.headers(
         Authorization="Bearer mock-baanx-contract-check-invalid-token"))
-    return error_findings(response, 401, "Not authenticated")
+    return error_findings(response, 401, "token.required", "Not authenticated")
 
 
-@check("x_client_key_is_accepted", GET_PRODUCTS, "the client id may come as x-client-key")
+@check("x_client_key_is_accepted", GET_PRODUCTS, "the client id may come as x-client-key",
+       "client-key.header-names", HEADER_RULES)
 def x_client_key(target: Target) -> list[Finding]:
     headers = target.headers(**{"X-Client-ID": None, "x-client-key": target.client_id})
     return reply_findings(target.send("GET", PRODUCTS, headers=headers), 200,
-                          "available-products-response.json")
+                          "available-products-response.json", "client-key.header-names")
 
 
-@check("unknown_order_is_404", GET_ORDER, "an unknown order id answers 404")
+@check("unknown_order_is_404", GET_ORDER, "an unknown order id answers 404",
+       "status.unknown-order", "unknown orders")
 def unknown_order(target: Target) -> list[Finding]:
     response = target.send("GET", f"{ORDERS}/mock-baanx-contract-check-unknown-order")
-    return error_findings(response, 404)
+    return error_findings(response, 404, "status.unknown-order")
 
 
-@check("missing_product_id_is_422", POST_ORDER, "a body without productId answers 422")
+@check("missing_product_id_is_422", POST_ORDER, "a body without productId answers 422",
+       "create.validation", "create validation")
 def missing_product_id(target: Target) -> list[Finding]:
     # Without a productId no order can come of it, even on a target that drifted.
     response = target.send("POST", ORDERS, body={"paymentMethod": PAYMENT_METHOD})
-    return error_findings(response, 422)
+    return error_findings(response, 422, "create.validation")
 
 
 @check("unsupported_payment_method_is_422", POST_ORDER,
-       "a paymentMethod other than CRYPTO_EXTERNAL_DAIMO answers 422")
+       "a paymentMethod other than CRYPTO_EXTERNAL_DAIMO answers 422", "create.validation",
+       "create validation")
 def unsupported_payment_method(target: Target) -> list[Finding]:
     response = target.send("POST", ORDERS, body={
         "productId": "MOCK_BAANX_CONTRACT_CHECK_UNKNOWN", "paymentMethod": "CASH"})
-    return error_findings(response, 422)
+    return error_findings(response, 422, "create.validation")
 
 
 @check("ineligible_product_is_403", POST_ORDER, "ordering a product the user is not "
-       "eligible for answers 403")
+       "eligible for answers 403", "create.ineligible", "ineligible products")
 def ineligible_product(target: Target) -> list[Finding]:
     token = target.ineligible_token or target.token
     headers = target.headers(Authorization=f"Bearer {token}")
     products = _json(target.send("GET", PRODUCTS, headers=headers))
     ineligible = product_ids(products, eligible=False)
     if not ineligible:
-        raise Skip("the user is eligible for every product: name one who is not with "
-                   "--ineligible-token (BAANX_INELIGIBLE_TOKEN)")
-    if not target.allow_orders:
-        raise Skip("would create an order if the target drifted: allow it with --allow-orders")
-    response = target.send("POST", ORDERS, headers=headers, body={
-        "productId": ineligible[0], "paymentMethod": PAYMENT_METHOD})
-    return error_findings(response, 403)
+        raise Skip("the user is eligible for every product",
+                   "name one who is not with --ineligible-token")
+    # Would create an order if the target drifted: it counts against the budget.
+    response = target.create({"productId": ineligible[0], "paymentMethod": PAYMENT_METHOD},
+                             headers)
+    return error_findings(response, 403, "create.ineligible")
 
 
-@check("create_order_conforms", POST_ORDER, "200 with orderId, requestId and paymentConfig")
+@check("create_order_conforms", POST_ORDER, "200 with orderId, requestId and paymentConfig",
+       "create.shape", "order creation")
 def create_order_conforms(target: Target) -> list[Finding]:
-    if not target.allow_orders:
-        raise Skip("creates an order: allow it with --allow-orders (BAANX_ALLOW_ORDERS=1)")
-    response = target.send("POST", ORDERS, body={"productId": target.eligible_product(),
-                                                 "paymentMethod": PAYMENT_METHOD})
-    findings = reply_findings(response, 200, "create-order-response.json")
-    if not findings:
+    product_id = target.eligible_product()
+    response = target.create({"productId": product_id, "paymentMethod": PAYMENT_METHOD})
+    findings = reply_findings(response, 200, "create-order-response.json", "create.shape")
+    if not _drift(findings):
         target._order = _json(response)
+        target.order_rules.created(target._order, product_id, time.monotonic())
     return findings
 
 
 @check("order_status_conforms", GET_ORDER, "200 with orderId, status, and the create's "
-       "requestId")
+       "requestId", "status.shape", "order status")
 def order_status_conforms(target: Target) -> list[Finding]:
     created = target.created_order()
-    response = target.send("GET", f"{ORDERS}/{created['orderId']}")
-    findings = reply_findings(response, 200, "order-status-response.json")
-    body = _json(response)
-    if not findings and "requestId" in created and body.get("requestId") != created[
-            "requestId"]:
-        expected = shown(created["requestId"])
-        findings.append(Finding("$.requestId", f"expected the create's {expected}",
-                                shown(body.get("requestId"))))
+    order_id = created["orderId"]
+    response = target.send("GET", f"{ORDERS}/{order_id}")
+    findings = reply_findings(response, 200, "order-status-response.json", "status.shape")
+    if response.status_code == 200:
+        findings += target.order_rules.polled(order_id, _json(response), time.monotonic())
     return findings
 
 
 @check("lifecycles_reach_their_final_status", GET_ORDER,
-       "complete, fail and expire orders end COMPLETED, FAILED and EXPIRED within 40 polls")
+       "complete, fail and expire orders end COMPLETED, FAILED and EXPIRED within 40 polls, "
+       "and stay there", "status.forward-only", "lifecycles")
 def lifecycles_reach_final_status(target: Target) -> list[Finding]:
     if target.control is None:
-        raise Skip("needs scripted lifecycles (/__mock/): only a mock-baanx target has them")
+        raise Skip("needs scripted lifecycles (/__mock/): only a mock-baanx target has them",
+                   applies=False)
     product_id = target.eligible_product()
     findings = []
     for lifecycle, final in (("complete", "COMPLETED"), ("fail", "FAILED"),
@@ -335,32 +390,44 @@ def lifecycles_reach_final_status(target: Target) -> list[Finding]:
         response = target.send("POST", ORDERS, headers=target.headers(
             **{"X-Mock-Lifecycle": lifecycle}), body={"productId": product_id,
                                                       "paymentMethod": PAYMENT_METHOD})
-        problems = reply_findings(response, 200, "create-order-response.json")
-        if problems:
+        problems = reply_findings(response, 200, "create-order-response.json", "create.shape")
+        if _drift(problems):
             findings.extend(problems)
             continue
-        order_id = _json(response)["orderId"]
-        seen = _poll_to_the_end(target, order_id, findings)
+        created = _json(response)
+        target.order_rules.created(created, product_id, time.monotonic())
+        seen = _poll_to_the_end(target, created["orderId"], findings)
         if seen != final:
             findings.append(Finding("$.status", f"expected {final} for lifecycle {lifecycle}",
-                                    shown(seen)))
+                                    shown(seen), "status.forward-only"))
     return findings
 
 
 def _poll_to_the_end(target: Target, order_id: str, findings: list[Finding]) -> str | None:
-    """Poll as the docs advise: every poll_interval, at most 40 times, until final."""
+    """Poll as the docs advise: every poll_interval, at most 40 times, until final; then
+    once more, since a final status must never change."""
     status = None
-    for _ in range(MAX_POLLS):
+    polls_after_final = 0
+    for _ in range(MAX_POLLS + 1):
         response = target.send("GET", f"{ORDERS}/{order_id}")
-        problems = reply_findings(response, 200, "order-status-response.json")
-        if problems:
-            findings.extend(problems)
+        problems = reply_findings(response, 200, "order-status-response.json", "status.shape")
+        body = _json(response)
+        if response.status_code == 200:
+            problems += target.order_rules.polled(order_id, body, time.monotonic())
+        findings.extend(problems)
+        if _drift(problems):
             return None
-        status = _json(response)["status"]
+        status = body["status"]
         if status in FINAL_STATUSES:
-            return str(status)
-        time.sleep(target.poll_interval)
+            if polls_after_final:
+                return str(status)
+            polls_after_final += 1
+        target.wait_between_polls()
     return status
+
+
+def _drift(findings: list[Finding]) -> bool:
+    return any(finding.severity is Severity.DRIFT for finding in findings)
 
 
 # --- Running -------------------------------------------------------------------------
@@ -369,22 +436,31 @@ def _poll_to_the_end(target: Target, order_id: str, findings: list[Finding]) -> 
 @dataclass(frozen=True, slots=True)
 class CheckResult:
     check: Check
-    outcome: str  # "pass", "fail" or "skip"
+    # "pass", "fail", "skip", or "n/a" (a check that can never run on this kind of target)
+    outcome: str
     findings: tuple[Finding, ...] = ()
     reason: str = ""
+    remedy: str = ""
+
+    @property
+    def novelties(self) -> tuple[Finding, ...]:
+        return tuple(f for f in self.findings if f.severity is Severity.NOVELTY)
 
 
-def run_check(target: Target, item: Check) -> CheckResult:
+def run_check(target: Target, item: Check, *, strict: bool = False) -> CheckResult:
+    """One check's result: a fail when it found drift (or, `strict`, any novelty)."""
     try:
         findings = item.run(target)
     except Skip as skipped:
-        return CheckResult(item, "skip", reason=str(skipped))
-    return CheckResult(item, "fail" if findings else "pass", tuple(findings))
+        return CheckResult(item, "skip" if skipped.applies else "n/a", reason=str(skipped),
+                           remedy=skipped.remedy)
+    failed = _drift(findings) or (strict and bool(findings))
+    return CheckResult(item, "fail" if failed else "pass", tuple(findings))
 
 
-def run_checks(target: Target) -> list[CheckResult]:
+def run_checks(target: Target, *, strict: bool = False) -> list[CheckResult]:
     """Every check, in order. Raises Unreachable if the target does not answer."""
-    return [run_check(target, item) for item in CHECKS]
+    return [run_check(target, item, strict=strict) for item in CHECKS]
 
 
 _NOT_JSON: Any = object()

@@ -11,7 +11,7 @@ from typing import Any
 from .checks import CheckResult
 
 REDACTED = "<redacted>"
-LABELS = {"pass": "PASS", "fail": "FAIL", "skip": "SKIP"}
+LABELS = {"pass": "PASS", "fail": "FAIL", "skip": "SKIP", "n/a": "N/A "}
 
 
 class Redactor:
@@ -28,15 +28,48 @@ class Redactor:
         return text
 
 
-def summary(results: list[CheckResult]) -> str:
-    counts = Counter(result.outcome for result in results)
-    verdict = "drift found" if counts["fail"] else "the target conforms"
-    return (f"{len(results)} checks: {counts['pass']} passed, {counts['fail']} failed, "
-            f"{counts['skip']} skipped: {verdict}")
+def counts(results: list[CheckResult]) -> dict[str, int]:
+    """Every count, zeros included: checks by outcome, and the novelties found."""
+    tally = Counter(result.outcome for result in results)
+    return {"pass": tally["pass"], "fail": tally["fail"], "skip": tally["skip"],
+            "notApplicable": tally["n/a"],
+            "novelty": sum(len(result.novelties) for result in results)}
+
+
+def unverified(results: list[CheckResult]) -> str:
+    """The promises no check verified, grouped by what would verify them: "order creation,
+    order status — pass --allow-orders; …"; empty when every applicable check ran."""
+    by_remedy: dict[str, list[str]] = {}
+    for result in results:
+        if result.outcome == "skip":
+            promises = by_remedy.setdefault(result.remedy or result.reason, [])
+            if result.check.promise not in promises:
+                promises.append(result.check.promise)
+    return "; ".join(f"{', '.join(promises)} — {remedy}" for remedy, promises in
+                     by_remedy.items())
+
+
+def verdict(results: list[CheckResult], require_all: bool) -> tuple[int, str]:
+    """The exit status and the report's last line."""
+    tally = counts(results)
+    missing = unverified(results)
+    novelty = f", {tally['novelty']} novelties" if tally["novelty"] else ""
+    line = (f"{len(results)} checks: {tally['pass']} passed, {tally['fail']} failed, "
+            f"{tally['skip']} skipped{novelty}: ")
+    if tally["fail"]:
+        line += "drift found"
+    elif missing and require_all:
+        line += "not everything was verified (--require-all)"
+    else:
+        line += "the target conforms" + (" in what was verified" if missing else "")
+    if missing:
+        line += f"\nnot verified: {missing}"
+    failed = tally["fail"] > 0 or (require_all and bool(missing))
+    return (1 if failed else 0), line
 
 
 def text_report(target_url: str, is_mock: bool, results: list[CheckResult],
-                redact: Redactor) -> str:
+                redact: Redactor, require_all: bool = False) -> str:
     kind = "a mock-baanx with its control API" if is_mock else "no control API"
     lines = [f"mock-baanx verify: {target_url} ({kind})"]
     width = max(len(result.check.endpoint) for result in results)
@@ -46,22 +79,26 @@ def text_report(target_url: str, is_mock: bool, results: list[CheckResult],
         lines.append(f"{LABELS[result.outcome]}  {item.endpoint:<{width}}  {item.name} "
                      f"({item.rule}){detail}")
         lines.extend(f"      {finding.line(item.endpoint)}" for finding in result.findings)
-    lines.append(summary(results))
+    lines.append(verdict(results, require_all)[1])
     return redact("\n".join(lines))
 
 
 def json_report(target_url: str, is_mock: bool, results: list[CheckResult],
-                redact: Redactor) -> str:
+                redact: Redactor, require_all: bool = False) -> str:
+    status, _ = verdict(results, require_all)
     document: dict[str, Any] = {
         "target": target_url,
         "mock": is_mock,
-        "conforms": not any(result.outcome == "fail" for result in results),
-        "summary": dict(Counter(result.outcome for result in results)),
+        "conforms": status == 0,
+        "summary": counts(results),
+        "unverified": [{"check": result.check.name, "promise": result.check.promise,
+                        "reason": result.reason, "remedy": result.remedy}
+                       for result in results if result.outcome == "skip"],
         "checks": [
             {"name": result.check.name, "endpoint": result.check.endpoint,
-             "rule": result.check.rule, "outcome": result.outcome, "reason": result.reason,
-             "findings": [{"jsonPath": finding.json_path, "rule": finding.rule,
-                           "actual": finding.actual} for finding in result.findings]}
+             "rule": result.check.rule, "ruleId": result.check.rule_id,
+             "outcome": result.outcome, "reason": result.reason,
+             "findings": [finding.as_json() for finding in result.findings]}
             for result in results
         ],
     }
@@ -69,18 +106,21 @@ def json_report(target_url: str, is_mock: bool, results: list[CheckResult],
 
 
 def junit_report(results: list[CheckResult], redact: Redactor) -> str:
-    counts = Counter(result.outcome for result in results)
+    tally = counts(results)
     suite = ET.Element("testsuite", name="mock-baanx verify", tests=str(len(results)),
-                       failures=str(counts["fail"]), skipped=str(counts["skip"]), errors="0")
+                       failures=str(tally["fail"]),
+                       skipped=str(tally["skip"] + tally["notApplicable"]), errors="0")
     for result in results:
         case = ET.SubElement(suite, "testcase", classname=result.check.endpoint,
                              name=result.check.name)
+        lines = [finding.line(result.check.endpoint) for finding in result.findings]
         if result.outcome == "fail":
-            lines = [finding.line(result.check.endpoint) for finding in result.findings]
             failure = ET.SubElement(case, "failure", message=redact(result.check.rule))
             failure.text = redact("\n".join(lines))
-        elif result.outcome == "skip":
+        elif result.outcome in ("skip", "n/a"):
             ET.SubElement(case, "skipped", message=redact(result.reason))
+        elif lines:
+            ET.SubElement(case, "system-out").text = redact("\n".join(lines))
     root = ET.Element("testsuites")
     root.append(suite)
     return ET.tostring(root, encoding="unicode", xml_declaration=True)

@@ -6,6 +6,12 @@ references rewritten to point there. Definitions a file shares (its `$defs`) are
 into `components/schemas` under their own names, so that code generators give each one a
 stable type and leave no `$defs` inside a schema. There is no second, hand-written copy of
 any path or shape to drift from the first.
+
+Two things the document adds to the files: on each reply, `x-fidelity` names the rules of
+the fidelity ledger that govern it and their basis; and the Baanx replies' shapes leave out
+`additionalProperties: false`, so that a client generated from the document accepts a field
+the real API adds (novelty, not drift). The mock's strict mode still holds its own replies
+to the exact files.
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ from functools import cache
 from typing import Any
 from urllib.parse import urljoin
 
+from . import fidelity_ledger
 from .messages import Reply
 from .route import Call, Route, RouteKind
 from .schemas import SCHEMA_BASE, SCHEMAS
@@ -220,7 +227,30 @@ def _operation(route: Route, control: bool, values: dict[str, tuple[str, ...]]
         success["headers"] = {"Location": {"schema": {"type": "string"},
                                            "description": "Where the page is."}}
     operation["responses"] = {str(route.reply_status): success, **_errors(route.errors)}
+    for status, reply in operation["responses"].items():
+        rules = fidelity_ledger.rules_for(route.operation, int(status))
+        if rules:
+            reply["x-fidelity"] = [{"rule": rule.id, "basis": rule.basis.value}
+                                   for rule in rules]
     return operation
+
+
+def _allow_added_fields(node: Any) -> Any:
+    """`node` without `additionalProperties: false` anywhere in it."""
+    if isinstance(node, list):
+        return [_allow_added_fields(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    return {key: _allow_added_fields(value) for key, value in node.items()
+            if not (key == "additionalProperties" and value is False)}
+
+
+def _open_replies(components: dict[str, Any], reply_schemas: list[str]) -> None:
+    """Let the Baanx replies' shapes, and the definitions their files share, carry fields
+    the docs do not mention."""
+    for name in reply_schemas:
+        for component in (_component_name(name), *SCHEMAS[name].get("$defs", {})):
+            components[component] = _allow_added_fields(components[component])
 
 
 def document(routes: Sequence[Route], control: bool = True, products: tuple[str, ...] = (),
@@ -250,6 +280,10 @@ def _document(routes: tuple[Route, ...], control: bool, products: tuple[str, ...
     body_schemas = _reachable(["error.json", *(
         name for route in described for name in (route.reply_schema, route.request_schema)
         if name is not None)])
+    components = _components(body_schemas)
+    _open_replies(components, _reachable(["error.json", *(
+        route.reply_schema for route in described
+        if route.kind is RouteKind.BAANX and route.reply_schema is not None)]))
     return {
         "openapi": "3.1.0",
         "info": {
@@ -265,7 +299,7 @@ def _document(routes: tuple[Route, ...], control: bool, products: tuple[str, ...
         "tags": [{"name": kind.value, "description": TAG_DESCRIPTIONS[kind]} for kind in kinds],
         "paths": paths,
         "components": {
-            "schemas": _components(body_schemas),
+            "schemas": components,
             "securitySchemes": {
                 "bearerAuth": {"type": "http", "scheme": "bearer",
                                "description": "The signed-in user's access token."},

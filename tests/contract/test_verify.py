@@ -39,6 +39,11 @@ def verify(capsys, *args: str) -> tuple[int, str]:
     return code, capsys.readouterr().out
 
 
+def verify_stand_in(capsys, *args: str) -> tuple[int, str]:
+    """verify against the stand-in upstream, unpaced: it is in this process."""
+    return verify(capsys, "--base-url", DRIFTED, *CREDENTIALS, "--pace", "0", *args)
+
+
 def test_verify_passes_on_the_in_process_mock(capsys):
     with BaanxMock():
         code, out = verify(capsys, "--base-url", "https://api.baanx.com", *CREDENTIALS,
@@ -48,14 +53,21 @@ def test_verify_passes_on_the_in_process_mock(capsys):
     assert "(a mock-baanx with its control API)" in out
 
 
-def test_verify_passes_on_the_served_mock_in_a_child_process(served):
+def test_verify_passes_on_the_served_mock_without_credentials_and_in_its_own_namespace(
+        served, monkeypatch):
+    monkeypatch.delenv("BAANX_ACCESS_TOKEN", raising=False)
+    monkeypatch.delenv("BAANX_CLIENT_ID", raising=False)
+    # The docs' 3 s between polls, which the mock's clock covers: no real waiting.
     result = subprocess.run(
         [sys.executable, "-m", "mock_baanx", "verify", "--base-url", served.url,
-         "--ineligible-token", "ineligible-token", "--poll-interval", "0"],
-        capture_output=True, text=True, timeout=120, check=False,
-        env={**os.environ, "BAANX_CLIENT_ID": "demo-client", "BAANX_ACCESS_TOKEN": "demo-token"})
+         "--require-all"],
+        capture_output=True, text=True, timeout=60, check=False)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "13 checks: 13 passed, 0 failed, 0 skipped: the target conforms" in result.stdout
+    assert result.stdout.rstrip().endswith(
+        "13 checks: 13 passed, 0 failed, 0 skipped: the target conforms")
+    # Nothing of the run is left where another consumer of the mock would see it.
+    assert requests.get(served.url + "/__mock/orders").json()["orders"] == []
+    assert requests.get(served.url + "/__mock/clock").json()["offsetSeconds"] == 0
 
 
 @pytest.mark.slow
@@ -70,10 +82,12 @@ def test_the_contract_suite_passes_against_the_served_mock(served):
 
 
 class Drifted:
-    """A target that answers like the mock, but with one reply rewritten."""
+    """A stand-in upstream: answers like the mock, but with replies rewritten. A rewrite
+    returns (status, body) or (status, body, extra headers). With `control`, it is a
+    mock-baanx with its control API (whose own replies are never rewritten)."""
 
-    def __init__(self, rewrite: Callable[[Request, Any], Any]) -> None:
-        self.inner = BaanxMock(control=False, strict=False)
+    def __init__(self, rewrite: Callable[[Request, Any], Any], control: bool = False) -> None:
+        self.inner = BaanxMock(control=control, strict=False)
         self.rewrite = rewrite
 
     def respond(self, prepared: requests.PreparedRequest) -> tuple[int, dict, bytes]:
@@ -82,9 +96,12 @@ class Drifted:
         request = Request.build(str(prepared.method), path, prepared.headers.items(),
                                 body.encode() if isinstance(body, str) else body)
         reply = self.inner.handle(request)
+        if "/__mock/" in path:
+            return reply.status, dict(reply.headers), reply.body
         payload = self.rewrite(request, (reply.status, json.loads(reply.body)))
         changed = Reply.json(payload[0], payload[1])
-        return changed.status, dict(changed.headers), changed.body
+        return changed.status, {**dict(changed.headers), **dict(payload[2:] and payload[2])}, \
+            changed.body
 
     def __enter__(self) -> Drifted:
         self.mock = responses.RequestsMock(assert_all_requests_are_fired=False)
@@ -133,6 +150,47 @@ def wrapped_array(request, reply):
     return status, body
 
 
+def added_field(request, reply):
+    status, body = reply
+    if request.method == "GET" and status == 200 and isinstance(body, dict):
+        body = {**body, "riskScore": 3}
+    return status, body
+
+
+class ChangesAfterFinal:
+    """COMPLETED on one poll, FAILED on the next: a final status that changes."""
+
+    def __init__(self) -> None:
+        self.completed: set[str] = set()
+
+    def __call__(self, request, reply):
+        status, body = reply
+        if request.method == "GET" and status == 200 and isinstance(body, dict):
+            if body["orderId"] in self.completed:
+                body = {key: value for key, value in body.items() if key != "paidAt"}
+                body["status"] = "FAILED"
+            elif body["status"] == "COMPLETED":
+                self.completed.add(body["orderId"])
+        return status, body
+
+
+def refuses_every_token(request, reply):
+    return 401, {"message": "Not authenticated"}
+
+
+class BusyOnce:
+    """503 with Retry-After: 0 to the first request, then the mock's replies."""
+
+    def __init__(self) -> None:
+        self.sent = 0
+
+    def __call__(self, request, reply):
+        self.sent += 1
+        if self.sent == 1:
+            return 503, {"message": "Service Unavailable"}, {"Retry-After": "0"}
+        return reply
+
+
 def echoes_the_token(request, reply):
     status, body = reply
     if status == 401:
@@ -142,32 +200,118 @@ def echoes_the_token(request, reply):
 
 
 @pytest.mark.parametrize(("rewrite", "expected"), [
-    (pending, 'GET /v1/order/{orderId}  $.status  expected one of '
+    (pending, "GET /v1/order/{orderId}  $.status  [status.enum]  expected one of "
               'STARTED|COMPLETED|FAILED|EXPIRED  got "PENDING"'),
-    (amount_as_text, 'POST /v1/order  $.paymentConfig.paymentAmount  expected type number  '
-                     'got "199"'),
-    (no_order_id, "POST /v1/order  $.orderId  required field  got nothing (missing)"),
-    (other_error_shape, "GET /v1/order/products/available  $.message  required field  "
-                        "got nothing (missing)"),
-    (other_error_shape, 'GET /v1/order/products/available  $.error  undocumented field  '
-                        'got {"code": 499, "detail": "Missing client key"}'),
-    (wrapped_array, 'GET /v1/order/products/available  $  expected type array  got '
-                    '{"products": [{"id": "PREMIUM_SUBSCRIPTION"'),
+    (amount_as_text, "POST /v1/order  $.paymentConfig.paymentAmount  [create.shape]  "
+                     'expected type number  got "199"'),
+    (no_order_id, "POST /v1/order  $.orderId  [create.shape]  required field  "
+                  "got nothing (missing)"),
+    (other_error_shape, "GET /v1/order/products/available  $.message  [error.body]  "
+                        "required field  got nothing (missing)"),
+    (wrapped_array, "GET /v1/order/products/available  $  [products.shape]  expected type "
+                    'array  got {"products": [{"id": "PREMIUM_SUBSCRIPTION"'),
 ])
-def test_drift_exits_1_and_names_the_field(capsys, rewrite, expected):
+def test_drift_exits_1_and_names_the_field_and_the_rule(capsys, rewrite, expected):
     with Drifted(rewrite):
-        code, out = verify(capsys, "--base-url", DRIFTED, *CREDENTIALS, "--allow-orders",
-                           "--poll-interval", "0")
+        code, out = verify_stand_in(capsys, "--allow-orders", "--poll-interval", "0")
     assert code == 1, out
     assert expected in out
-    assert out.rstrip().endswith("drift found")
+    assert "drift found" in out.splitlines()[-2:][0] + out.splitlines()[-1]
+
+
+def test_a_final_status_that_changes_is_drift(capsys):
+    with Drifted(ChangesAfterFinal(), control=True):
+        code, out = verify_stand_in(capsys)
+    assert code == 1, out
+    assert ("GET /v1/order/{orderId}  $.status  [status.forward-only]  expected COMPLETED: a "
+            'final status never changes  got "FAILED"') in out
+
+
+def test_an_added_field_is_novelty_not_drift(capsys):
+    with Drifted(added_field):
+        code, out = verify_stand_in(capsys, "--allow-orders", "--poll-interval", "0")
+    assert code == 0, out
+    assert ("GET /v1/order/{orderId}  $.riskScore  [reply.added-fields] (novelty)  a field "
+            "the docs do not mention  got 3") in out
+    assert "1 novelties" in out
+    with Drifted(added_field):
+        code, out = verify_stand_in(capsys, "--allow-orders", "--poll-interval", "0",
+                                    "--strict")
+    assert code == 1, out
+
+
+def test_an_error_in_another_shape_is_drift_and_its_new_field_novelty(capsys):
+    with Drifted(other_error_shape):
+        code, out = verify_stand_in(capsys)
+    assert code == 1
+    assert ("GET /v1/order/products/available  $.error  [reply.added-fields] (novelty)  "
+            'a field the docs do not mention  got {"code": 499, "detail": "Missing client key"}'
+            ) in out
+
+
+def test_the_last_line_names_what_was_not_verified_and_require_all_fails_it(capsys):
+    with Drifted(lambda request, reply: reply):
+        code, out = verify_stand_in(capsys)
+        assert code == 0, out
+        assert out.splitlines()[-1] == (
+            "not verified: ineligible products — name one who is not with --ineligible-token;"
+            " order creation, order status — pass --allow-orders")
+        code, out = verify_stand_in(capsys, "--require-all")
+    assert code == 1
+    assert "not everything was verified (--require-all)" in out
+
+
+def test_the_json_report_counts_zeros_and_lists_each_skip_with_its_reason(capsys):
+    with Drifted(lambda request, reply: reply):
+        code, out = verify_stand_in(capsys, "--json")
+    assert code == 0
+    document = json.loads(out)
+    assert document["summary"] == {"pass": 9, "fail": 0, "skip": 3, "notApplicable": 1,
+                                   "novelty": 0}
+    assert {"check": "create_order_conforms", "promise": "order creation",
+            "reason": "creates an order", "remedy": "pass --allow-orders"
+            } in document["unverified"]
+
+
+def test_the_order_budget_is_never_exceeded(capsys):
+    with Drifted(lambda request, reply: reply) as stand_in:
+        code, out = verify_stand_in(capsys, "--allow-orders", "--max-orders", "0")
+        assert code == 0, out
+        assert stand_in.inner.backend.orders() == []
+        assert "create_order_conforms (200 with orderId, requestId and paymentConfig): the " \
+               "order budget of 0 is spent" in out
+        code, out = verify_stand_in(capsys, "--allow-orders", "--max-orders", "1")
+        assert len(stand_in.inner.backend.orders()) == 1, out
+        # A request that would create an order on a target that drifted counts too.
+        code, out = verify_stand_in(capsys, "--allow-orders", "--max-orders", "1",
+                                    "--ineligible-token", "ineligible-token")
+        assert code == 0, out
+        assert len(stand_in.inner.backend.orders()) == 1, out
+        assert "order creation, order status — raise --max-orders" in out
+
+
+def test_retry_after_is_honoured(capsys):
+    with Drifted(BusyOnce()):
+        code, out = verify_stand_in(capsys)
+    assert code == 0, out
+    assert "PASS  GET /v1/order/products/available  products_conform" in out
+
+
+def test_refused_credentials_are_not_drift(capsys):
+    with Drifted(refuses_every_token):
+        code = main(["verify", "--base-url", DRIFTED, *CREDENTIALS, "--pace", "0"])
+    out, err = capsys.readouterr()
+    assert code == 2
+    assert out == ""
+    assert err == ("mock-baanx verify: the credentials, not drift: the target answered 401 to "
+                   "GET /v1/order/products/available with them: check the token (expired or "
+                   "mistyped?)\n")
 
 
 def test_credentials_never_appear_in_any_report(capsys, tmp_path):
     junit = tmp_path / "report.xml"
     with Drifted(echoes_the_token):
-        code, out = verify(capsys, "--base-url", DRIFTED, *CREDENTIALS, "--json",
-                           "--junit-xml", str(junit))
+        code, out = verify_stand_in(capsys, "--json", "--junit-xml", str(junit))
     assert code == 1
     written = junit.read_text()
     for text in (out, written):
@@ -179,16 +323,16 @@ def test_credentials_never_appear_in_any_report(capsys, tmp_path):
 def test_json_and_junit_reports(capsys, tmp_path):
     junit = tmp_path / "report.xml"
     with Drifted(pending):
-        code, out = verify(capsys, "--base-url", DRIFTED, *CREDENTIALS, "--allow-orders",
-                           "--json", "--junit-xml", str(junit))
+        code, out = verify_stand_in(capsys, "--allow-orders", "--poll-interval", "0", "--json",
+                                    "--junit-xml", str(junit))
     assert code == 1
     document = json.loads(out)
     assert document["conforms"] is False
     failed = [check for check in document["checks"] if check["outcome"] == "fail"]
     assert [check["name"] for check in failed] == ["order_status_conforms"]
     assert failed[0]["findings"][0] == {
-        "jsonPath": "$.status", "rule": "expected one of STARTED|COMPLETED|FAILED|EXPIRED",
-        "actual": '"PENDING"'}
+        "jsonPath": "$.status", "ruleId": "status.enum", "severity": "drift",
+        "rule": "expected one of STARTED|COMPLETED|FAILED|EXPIRED", "actual": '"PENDING"'}
     suite = ET.parse(junit).getroot().find("testsuite")
     assert suite.get("failures") == "1"
     assert suite.find("testcase[@name='order_status_conforms']/failure") is not None
@@ -196,7 +340,7 @@ def test_json_and_junit_reports(capsys, tmp_path):
 
 def test_without_allow_orders_a_live_target_gets_no_order(capsys):
     with Drifted(lambda request, reply: reply) as drifted:
-        code, out = verify(capsys, "--base-url", DRIFTED, *CREDENTIALS)
+        code, out = verify_stand_in(capsys)
         created = drifted.inner.backend.orders()
     assert code == 0, out
     assert created == []
@@ -211,8 +355,16 @@ def test_an_unreachable_target_exits_2_with_one_line(capsys):
     err = capsys.readouterr().err
     assert code == 2
     assert err.count("\n") == 1
-    assert f"target unreachable: ConnectionError talking to http://127.0.0.1:{port}" in err
+    assert (f"the environment, not drift: connection to http://127.0.0.1:{port} refused"
+            in err)
     assert "secret" not in err
+
+
+def test_a_host_that_does_not_resolve_is_the_environment(capsys):
+    code = main(["verify", "--base-url", "http://mock-baanx-check.invalid", *CREDENTIALS])
+    assert code == 2
+    assert ("mock-baanx verify: the environment, not drift: DNS lookup of "
+            "mock-baanx-check.invalid failed") in capsys.readouterr().err
 
 
 def test_missing_credentials_exit_2(capsys, monkeypatch):
@@ -220,3 +372,6 @@ def test_missing_credentials_exit_2(capsys, monkeypatch):
     monkeypatch.delenv("BAANX_CLIENT_ID", raising=False)
     assert main(["verify", "--base-url", "http://127.0.0.1:9"]) == 2
     assert "give --client-id and --token" in capsys.readouterr().err
+    with Drifted(lambda request, reply: reply):
+        assert main(["verify", "--base-url", DRIFTED]) == 2
+    assert "only a mock-baanx target needs none" in capsys.readouterr().err

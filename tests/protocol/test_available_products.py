@@ -35,6 +35,13 @@ def test_client_key_may_come_as_x_client_key_in_any_case(client):
     assert_valid(response, SCHEMA)
 
 
+@pytest.mark.parametrize("us_env", ["true", "false", "anything"])
+def test_x_us_env_is_accepted_and_changes_nothing(client, us_env):
+    plain = client.get(PATH, headers=headers()).get_json()
+    response = client.get(PATH, headers={**headers(), "x-us-env": us_env})
+    assert assert_valid(response, SCHEMA) == plain
+
+
 @pytest.mark.parametrize(("request_headers", "status", "message"), [
     ({"Authorization": "Bearer demo-token"}, 499, "Missing client key"),
     (headers(client=""), 499, "Missing client key"),

@@ -1,0 +1,101 @@
+"""Findings: how a reply departs from the contract, in one form for `verify` and the proxy.
+
+A finding names the JSON path, the rule broken (its fidelity-ledger id and what it
+expects), the value seen, and a severity: **drift** (a changed type, a missing field, a
+status or enum value the docs do not list — a client may break) or **novelty** (a field
+the docs do not mention — no client breaks; `--strict` counts it as drift).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from jsonschema.exceptions import ValidationError
+
+from ..protocol import schemas
+from ..protocol.fidelity_ledger import RULES_BY_ID
+
+
+class Severity(StrEnum):
+    DRIFT = "drift"
+    NOVELTY = "novelty"
+
+
+# The ledger rule a reply schema stands for.
+SHAPE_RULES = {
+    "available-products-response.json": "products.shape",
+    "create-order-response.json": "create.shape",
+    "order-status-response.json": "status.shape",
+    "error.json": "error.body",
+}
+ADDED_FIELD_RULE = "reply.added-fields"
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One way a reply departs from the contract."""
+
+    json_path: str
+    expected: str
+    actual: str
+    rule_id: str
+    severity: Severity = Severity.DRIFT
+
+    def __post_init__(self) -> None:
+        assert self.rule_id in RULES_BY_ID, self.rule_id
+
+    def line(self, endpoint: str) -> str:
+        novelty = " (novelty)" if self.severity is Severity.NOVELTY else ""
+        return f"{endpoint}  {self.json_path}  [{self.rule_id}]{novelty}  {self.expected}  " \
+               f"got {self.actual}"
+
+    def as_json(self) -> dict[str, str]:
+        return {"jsonPath": self.json_path, "ruleId": self.rule_id, "rule": self.expected,
+                "severity": self.severity.value, "actual": self.actual}
+
+
+def shown(value: Any) -> str:
+    text = json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= 120 else text[:117] + "..."
+
+
+def schema_findings(schema: str, instance: Any) -> list[Finding]:
+    """Where `instance` departs from `schemas/<schema>`, one finding per departure."""
+    errors = sorted(schemas.validator(schema).iter_errors(instance), key=lambda e: e.json_path)
+    return [_finding(error, SHAPE_RULES.get(schema, "status.documented")) for error in errors]
+
+
+def _finding(error: ValidationError, shape_rule: str) -> Finding:
+    expected: Any = error.validator_value
+    instance: Any = error.instance
+    schema: Any = error.schema
+    if error.validator == "additionalProperties":
+        extra = sorted(set(instance) - set(schema.get("properties", {})))
+        return Finding(f"{error.json_path}.{extra[0]}", "a field the docs do not mention",
+                       shown(instance[extra[0]]), ADDED_FIELD_RULE, Severity.NOVELTY)
+    if "paidAt" in error.json_path or "paidAt" in json.dumps(expected):
+        rule_id = "status.paid-at"
+    elif error.json_path == "$.status" and shape_rule == "status.shape":
+        rule_id = "status.enum"
+    else:
+        rule_id = shape_rule
+    if error.validator == "required":
+        missing = [name for name in expected if name not in instance]
+        return Finding(f"{error.json_path}.{missing[0]}", "required field",
+                       "nothing (missing)", rule_id)
+    if error.validator == "not" and isinstance(expected, dict) and "required" in expected:
+        present = expected["required"][0]
+        return Finding(f"{error.json_path}.{present}",
+                       f"no {present} unless the status is COMPLETED",
+                       shown(instance.get(present)), rule_id)
+    rule = {
+        "enum": lambda: "expected one of " + "|".join(map(str, expected)),
+        "const": lambda: f"expected {shown(expected)}",
+        "type": lambda: f"expected type {expected}",
+        "pattern": lambda: f"expected to match {expected}",
+        "minLength": lambda: f"expected at least {expected} characters",
+    }.get(str(error.validator), lambda: f"{error.validator}: {error.message}")()
+    return Finding(error.json_path, rule, shown(instance), rule_id)

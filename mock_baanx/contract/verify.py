@@ -1,0 +1,109 @@
+"""`mock-baanx verify`: the contract checks run against a target, and a report that never
+gives a false green.
+
+Before any check, one request with the given credentials tells apart what is not drift:
+a target that does not answer (the environment: DNS, TLS, connection, timeout) and
+credentials it refuses (401, 498 or 499 where a valid request is expected). Either exits
+2 with one line saying which. Against a mock-baanx, no credentials are needed (its demo
+ones are used), the checks run in a namespace of their own, and polls move its clock
+instead of sleeping.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import secrets
+import sys
+from dataclasses import dataclass
+
+import requests
+
+from ..testing.control_client import (
+    DEFAULT_CLIENT_ID,
+    DEFAULT_TOKEN,
+    ControlError,
+    HttpControl,
+)
+from . import checks, report
+
+USAGE_ERROR = 2
+# The default fixtures' user with nothing eligible: the 403 check's user on a mock.
+MOCK_INELIGIBLE_TOKEN = "ineligible-token"
+REFUSED_CREDENTIALS = {401: "the token", 498: "the client id", 499: "the client id"}
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    client_id: str | None
+    token: str | None
+    ineligible_token: str | None = None
+    allow_orders: bool = False
+    poll_interval: float = 3.0
+    max_orders: int = 2
+    pace: float = 0.5
+    require_all: bool = False
+    strict: bool = False
+    json: bool = False
+    junit_xml: str | None = None
+
+
+def run(base_url: str, settings: Settings) -> int:
+    """Run every check against `base_url`, print the report; the exit status."""
+    redact = report.Redactor((settings.token or "", settings.client_id or "",
+                              settings.ineligible_token or ""))
+    shown_url = checks.public_url(base_url)
+    target = checks.Target(base_url, settings.client_id or DEFAULT_CLIENT_ID,
+                           settings.token or DEFAULT_TOKEN, allow_orders=settings.allow_orders,
+                           poll_interval=settings.poll_interval,
+                           ineligible_token=settings.ineligible_token,
+                           max_orders=settings.max_orders, pace=settings.pace)
+    control = checks.detect_control(target)
+    if control is None:
+        if not settings.client_id or not settings.token:
+            return _refuse("give --client-id and --token (or set BAANX_CLIENT_ID and "
+                           "BAANX_ACCESS_TOKEN): only a mock-baanx target needs none")
+    else:
+        # A namespace of its own: the run neither sees nor disturbs anyone else's orders,
+        # faults or clock on a shared mock.
+        target.base_url = f"{base_url.rstrip('/')}/ns/verify-{secrets.token_hex(4)}"
+        target.control = HttpControl(target.base_url, target.session, target.timeout)
+        target.allow_orders = True  # a mock's orders cost nothing
+        if not settings.token:
+            target.ineligible_token = settings.ineligible_token or MOCK_INELIGIBLE_TOKEN
+        target.max_orders = None
+        target.pace = 0.0
+    try:
+        refused = _refused_credentials(target)
+        if refused:
+            return _refuse(redact(refused))
+        results = checks.run_checks(target, strict=settings.strict)
+    except checks.Unreachable as error:
+        return _refuse(redact(f"the environment, not drift: {error}"))
+    finally:
+        if target.control is not None:
+            with contextlib.suppress(requests.RequestException, ControlError):
+                target.control.reset()
+    is_mock = target.control is not None
+    if settings.json:
+        print(report.json_report(shown_url, is_mock, results, redact, settings.require_all))
+    else:
+        print(report.text_report(shown_url, is_mock, results, redact, settings.require_all))
+    if settings.junit_xml:
+        with open(settings.junit_xml, "w", encoding="utf-8") as file:
+            file.write(report.junit_report(results, redact))
+    return report.verdict(results, settings.require_all)[0]
+
+
+def _refused_credentials(target: checks.Target) -> str | None:
+    """A line saying the credentials were refused, or None when they were taken."""
+    response = target.send("GET", checks.PRODUCTS)
+    what = REFUSED_CREDENTIALS.get(response.status_code)
+    if what is None:
+        return None
+    return (f"the credentials, not drift: the target answered {response.status_code} to "
+            f"{checks.GET_PRODUCTS} with them: check {what} (expired or mistyped?)")
+
+
+def _refuse(line: str) -> int:
+    print(f"mock-baanx verify: {line}", file=sys.stderr)
+    return USAGE_ERROR
