@@ -7,7 +7,9 @@ import ipaddress
 import json
 import logging
 import os
+import signal
 import sys
+import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -26,6 +28,7 @@ from .transports.flask_app import create_app
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 4010
+DEFAULT_PROXY_PORT = 4020
 USAGE_ERROR = 2
 
 
@@ -131,6 +134,31 @@ def main(argv: Sequence[str] | None = None) -> int:
     verify.add_argument("--json", action="store_true", help="print the report as JSON")
     verify.add_argument("--junit-xml", metavar="FILE", help="also write a JUnit XML report")
 
+    proxy = commands.add_parser(
+        "proxy", help="forward an app's requests to the real API, judging every reply",
+        description="A validating proxy: point the app under test here instead of the "
+                    "sandbox. Requests go to --upstream unchanged and replies come back byte "
+                    "for byte, while each reply is judged against the contract; findings "
+                    "print as they happen, and Ctrl-C (or SIGTERM) stops and reports. Exit 0: "
+                    "the upstream conformed; 1: drift seen; 2: bad usage or nothing recorded.")
+    proxy.add_argument("--upstream", required=True, help="e.g. https://dev.api.baanx.com")
+    proxy.add_argument("--host", default=DEFAULT_HOST,
+                       help=f"address to bind (default {DEFAULT_HOST})")
+    proxy.add_argument("--port", type=whole_number(0, 65535), default=DEFAULT_PROXY_PORT,
+                       help=f"port to bind, 0 for any free one (default {DEFAULT_PROXY_PORT})")
+    proxy.add_argument("--record", metavar="DIR",
+                       help="on exit, write what was seen as a fixtures folder for "
+                            "mock-baanx serve --fixtures DIR (tokens replaced by names)")
+    proxy.add_argument("--force", action="store_true",
+                       help="let --record replace a folder that is not empty")
+    proxy.add_argument("--report-json", metavar="FILE", help="on exit, write the report as JSON")
+    proxy.add_argument("--junit-xml", metavar="FILE", help="on exit, write a JUnit XML report")
+    proxy.add_argument("--strict", action="store_true",
+                       help="count novelty (a field the docs do not mention) as drift")
+    proxy.add_argument("--upstream-timeout", type=float, default=30.0, metavar="S",
+                       help="seconds to wait for the upstream before answering 502 "
+                            "(default 30)")
+
     rules = commands.add_parser(
         "rules", help="print the fidelity ledger: every rule the mock enforces, and its basis",
         description="Every rule the mock enforces, with its id, its basis (documented by "
@@ -155,6 +183,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     if args.command == "verify":
         return _verify(args)
+    if args.command == "proxy":
+        return _proxy(args)
     return _serve(args)
 
 
@@ -176,6 +206,32 @@ def _verify(args: argparse.Namespace) -> int:
         allow_orders=args.allow_orders, poll_interval=args.poll_interval,
         max_orders=args.max_orders, pace=args.pace, require_all=args.require_all,
         strict=args.strict, json=args.json, junit_xml=args.junit_xml))
+
+
+def _proxy(args: argparse.Namespace) -> int:
+    # Imported here: the proxy needs requests and the contract kit, which `serve` never does.
+    from .contract import proxy, recorder
+
+    problem = url_problem(args.upstream)
+    if problem is not None:
+        print(f"mock-baanx proxy: --upstream {problem}", file=sys.stderr)
+        return USAGE_ERROR
+    if args.upstream_timeout <= 0:
+        print("mock-baanx proxy: --upstream-timeout must be more than 0", file=sys.stderr)
+        return USAGE_ERROR
+    record = Path(args.record) if args.record else None
+    if record is not None:
+        refusal = recorder.refuse_unless_empty(record, args.force)
+        if refusal is not None:
+            print(f"mock-baanx proxy: {refusal}", file=sys.stderr)
+            return USAGE_ERROR
+    stop = threading.Event()
+    for signal_number in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signal_number, lambda *_: stop.set())
+    return proxy.run(args.upstream, host=args.host, port=args.port, strict=args.strict,
+                     timeout=args.upstream_timeout, record=record, force=args.force,
+                     report_json=Path(args.report_json) if args.report_json else None,
+                     junit_xml=Path(args.junit_xml) if args.junit_xml else None, stop=stop)
 
 
 def _serve(args: argparse.Namespace) -> int:

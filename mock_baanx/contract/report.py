@@ -18,9 +18,14 @@ class Redactor:
     """Removes the credentials from anything the report prints: a target may echo them."""
 
     def __init__(self, secrets: Iterable[str]) -> None:
+        self._secrets: list[str] = []
+        self.add(secrets)
+
+    def add(self, secrets: Iterable[str]) -> None:
+        """Redact these too (a proxy learns the credentials as the app sends them)."""
         # Longest first, so that a secret containing another is removed whole.
-        self._secrets = sorted({secret for secret in secrets if len(secret) >= 3}, key=len,
-                               reverse=True)
+        self._secrets = sorted({*self._secrets, *(secret for secret in secrets
+                                                  if len(secret) >= 3)}, key=len, reverse=True)
 
     def __call__(self, text: str) -> str:
         for secret in self._secrets:

@@ -130,6 +130,8 @@ RULES: tuple[Rule, ...] = (
          "498, 499, 500; create adds 422; status adds 404.",
          Basis.DOCUMENTED, f"{PRODUCTS_PAGE}; {CREATE_PAGE}; {STATUS_PAGE}",
          ("tests/protocol/test_properties.py::test_any_body_gets_a_documented_status",
+          "tests/contract/test_proxy.py::"
+          "test_each_drift_is_printed_as_it_happens_with_path_and_rule",
           "tests/protocol/test_properties.py::test_any_order_id_gets_a_documented_status")),
     # --- Available products ---------------------------------------------------------------
     Rule("products.shape",
@@ -209,7 +211,8 @@ RULES: tuple[Rule, ...] = (
          "FAILED or EXPIRED), which never changes after.",
          Basis.DOCUMENTED, f"{STATUS_PAGE} (the status table marks the final ones terminal)",
          ("tests/protocol/test_properties.py::test_orders_move_forward_only",
-          "tests/protocol/test_order_status.py::test_a_completed_order_never_changes_again"),
+          "tests/protocol/test_order_status.py::test_a_completed_order_never_changes_again",
+          "tests/contract/test_verify.py::test_a_final_status_that_changes_is_drift"),
          ((STATUS, 200),)),
     Rule("status.unknown-order",
          "An order id with no order behind it answers 404.",

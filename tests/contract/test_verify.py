@@ -22,6 +22,19 @@ from mock_baanx.cli import main
 from mock_baanx.protocol.messages import Reply, Request
 from mock_baanx.transports.thread_server import BackgroundServer
 
+from .stand_ins import (
+    BusyOnce,
+    ChangesAfterFinal,
+    added_field,
+    amount_as_text,
+    echoes_the_token,
+    no_order_id,
+    other_error_shape,
+    pending,
+    refuses_every_token,
+    wrapped_array,
+)
+
 ROOT = Path(__file__).resolve().parents[2]
 DRIFTED = "https://drifted.baanx.test"
 CREDENTIALS = ["--client-id", "demo-client", "--token", "demo-token"]
@@ -113,90 +126,6 @@ class Drifted:
 
     def __exit__(self, *exc_info: object) -> None:
         self.mock.stop()
-
-
-def pending(request, reply):
-    status, body = reply
-    if request.method == "GET" and request.path.startswith("/v1/order/ord_"):
-        body = {**body, "status": "PENDING"}
-    return status, body
-
-
-def amount_as_text(request, reply):
-    status, body = reply
-    if request.method == "POST" and status == 200:
-        body["paymentConfig"]["paymentAmount"] = str(body["paymentConfig"]["paymentAmount"])
-    return status, body
-
-
-def no_order_id(request, reply):
-    status, body = reply
-    if request.method == "POST" and status == 200:
-        del body["orderId"]
-    return status, body
-
-
-def other_error_shape(request, reply):
-    status, body = reply
-    if status >= 400:
-        body = {"error": {"code": status, "detail": body["message"]}}
-    return status, body
-
-
-def wrapped_array(request, reply):
-    status, body = reply
-    if request.path == "/v1/order/products/available" and status == 200:
-        body = {"products": body}
-    return status, body
-
-
-def added_field(request, reply):
-    status, body = reply
-    if request.method == "GET" and status == 200 and isinstance(body, dict):
-        body = {**body, "riskScore": 3}
-    return status, body
-
-
-class ChangesAfterFinal:
-    """COMPLETED on one poll, FAILED on the next: a final status that changes."""
-
-    def __init__(self) -> None:
-        self.completed: set[str] = set()
-
-    def __call__(self, request, reply):
-        status, body = reply
-        if request.method == "GET" and status == 200 and isinstance(body, dict):
-            if body["orderId"] in self.completed:
-                body = {key: value for key, value in body.items() if key != "paidAt"}
-                body["status"] = "FAILED"
-            elif body["status"] == "COMPLETED":
-                self.completed.add(body["orderId"])
-        return status, body
-
-
-def refuses_every_token(request, reply):
-    return 401, {"message": "Not authenticated"}
-
-
-class BusyOnce:
-    """503 with Retry-After: 0 to the first request, then the mock's replies."""
-
-    def __init__(self) -> None:
-        self.sent = 0
-
-    def __call__(self, request, reply):
-        self.sent += 1
-        if self.sent == 1:
-            return 503, {"message": "Service Unavailable"}, {"Retry-After": "0"}
-        return reply
-
-
-def echoes_the_token(request, reply):
-    status, body = reply
-    if status == 401:
-        body = {"message": f"Not authenticated: {request.header('authorization')}",
-                "hint": "demo-client"}
-    return status, body
 
 
 @pytest.mark.parametrize(("rewrite", "expected"), [

@@ -1,0 +1,180 @@
+"""The recorder: what the validating proxy saw, written as a fixtures folder that
+`mock-baanx serve --fixtures DIR` serves.
+
+- `clients.json` and `users.json`: each client id and bearer token seen, under a generated
+  name (`recorded-client-1`, `recorded-user-1`): a credential is never written. A user's
+  `ineligibleProducts` are the products their own product list marked not eligible.
+- `products.json`: every product seen, with the `paymentConfig` of the create replies seen
+  for it.
+- `lifecycles/recorded-<n>.json`: for each order seen from its create to its final status,
+  the steps observed (a status entered after how many polls, and — in the description —
+  how many seconds; the final reply's note, payment id, transaction hash and paidAt); its
+  product follows the first such lifecycle recorded for it.
+
+Every file is checked against its fixture schema, and the folder as a whole loaded as the
+mock would load it, before anything is written; so replaying a recorded session through
+the mock gives the app the same statuses in the same order, with the recorded tokens.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+import threading
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from ..protocol import schemas
+from ..protocol.fixture_documents import FixtureError
+from ..storage.fixture_files import load_fixtures
+from .order_rules import STARTED, ObservedOrder, OrderRules
+
+STEP_FIELDS = {"note": "note", "paymentId": "paymentId", "txHash": "txHash"}
+
+
+class RecordingError(Exception):
+    """What was recorded cannot be written as fixtures; the message says why."""
+
+
+def refuse_unless_empty(folder: Path, force: bool) -> str | None:
+    """Why `folder` may not be recorded into, or None: it must not exist, be empty, or be
+    overwritten on purpose (`force`)."""
+    if folder.exists() and not folder.is_dir():
+        return f"--record {folder}: exists and is not a folder"
+    if folder.is_dir() and any(folder.iterdir()) and not force:
+        return f"--record {folder}: is not empty (pass --force to replace what is there)"
+    return None
+
+
+class Recorder:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._clients: dict[str, str] = {}
+        self._users: dict[str, str] = {}
+        # Per generated user name: product id -> isEligible as their list said.
+        self._eligibility: dict[str, dict[str, bool]] = {}
+        self._products: dict[str, dict[str, Any]] = {}
+
+    def saw(self, headers: Mapping[str, str], operation: str, status: int, request: Any,
+            reply: Any) -> None:
+        """One exchange of a Baanx operation, with the request's headers (lower-case
+        names) and JSON bodies (None when not JSON)."""
+        if status in (498, 499):
+            return
+        with self._lock:
+            client = headers.get("x-client-id") or headers.get("x-client-key")
+            if client and client not in self._clients:
+                self._clients[client] = f"recorded-client-{len(self._clients) + 1}"
+            token = _bearer(headers.get("authorization", ""))
+            if status == 401 or not token:
+                return
+            user = self._users.setdefault(token, f"recorded-user-{len(self._users) + 1}")
+            if operation == "getAvailableProducts" and status == 200 and isinstance(reply, list):
+                for item in reply:
+                    if isinstance(item, dict) and isinstance(item.get("id"), str):
+                        product = self._products.setdefault(item["id"], {"id": item["id"]})
+                        product["description"] = str(item.get("description", ""))
+                        self._eligibility.setdefault(user, {})[item["id"]] = bool(
+                            item.get("isEligible"))
+            if (operation == "createOrder" and status == 200 and isinstance(request, dict)
+                    and isinstance(request.get("productId"), str) and isinstance(reply, dict)):
+                product = self._products.setdefault(request["productId"],
+                                                    {"id": request["productId"],
+                                                     "description": request["productId"]})
+                if isinstance(reply.get("paymentConfig"), dict):
+                    product["paymentConfig"] = reply["paymentConfig"]
+
+    def fixtures(self, orders: OrderRules, when: datetime | None = None) -> dict[str, Any]:
+        """The recorded fixtures: {file name: contents}, lifecycles under `lifecycles/`."""
+        when = when or datetime.now(UTC)
+        with self._lock:
+            files: dict[str, Any] = {}
+            products = {key: dict(value) for key, value in self._products.items()}
+            lifecycle_number = 0
+            for order in list(orders.orders.values()):
+                if not order.ended or order.product_id is None or order.created_at is None:
+                    continue
+                lifecycle_number += 1
+                name = f"recorded-{lifecycle_number}"
+                files[f"lifecycles/{name}.json"] = _lifecycle(order, when)
+                product = products.setdefault(order.product_id, {
+                    "id": order.product_id, "description": order.product_id})
+                product.setdefault("lifecycle", name)
+            if self._clients:
+                files["clients.json"] = [{"id": name, "name": "A client id seen by the proxy"}
+                                         for name in self._clients.values()]
+            if self._users:
+                files["users.json"] = [self._user(name) for name in self._users.values()]
+            if products:
+                files["products.json"] = list(products.values())
+            return files
+
+    def _user(self, name: str) -> dict[str, Any]:
+        user: dict[str, Any] = {"token": name, "id": name,
+                                "description": "A user seen by the proxy"}
+        ineligible = [product for product, eligible in self._eligibility.get(name, {}).items()
+                      if not eligible]
+        if ineligible:
+            user["ineligibleProducts"] = ineligible
+        return user
+
+    def write(self, folder: Path, orders: OrderRules, force: bool) -> list[str]:
+        """Write the recorded fixtures into `folder`, each file checked first; the names
+        of the files written."""
+        files = self.fixtures(orders)
+        schema_of = {"clients.json": "fixtures/clients.json",
+                     "users.json": "fixtures/users.json",
+                     "products.json": "fixtures/products.json"}
+        for name, contents in files.items():
+            schema = schema_of.get(name, "fixtures/lifecycle.json")
+            problems = schemas.problems(schema, contents)
+            if problems:
+                raise RecordingError(f"{name}: {problems[0]}")
+        staging = Path(tempfile.mkdtemp(prefix=".recording-", dir=folder.parent
+                                        if folder.parent.exists() else None))
+        try:
+            for name, contents in files.items():
+                path = staging / name
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_text(json.dumps(contents, indent=2, ensure_ascii=False) + "\n",
+                                encoding="utf-8")
+            try:
+                load_fixtures(staging)
+            except FixtureError as error:
+                raise RecordingError(str(error).replace(str(staging), str(folder))) from None
+            if folder.exists():
+                if not force and any(folder.iterdir()):
+                    raise RecordingError(refuse_unless_empty(folder, force))
+                shutil.rmtree(folder)
+            shutil.move(str(staging), str(folder))
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+        return sorted(files)
+
+
+def _bearer(value: str) -> str | None:
+    scheme, _, token = value.strip().partition(" ")
+    return token.strip() or None if scheme.lower() == "bearer" else None
+
+
+def _lifecycle(order: ObservedOrder, when: datetime) -> dict[str, Any]:
+    steps = []
+    seen = []
+    for step in order.steps:
+        seen.append(f"{step.status} on poll {step.poll}, {step.seconds:g} s after the create")
+        if step.status == STARTED:
+            continue
+        entry: dict[str, Any] = {"status": step.status, "afterPolls": step.poll - 1}
+        metadata = step.reply.get("metadata")
+        if isinstance(metadata, dict):
+            entry.update({field: metadata[key] for key, field in STEP_FIELDS.items()
+                          if isinstance(metadata.get(key), str)})
+        if isinstance(step.reply.get("paidAt"), str):
+            entry["paidAt"] = step.reply["paidAt"]
+        steps.append(entry)
+    return {"description": f"Recorded through mock-baanx proxy on {when:%Y-%m-%d}: "
+                           + "; ".join(seen),
+            "steps": steps}
