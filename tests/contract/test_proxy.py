@@ -18,7 +18,7 @@ import pytest
 import requests
 
 from mock_baanx.cli import main
-from mock_baanx.contract.proxy import Proxy
+from mock_baanx.contract.proxy import Proxy, ProxyReport
 from mock_baanx.contract.recorder import Recorder
 from mock_baanx.transports.thread_server import BackgroundServer
 
@@ -123,6 +123,14 @@ def test_a_faithful_upstream_passes_and_every_reply_comes_back_byte_for_byte(ups
                           'expected COMPLETED: a final status never changes  got "FAILED"'),
 ])
 def test_each_drift_is_printed_as_it_happens_with_path_and_rule(rewrite, expected):
+    out, report = judged_session(rewrite)
+    assert any(line.startswith(expected) for line in out.splitlines()), out
+    assert report.drifted()
+
+
+def judged_session(rewrite) -> tuple[str, ProxyReport]:
+    """What the proxy printed, and its report, for one app session in front of a stand-in
+    upstream that answers with `rewrite`."""
     server = serve(rewrite)
     out = io.StringIO()
     try:
@@ -130,9 +138,7 @@ def test_each_drift_is_printed_as_it_happens_with_path_and_rule(rewrite, expecte
             session_through(proxy.url)
     finally:
         server.stop()
-    assert any(line.startswith(expected) for line in out.getvalue().splitlines()), \
-        out.getvalue()
-    assert proxy.report.drifted()
+    return out.getvalue(), proxy.report
 
 
 def session_through(base: str) -> None:
@@ -149,17 +155,11 @@ def session_through(base: str) -> None:
 
 
 def test_an_added_field_is_novelty_and_the_upstream_still_conforms():
-    server = serve(added_field)
-    out = io.StringIO()
-    try:
-        with Proxy(server.url, out=out) as proxy:
-            session_through(proxy.url)
-    finally:
-        server.stop()
+    out, report = judged_session(added_field)
     assert ("NOVELTY  GET /v1/order/{orderId}  $.riskScore  [reply.added-fields] (novelty)  a "
-            "field the docs do not mention  got 3") in out.getvalue()
-    assert not proxy.report.drifted()
-    assert proxy.report.counts()["novelty"] == 4
+            "field the docs do not mention  got 3") in out
+    assert not report.drifted()
+    assert report.counts()["novelty"] == 4
 
 
 def test_an_unreachable_upstream_is_a_502_naming_the_cause_counted_apart_from_drift():
