@@ -93,7 +93,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                             "across restarts (default: in memory only)")
     serve.add_argument("--max-orders", type=whole_number(1, 10_000_000),
                        default=DEFAULT_MAX_ORDERS, metavar="N",
-                       help="orders kept; past this, each new order forgets the oldest "
+                       help="orders kept in all namespaces; past this, each new order forgets "
+                            "the one used longest ago (created, polled or read) "
                             f"(default {DEFAULT_MAX_ORDERS:,})")
     serve.add_argument("--max-namespaces", type=whole_number(1, 1_000_000),
                        default=DEFAULT_MAX_NAMESPACES, metavar="N",

@@ -190,7 +190,8 @@ def detect_control(target: Target) -> ControlClient | None:
                                       timeout=target.timeout)
     except (requests.ConnectionError, requests.Timeout):
         return None
-    if response.status_code == 200 and _json(response) == {"status": "ok"}:
+    body = _json(response)
+    if response.status_code == 200 and isinstance(body, dict) and body.get("status") == "ok":
         return HttpControl(target.base_url, target.session, target.timeout)
     return None
 

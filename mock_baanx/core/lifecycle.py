@@ -40,7 +40,7 @@ class Step:
         if moment > now:
             return None
         # Never before the order's last change, so that its history stays in order.
-        return max(moment, order.history[-1].at) if order.history else moment
+        return max(moment, order.changes[-1].at if order.changes else order.created_at)
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,4 +96,4 @@ def enter_status(order: Order, status: OrderStatus, moment: datetime, ids: IdSou
         # The docs: paidAt only ever accompanies COMPLETED.
         outcome = replace(outcome, paid_at=None)
     change = StatusChange(status=status, at=moment, after_polls=order.poll_count, cause=cause)
-    return replace(order, status=status, outcome=outcome, history=(*order.history, change))
+    return replace(order, status=status, outcome=outcome, changes=(*order.changes, change))

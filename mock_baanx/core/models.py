@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -179,26 +180,81 @@ class PollTimes(Sequence[datetime]):
 
 
 @dataclass(frozen=True, slots=True)
-class Order:
-    """One order as it stands at one moment; the order book replaces it as it moves on."""
+class OrderTerms:
+    """What an order is created with and keeps: one object shared by every order created
+    alike (`order_terms`), so that a book of many orders holds it once."""
 
-    order_id: str
-    request_id: str
-    # The namespace the order lives in, and its number there (1 for the first): seeded ids
-    # of its payment derive from them.
     namespace: str
-    number: int
     client_id: str
     user_id: str
     product_id: str
     payment_method: PaymentMethod
     lifecycle: str
-    created_at: datetime
     payment_config: PaymentConfig | None
+
+
+@functools.lru_cache(maxsize=4096)
+def order_terms(namespace: str, client_id: str, user_id: str, product_id: str,
+                payment_method: PaymentMethod, lifecycle: str,
+                payment_config: PaymentConfig | None) -> OrderTerms:
+    """The shared `OrderTerms` of these values."""
+    return OrderTerms(namespace, client_id, user_id, product_id, payment_method, lifecycle,
+                      payment_config)
+
+
+@dataclass(frozen=True, slots=True)
+class Order:
+    """One order as it stands at one moment; the order book replaces it as it moves on.
+
+    Compact, since a load test keeps hundreds of thousands: what never changes is in the
+    shared `terms`, and the history is kept as the `changes` after the creation, which
+    `history` puts back in front."""
+
+    order_id: str
+    request_id: str
+    # Its number in its namespace (1 for the first): seeded ids of its payment derive from
+    # the namespace and it.
+    number: int
+    terms: OrderTerms
+    created_at: datetime
     status: OrderStatus = OrderStatus.STARTED
     outcome: Outcome = Outcome()
-    history: tuple[StatusChange, ...] = ()
+    changes: tuple[StatusChange, ...] = ()
     poll_count: int = 0
     poll_times: PollTimes = PollTimes()
     # How many steps of its lifecycle the order has gone through.
     steps_taken: int = 0
+
+    @property
+    def namespace(self) -> str:
+        return self.terms.namespace
+
+    @property
+    def client_id(self) -> str:
+        return self.terms.client_id
+
+    @property
+    def user_id(self) -> str:
+        return self.terms.user_id
+
+    @property
+    def product_id(self) -> str:
+        return self.terms.product_id
+
+    @property
+    def payment_method(self) -> PaymentMethod:
+        return self.terms.payment_method
+
+    @property
+    def lifecycle(self) -> str:
+        return self.terms.lifecycle
+
+    @property
+    def payment_config(self) -> PaymentConfig | None:
+        return self.terms.payment_config
+
+    @property
+    def history(self) -> tuple[StatusChange, ...]:
+        """Every status the order entered, its creation first."""
+        return (StatusChange(OrderStatus.STARTED, self.created_at, after_polls=0,
+                             cause="created"), *self.changes)

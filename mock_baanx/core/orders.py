@@ -17,7 +17,7 @@ from .models import (
     Outcome,
     PaymentMethod,
     Product,
-    StatusChange,
+    order_terms,
 )
 
 
@@ -28,16 +28,10 @@ def new_order(identity: Identity, product: Product, payment_method: PaymentMetho
     return Order(
         order_id=ids.order_id(namespace, number),
         request_id=ids.request_id(namespace, number),
-        namespace=namespace,
         number=number,
-        client_id=identity.client.id,
-        user_id=identity.user.id,
-        product_id=product.id,
-        payment_method=payment_method,
-        lifecycle=lifecycle,
+        terms=order_terms(namespace, identity.client.id, identity.user.id, product.id,
+                          payment_method, lifecycle, product.payment_config),
         created_at=now,
-        payment_config=product.payment_config,
-        history=(StatusChange(OrderStatus.STARTED, now, after_polls=0, cause="created"),),
     )
 
 

@@ -23,8 +23,9 @@ from .lifecycle import Lifecycle
 from .models import Order, Product, User
 
 DEFAULT_NAMESPACE = "default"
-# Enough for any test suite; a load test that creates orders for hours stays bounded.
-DEFAULT_MAX_ORDERS = 10_000
+# A minute of a load test at 5,000 creates/s, in about 160 MB (docs/performance.md); a load
+# test that creates orders for hours stays bounded, and an order in use is never forgotten.
+DEFAULT_MAX_ORDERS = 300_000
 # Each CI job, xdist worker or test may use a namespace of its own; the ones idle longest
 # are forgotten past this bound (the default namespace never is).
 DEFAULT_MAX_NAMESPACES = 1_000
@@ -67,6 +68,9 @@ class NamespaceSummary:
 class Store(Protocol):
     """The operations the rules need, each atomic. `namespace` names whose state; a
     namespace comes into being on first use."""
+
+    # Orders kept in all, in every namespace: past it the one used longest ago is forgotten.
+    max_orders: int
 
     def use(self, namespace: str, now: datetime) -> float:
         """Note that `namespace` is in use at `now`; its clock offset in seconds."""
@@ -112,6 +116,10 @@ class Store(Protocol):
 
     def orders_forgotten(self) -> int:
         """How many orders were forgotten to stay within the bound, since start."""
+        ...
+
+    def orders_kept(self) -> int:
+        """How many orders are kept, in every namespace."""
         ...
 
     def lifecycles_in_use(self) -> set[tuple[str, str]]:
@@ -185,8 +193,9 @@ class MemoryStore:
         self._lock = threading.RLock()
         # Namespaces, the one used longest ago first.
         self._spaces: OrderedDict[str, Space] = OrderedDict()
-        # Every kept order, the one used longest ago first, to forget by.
-        self._order_use: OrderedDict[tuple[str, str], None] = OrderedDict()
+        # Every kept order's id (ids are unique across namespaces) and its namespace, the
+        # one used longest ago first, to forget by.
+        self._order_use: OrderedDict[str, str] = OrderedDict()
         self._forgotten = 0
         self._versions = count(1)
 
@@ -216,7 +225,7 @@ class MemoryStore:
         extends this (and `_forget_order`), called under the lock."""
         space = self._spaces.pop(namespace)
         for order_id in space.orders:
-            del self._order_use[(namespace, order_id)]
+            del self._order_use[order_id]
 
     def namespaces(self) -> list[NamespaceSummary]:
         with self._lock:
@@ -254,9 +263,9 @@ class MemoryStore:
     def add_order(self, order: Order) -> None:
         with self._lock:
             self._space(order.namespace).orders[order.order_id] = order
-            self._order_use[(order.namespace, order.order_id)] = None
+            self._order_use[order.order_id] = order.namespace
             while len(self._order_use) > self.max_orders:
-                namespace, order_id = self._order_use.popitem(last=False)[0]
+                order_id, namespace = self._order_use.popitem(last=False)
                 self._forget_order(namespace, order_id)
 
     def _forget_order(self, namespace: str, order_id: str) -> None:
@@ -272,7 +281,7 @@ class MemoryStore:
                 raise OrderNotFound()
             changed = change(order)
             space.orders[order_id] = changed
-            self._order_use.move_to_end((namespace, order_id))
+            self._order_use.move_to_end(order_id)
             return changed
 
     def orders(self, namespace: str, offset: int = 0, limit: int | None = None) -> list[Order]:
@@ -290,6 +299,9 @@ class MemoryStore:
 
     def orders_forgotten(self) -> int:
         return self._forgotten
+
+    def orders_kept(self) -> int:
+        return len(self._order_use)
 
     def lifecycles_in_use(self) -> set[tuple[str, str]]:
         with self._lock:

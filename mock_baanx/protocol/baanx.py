@@ -4,6 +4,7 @@ order, before anything else (`authenticate`)."""
 from __future__ import annotations
 
 import functools
+import logging
 
 from ..core import Catalog, Identity, PaymentMethod, User
 from ..core.errors import UnknownLifecycle
@@ -12,6 +13,8 @@ from .headers import bearer_token, client_key
 from .messages import Reply
 from .mock_headers import LIFECYCLE_HEADER
 from .route import Call
+
+log = logging.getLogger("mock_baanx")
 
 
 def authenticate(call: Call) -> Identity:
@@ -39,6 +42,8 @@ def create_order(call: Call) -> Reply:
     identity = authenticate(call)
     body = validated("create-order-request.json", json_object(call.request))
     lifecycle = call.request.header(LIFECYCLE_HEADER) if call.options.control else None
+    store = call.backend.store
+    forgotten_before = store.orders_forgotten()
     try:
         order = call.backend.create_order(identity, body["productId"],
                                           PaymentMethod(body["paymentMethod"]),
@@ -47,6 +52,12 @@ def create_order(call: Call) -> Reply:
         if lifecycle is None:
             raise
         raise UnknownLifecycle(unknown.name, unknown.known, LIFECYCLE_HEADER) from None
+    if forgotten_before == 0 and store.orders_forgotten():
+        # Once: a load test that outgrows the bound should hear of it, not once per order.
+        log.warning("mock-baanx: %s orders kept, the bound: from now on each new order "
+                    "forgets the order used longest ago (polling it answers 404); raise "
+                    "the bound with serve --max-orders N or BaanxMock(max_orders=N)",
+                    f"{store.max_orders:,}")
     return Reply.json(200, created_body(order))
 
 

@@ -26,7 +26,7 @@ from ..core import (
     StatusChange,
 )
 from ..core.errors import ValidationFailed
-from ..core.models import EXTENDED_STATUSES_SWITCH
+from ..core.models import EXTENDED_STATUSES_SWITCH, order_terms
 from . import schemas
 from .messages import JSON_TYPE, Request
 
@@ -288,18 +288,16 @@ def order_from_record(record: Mapping[str, Any]) -> Order:
     return Order(
         order_id=record["orderId"],
         request_id=record["requestId"],
-        namespace=record["namespace"],
         number=record["number"],
-        client_id=record["clientId"],
-        user_id=record["userId"],
-        product_id=record["productId"],
-        payment_method=PaymentMethod(record["paymentMethod"]),
-        lifecycle=record["lifecycle"],
+        terms=order_terms(record["namespace"], record["clientId"], record["userId"],
+                          record["productId"], PaymentMethod(record["paymentMethod"]),
+                          record["lifecycle"],
+                          None if config is None else payment_config_from_json(config)),
         created_at=datetime.fromisoformat(record["createdAt"]),
-        payment_config=None if config is None else payment_config_from_json(config),
         status=OrderStatus(record["status"]),
         outcome=outcome_from_json(record),
-        history=history_from_json(record["history"]),
+        # The first entry is the creation, which the order puts back itself.
+        changes=history_from_json(record["history"])[1:],
         poll_count=record["pollCount"],
         poll_times=PollTimes.of(datetime.fromisoformat(moment)
                                 for moment in record["pollTimes"]),

@@ -41,7 +41,10 @@ def dashboard(call: Call) -> Reply:
 
 
 def health(call: Call) -> Reply:
-    return Reply.json(200, {"status": "ok"})
+    store = call.backend.store
+    return Reply.json(200, {"status": "ok", "orders": {
+        "kept": store.orders_kept(), "max": store.max_orders,
+        "forgotten": store.orders_forgotten()}})
 
 
 def reset(call: Call) -> Reply:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 
 import pytest
 
@@ -192,3 +193,19 @@ def test_past_the_order_limit_each_new_order_forgets_the_one_used_longest_ago(ti
     create(client)
     assert poll(client, order_ids[2])["status"] == "STARTED"
     assert_error(client.get(f"{PATH}/{order_ids[3]}", headers=headers()), 404)
+    assert client.get("/__mock/health").get_json()["orders"] == {"kept": 3, "max": 3,
+                                                                  "forgotten": 3}
+
+
+def test_the_first_order_forgotten_is_logged_once_with_how_to_raise_the_bound(caplog):
+    client = create_app(Backend(load_fixtures(), max_orders=2)).test_client()
+    with caplog.at_level(logging.WARNING, logger="mock_baanx"):
+        for _ in range(2):
+            create(client)
+        assert caplog.records == []
+        for _ in range(3):
+            create(client)
+    assert [record.getMessage() for record in caplog.records] == [
+        "mock-baanx: 2 orders kept, the bound: from now on each new order forgets the order "
+        "used longest ago (polling it answers 404); raise the bound with serve --max-orders "
+        "N or BaanxMock(max_orders=N)"]
