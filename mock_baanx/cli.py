@@ -8,6 +8,7 @@ import json
 import logging
 import os
 import signal
+import subprocess
 import sys
 import threading
 from collections.abc import Callable, Sequence
@@ -16,7 +17,7 @@ from urllib.parse import urlsplit
 
 from .core import Backend, SeededIds, Store, StoreError
 from .core.backend import UnknownStoredLifecycle
-from .core.errors import UnknownLifecycle, ValidationFailed
+from .core.errors import StoreUnavailable, UnknownLifecycle, ValidationFailed
 from .core.store import DEFAULT_MAX_NAMESPACES, DEFAULT_MAX_ORDERS
 from .protocol import ROUTES, Options, fidelity_ledger, openapi
 from .protocol.handler import is_the_mocks_own
@@ -91,6 +92,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     serve.add_argument("--state-file", metavar="PATH",
                        help="keep orders, their histories and the clock in this SQLite file "
                             "across restarts (default: in memory only)")
+    serve.add_argument("--state-url", metavar="URL",
+                       help="keep the whole state in this PostgreSQL database "
+                            "(postgresql://user@host/db; needs mock-baanx[postgres]): several "
+                            "serve processes on one database behave as one mock")
+    serve.add_argument("--workers", type=whole_number(1, 64), default=1, metavar="N",
+                       help="serve with N processes on one port (needs --state-url, which "
+                            "they share; default 1)")
+    serve.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     serve.add_argument("--max-orders", type=whole_number(1, 10_000_000),
                        default=DEFAULT_MAX_ORDERS, metavar="N",
                        help="orders kept in all namespaces; past this, each new order forgets "
@@ -171,7 +180,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     document.add_argument("--no-control", action="store_true",
                           help="leave the control API out")
 
-    args = parser.parse_args(argv)
+    command_line = list(sys.argv[1:] if argv is None else argv)
+    args = parser.parse_args(command_line)
+    args.command_line = command_line
     if args.command == "openapi":
         print(json.dumps(openapi.document(ROUTES, control=not args.no_control), indent=2))
         return 0
@@ -251,15 +262,28 @@ def _serve(args: argparse.Namespace) -> int:
     except ValidationFailed as error:
         print(f"mock-baanx: --lifecycle: {error.message}", file=sys.stderr)
         return USAGE_ERROR
+    if args.state_file and args.state_url:
+        print("mock-baanx: give --state-file or --state-url, not both", file=sys.stderr)
+        return USAGE_ERROR
+    if args.workers > 1 and not args.state_url:
+        print("mock-baanx: --workers needs --state-url: each worker is a process of its own, "
+              "and only a database is shared by them all", file=sys.stderr)
+        return USAGE_ERROR
+    state_option = "--state-url" if args.state_url else "--state-file"
     try:
-        store = (_open_state_file(args.state_file, args.max_orders, args.max_namespaces)
+        store = (_open_state_url(args.state_url, args.max_orders, args.max_namespaces)
+                 if args.state_url else
+                 _open_state_file(args.state_file, args.max_orders, args.max_namespaces)
                  if args.state_file else None)
         backend = Backend(fixtures, default_lifecycle=args.lifecycle, store=store,
                           max_orders=args.max_orders, max_namespaces=args.max_namespaces,
                           ids=None if args.seed is None else SeededIds(args.seed),
                           extended_statuses=args.extended_statuses)
     except (StoreError, UnknownStoredLifecycle) as error:
-        print(f"mock-baanx: --state-file: {error}", file=sys.stderr)
+        print(f"mock-baanx: {state_option}: {error}", file=sys.stderr)
+        return USAGE_ERROR
+    except StoreUnavailable as error:
+        print(f"mock-baanx: {state_option}: {error.message}", file=sys.stderr)
         return USAGE_ERROR
     deferred = granian_server.DeferredSleep()
     options = Options(control=not args.no_control, strict=not args.no_strict, sleep=deferred)
@@ -271,7 +295,12 @@ def _serve(args: argparse.Namespace) -> int:
     if warning:
         print(warning, file=sys.stderr)
 
+    workers: list[subprocess.Popen[bytes]] = []
+
     def announce(port: int) -> None:
+        if args.worker:
+            return
+        workers.extend(_start_workers(args.workers - 1, port, args.command_line))
         host = f"[{args.host}]" if ":" in args.host else args.host
         url = f"http://{host}:{port}"
         if args.ready_file:
@@ -279,7 +308,8 @@ def _serve(args: argparse.Namespace) -> int:
             write_ready_file(Path(args.ready_file), url)
         print(f"mock-baanx serving the Baanx order API on {url} (fixtures: "
               f"{args.fixtures or 'default'}, lifecycle: {args.lifecycle}, "
-              f"state: {args.state_file or 'in memory'}"
+              f"state: {_state_shown(args)}"
+              f"{f', {args.workers} workers' if args.workers > 1 else ''}"
               f"{'' if args.seed is None else f', seed: {args.seed}'}"
               f"{', control API off' if args.no_control else ''}); Ctrl-C to stop",
               file=sys.stderr, flush=True)
@@ -287,7 +317,13 @@ def _serve(args: argparse.Namespace) -> int:
             print(f"mock-baanx dashboard: {url}/__mock/ui", file=sys.stderr, flush=True)
 
     def stopped() -> None:
+        for worker in workers:
+            worker.terminate()
+        for worker in workers:
+            worker.wait(10)
         stderr.close()
+        if args.worker:
+            return
         if args.ready_file:
             Path(args.ready_file).unlink(missing_ok=True)
         print("mock-baanx stopped", file=sys.stderr, flush=True)
@@ -296,7 +332,7 @@ def _serve(args: argparse.Namespace) -> int:
         granian_server.serve(app, deferred, args.host, args.port, announce,
                              stderr.write_line, stopped,
                              unlogged=(lambda path: False) if args.log_control
-                             else is_the_mocks_own)
+                             else is_the_mocks_own, share_port=args.workers > 1 or args.worker)
     except OSError as error:
         stderr.close()
         print(f"mock-baanx: cannot listen on {args.host}:{args.port}: "
@@ -310,6 +346,62 @@ def _open_state_file(path: str, max_orders: int, max_namespaces: int) -> Store:
 
     hold(Path(path))  # for as long as this process lives
     return SqliteStore(path, max_orders, max_namespaces)
+
+
+def _open_state_url(url: str, max_orders: int, max_namespaces: int) -> Store:
+    # The pool's reconnection attempts would log a paragraph each while the database is
+    # away; each request answered 503 logs its own line instead.
+    logging.getLogger("psycopg.pool").setLevel(logging.CRITICAL)
+    try:
+        from .storage.postgres_store import PostgresStore
+    except ImportError:
+        raise StoreError("needs the postgres extra: pip install 'mock-baanx[postgres]'"
+                         ) from None
+    return PostgresStore(url, max_orders, max_namespaces)
+
+
+def _state_shown(args: argparse.Namespace) -> str:
+    if args.state_url:
+        parts = urlsplit(args.state_url)
+        # Never the password a URL may carry.
+        return f"PostgreSQL at {parts.hostname or 'the local socket'}{parts.path}"
+    return str(args.state_file or "in memory")
+
+
+def _start_workers(count: int, port: int, command_line: list[str]
+                   ) -> list[subprocess.Popen[bytes]]:
+    """`count` more processes serving this command line on `port` (shared by SO_REUSEPORT:
+    the kernel spreads connections across them), stopped when this one stops — or dies."""
+    command = [sys.executable, "-m", "mock_baanx", *_worker_arguments(command_line, port)]
+    return [subprocess.Popen(command, stdin=subprocess.DEVNULL, preexec_fn=_die_with_parent)
+            for _ in range(count)]
+
+
+def _die_with_parent() -> None:
+    """In a worker, before it runs: SIGTERM when the process that started it ends, however
+    it ends (Linux; elsewhere workers are stopped only by a clean stop)."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        pr_set_pdeathsig = 1
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
+
+
+def _worker_arguments(argv: list[str], port: int) -> list[str]:
+    """This command line for a worker: on `port`, one worker, no ready file."""
+    dropped = {"--port", "--workers", "--ready-file"}
+    kept: list[str] = []
+    skip = False
+    for argument in argv:
+        if skip:
+            skip = False
+            continue
+        name = argument.split("=", 1)[0]
+        if name in dropped:
+            skip = "=" not in argument
+            continue
+        kept.append(argument)
+    return [*kept, "--port", str(port), "--worker"]
 
 
 def write_ready_file(path: Path, url: str) -> None:

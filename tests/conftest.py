@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -12,6 +13,7 @@ from mock_baanx.transports.thread_server import BackgroundServer
 
 from .doors import DOORS, Door, FlaskDoor, HandlerDoor, InProcessDoor, ServedDoor
 from .helpers import ManualTime
+from .postgres import Cluster, server_binaries
 
 SERVING_FIXTURES = frozenset({"served", "baanx_server", "served_slot"})
 
@@ -77,3 +79,22 @@ def client(request: pytest.FixtureRequest, backend: Backend, options: Options) -
         yield door
     finally:
         door.close()
+
+
+@pytest.fixture(scope="session")
+def postgres_cluster() -> Iterator[Cluster]:
+    """A PostgreSQL server of this test session's own (one per xdist worker)."""
+    pytest.importorskip("psycopg", reason="the postgres extra is in the test extras")
+    binaries = server_binaries()
+    if binaries is None:
+        pytest.skip("no PostgreSQL server: apt-get install postgresql (.ci/run does it)")
+    cluster = Cluster(binaries)
+    yield cluster
+    cluster.remove()
+
+
+@pytest.fixture
+def postgres_url(postgres_cluster: Cluster, request: pytest.FixtureRequest) -> str:
+    """The URL of an empty database of this test's own."""
+    name = "test_" + re.sub(r"\W+", "_", request.node.name).lower()[:50]
+    return postgres_cluster.new_database(name)

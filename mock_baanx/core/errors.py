@@ -78,6 +78,14 @@ class Conflict(BaanxError):
     default_message = "Conflict"
 
 
+class StoreUnavailable(BaanxError):
+    """The store of a mock shared by several processes (a database) does not answer: the
+    request cannot be served now, and nothing acknowledged was lost."""
+
+    status = 503
+    default_message = "Service Unavailable: the mock's state database does not answer"
+
+
 # The statuses a user may ask the mock to fake (fault injection): the documented errors.
 DOCUMENTED_ERRORS: dict[int, type[BaanxError]] = {
     cls.status: cls

@@ -8,7 +8,7 @@ calls `handle`, and sends back the `Reply`. Errors raised anywhere below become 
 from __future__ import annotations
 
 from ..core import DEFAULT_NAMESPACE, Backend
-from ..core.errors import BaanxError
+from ..core.errors import BaanxError, StoreUnavailable
 from ..core.journal import JournalEntry
 from .bodies import body_text
 from .cors import ALLOW_ANY_ORIGIN, preflight
@@ -21,6 +21,7 @@ from .errors import (
     RouteNotFound,
     TargetTooLong,
     error_reply,
+    log,
     unexpected_failure,
 )
 from .headers import recorded_headers
@@ -71,6 +72,23 @@ def handle(backend: Backend, request: Request, options: Options = DEFAULT_OPTION
     reply = reply.with_headers((ALLOW_ANY_ORIGIN,))
     if route is not None and route.kind is RouteKind.CONTROL:
         reply = reply.with_headers(((VERSION_HEADER, __version__),))
+    try:
+        keep_books(backend, request, reply, route, namespace, delay_ms)
+    except StoreUnavailable as error:
+        # The reply stands; only its journal entry and outcome count are lost.
+        log.warning("mock-baanx: %s %s not journaled: %s", request.method, request.path,
+                    error.message)
+    if delay_ms:
+        # The reply is decided at once and held back: an order created by a delayed
+        # request exists during the delay, as it would behind a slow network. Holding it
+        # back last lets a server wait without holding anything else (see granian_server).
+        options.sleep(delay_ms / 1000)
+    return reply
+
+
+def keep_books(backend: Backend, request: Request, reply: Reply, route: Route | None,
+               namespace: str, delay_ms: int) -> None:
+    """The journal entry and the outcome count of a request served."""
     if not is_the_mocks_own(request.path):
         backend.record(JournalEntry(
             at=backend.now(namespace), method=request.method, path=request.path,
@@ -81,12 +99,6 @@ def handle(backend: Backend, request: Request, options: Options = DEFAULT_OPTION
     if route is not None and route.kind is RouteKind.BAANX and request.method != "OPTIONS":
         for outcome in served_outcomes(route, reply, delayed=delay_ms > 0):
             backend.count_outcome(outcome, namespace=namespace)
-    if delay_ms:
-        # The reply is decided at once and held back: an order created by a delayed
-        # request exists during the delay, as it would behind a slow network. Holding it
-        # back last lets a server wait without holding anything else (see granian_server).
-        options.sleep(delay_ms / 1000)
-    return reply
 
 
 def refuse_what_is_too_large(request: Request) -> None:

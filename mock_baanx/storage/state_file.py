@@ -117,7 +117,7 @@ class SqliteStore(MemoryStore):
                 space.clock_offset, space.numbers_used = float(offset), int(numbers_used)
             for namespace, kind, key, body in self._db.execute(
                     "SELECT namespace, kind, key, body FROM additions ORDER BY seq"):
-                super().add(namespace, _addition_from(kind, key, json.loads(body)))
+                super().add(namespace, addition_from(kind, key, json.loads(body)))
             for (body,) in self._db.execute("SELECT body FROM orders ORDER BY seq"):
                 super().add_order(order_from_record(json.loads(body)))
         except (ValueError, KeyError, TypeError, FixtureError) as error:
@@ -223,7 +223,7 @@ class SqliteStore(MemoryStore):
         self._db.execute("COMMIT")
 
 
-def _addition_from(kind: str, key: str, body: Mapping[str, Any]) -> User | Product | Lifecycle:
+def addition_from(kind: str, key: str, body: Mapping[str, Any]) -> User | Product | Lifecycle:
     if kind == "user":
         return user_from(body)
     if kind == "product":

@@ -285,16 +285,19 @@ def stop_on_signals(on_stop: Callable[[], None], quiet: threading.Lock) -> None:
 def serve(app: WsgiApp, deferred: DeferredSleep, host: str, port: int,
           on_listening: Callable[[int], None], write_log_line: Callable[[str], None],
           on_stop: Callable[[], None],
-          unlogged: Callable[[str], bool] = lambda path: False) -> NoReturn:
+          unlogged: Callable[[str], bool] = lambda path: False,
+          share_port: bool = False) -> NoReturn:
     """Serve `app`, built with `Options(sleep=deferred)`. `on_listening(port)` is called
     once the socket listens, before the first request is taken; each request's access log
     line goes to `write_log_line`, but for paths `unlogged` says yes to. SIGINT or SIGTERM
     calls `on_stop()` and ends the process with status 0; a stop that comes while
     `on_listening` runs waits for it to return, rather than cut its output in half. Raises
     OSError when the address cannot be bound; a worker that fails ends the process from
-    within granian, with status 1."""
+    within granian, with status 1. `share_port`: other processes may listen on the same
+    port too (SO_REUSEPORT), and the kernel spreads connections across them."""
     family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
-    listener = socket.create_server((host, port), family=family, backlog=BACKLOG)
+    listener = socket.create_server((host, port), family=family, backlog=BACKLOG,
+                                    reuse_port=share_port)
     bound_port = int(listener.getsockname()[1])
     server = InProcessGranian(listener, host, bound_port)
     announcing = threading.Lock()

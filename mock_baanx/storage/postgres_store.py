@@ -1,0 +1,453 @@
+"""`--state-url postgresql://…`: the mock's whole state in PostgreSQL, so that several
+`mock-baanx serve` processes — replicas behind a load balancer, or the workers of one —
+behave as one mock.
+
+Nothing is kept in a process's memory: each store operation is one transaction, and the
+ones that read and then change (a poll, the next-order lifecycle, a fault with `times`)
+lock the row they change, so that concurrent requests through different processes each
+count once. A change is committed before the reply that acknowledges it.
+
+The tables live in the schema `mock_baanx`, created and migrated by the mock itself; its
+version is in `mock_baanx.meta` (docs/serve.md). A database that does not answer makes an
+operation raise `StoreUnavailable`, which the API answers with 503; the connection pool
+reconnects by itself once the database is back.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from typing import Any
+
+import psycopg
+from psycopg_pool import ConnectionPool, PoolTimeout
+
+from ..core import FaultKind, Lifecycle, Order, Product, User
+from ..core.errors import OrderNotFound, StoreUnavailable
+from ..core.faults import ANY_ENDPOINT, Fault
+from ..core.journal import JOURNAL_SIZE, JournalEntry
+from ..core.store import (
+    DEFAULT_MAX_NAMESPACES,
+    DEFAULT_MAX_ORDERS,
+    DEFAULT_NAMESPACE,
+    Additions,
+    NamespaceSummary,
+    NextLifecycle,
+    StoreError,
+    with_item,
+)
+from ..protocol.bodies import order_from_record, order_record
+from .state_file import TO_JSON, addition_from
+
+SCHEMA_VERSION = 1
+# Each version's statements, applied in order to a database at the version before it.
+MIGRATIONS: dict[int, tuple[str, ...]] = {
+    1: (
+        "CREATE TABLE mock_baanx.namespaces (name text PRIMARY KEY, last_used timestamptz "
+        "NOT NULL, clock_offset double precision NOT NULL DEFAULT 0, numbers_used bigint "
+        "NOT NULL DEFAULT 0, next_lifecycle text, next_remaining integer)",
+        "CREATE SEQUENCE mock_baanx.use_order",
+        "CREATE TABLE mock_baanx.orders (order_id text PRIMARY KEY, namespace text NOT NULL, "
+        "created bigserial NOT NULL, used bigint NOT NULL, lifecycle text NOT NULL, "
+        "body jsonb NOT NULL)",
+        "CREATE INDEX orders_by_namespace ON mock_baanx.orders (namespace, created)",
+        "CREATE INDEX orders_by_use ON mock_baanx.orders (used)",
+        "CREATE TABLE mock_baanx.faults (id bigserial PRIMARY KEY, namespace text NOT NULL, "
+        "endpoint text NOT NULL, times integer, body jsonb NOT NULL)",
+        "CREATE TABLE mock_baanx.journal (id bigserial PRIMARY KEY, namespace text NOT NULL, "
+        "body jsonb NOT NULL)",
+        "CREATE INDEX journal_by_namespace ON mock_baanx.journal (namespace, id)",
+        "CREATE TABLE mock_baanx.coverage (namespace text NOT NULL, outcome text NOT NULL, "
+        "seen bigint NOT NULL, PRIMARY KEY (namespace, outcome))",
+        "CREATE TABLE mock_baanx.additions (namespace text NOT NULL, kind text NOT NULL, "
+        "key text NOT NULL, version bigserial NOT NULL, body jsonb NOT NULL, "
+        "PRIMARY KEY (namespace, kind, key))",
+        "CREATE TABLE mock_baanx.counters (name text PRIMARY KEY, value bigint NOT NULL)",
+        "INSERT INTO mock_baanx.counters VALUES ('kept', 0), ('forgotten', 0)",
+    ),
+}
+# Two mocks starting at once on a new database take turns at creating the schema.
+MIGRATION_LOCK = 0x6D6F636B  # "mock"
+# How long a request waits for a connection before it is answered 503.
+POOL_TIMEOUT_SECONDS = 2.0
+
+
+def _first_line(error: Exception) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
+
+
+def _fault_json(fault: Fault) -> dict[str, Any]:
+    return {"endpoint": fault.endpoint, "status": fault.status, "delayMs": fault.delay_ms,
+            "times": fault.times, "kind": fault.kind, "retryAfter": fault.retry_after}
+
+
+def _fault_from(body: dict[str, Any], times: int | None) -> Fault:
+    return Fault(body["endpoint"], body["status"], body["delayMs"], times,
+                 None if body["kind"] is None else FaultKind(body["kind"]), body["retryAfter"])
+
+
+def _entry_json(entry: JournalEntry) -> dict[str, Any]:
+    return {"at": entry.at.isoformat(), "method": entry.method, "path": entry.path,
+            "headers": [list(pair) for pair in entry.headers], "body": entry.body,
+            "status": entry.status, "endpoint": entry.endpoint, "fault": entry.fault}
+
+
+def _entry_from(body: dict[str, Any]) -> JournalEntry:
+    return JournalEntry(datetime.fromisoformat(body["at"]), body["method"], body["path"],
+                        tuple((name, value) for name, value in body["headers"]), body["body"],
+                        body["status"], body["endpoint"], body["fault"])
+
+
+def _kind_and_key(item: User | Product | Lifecycle) -> tuple[str, str]:
+    if isinstance(item, User):
+        return "user", item.token
+    if isinstance(item, Product):
+        return "product", item.id
+    return "lifecycle", item.name
+
+
+class PostgresStore:
+    """The Store interface (core/store.py) over a PostgreSQL database."""
+
+    def __init__(self, url: str, max_orders: int = DEFAULT_MAX_ORDERS,
+                 max_namespaces: int = DEFAULT_MAX_NAMESPACES, pool_size: int = 8) -> None:
+        self.max_orders = max_orders
+        self.max_namespaces = max_namespaces
+        self._url = url
+        try:
+            psycopg.conninfo.conninfo_to_dict(url)
+        except psycopg.ProgrammingError as error:
+            raise StoreError(f"not a PostgreSQL URL ({_first_line(error)})") from None
+        self._pool = ConnectionPool(url, min_size=1, max_size=pool_size, open=False,
+                                    timeout=POOL_TIMEOUT_SECONDS,
+                                    check=ConnectionPool.check_connection,
+                                    kwargs={"autocommit": False})
+        try:
+            self._pool.open(wait=True, timeout=POOL_TIMEOUT_SECONDS)
+        except PoolTimeout:
+            self._pool.close()
+            raise StoreError(self._unreachable()) from None
+        try:
+            self._migrate()
+        except psycopg.Error as error:
+            self._pool.close()
+            raise StoreError(f"cannot prepare the database ({_first_line(error)})") from None
+        except StoreError:
+            self._pool.close()
+            raise
+
+    def _unreachable(self) -> str:
+        try:
+            with psycopg.connect(self._url, connect_timeout=3):
+                pass
+        except psycopg.Error as error:
+            return f"cannot connect: {_first_line(error)}"
+        return "cannot connect"
+
+    def close(self) -> None:
+        self._pool.close()
+
+    @contextmanager
+    def _transaction(self) -> Iterator[psycopg.Cursor[Any]]:
+        """One transaction, committed on the way out; StoreUnavailable if the database does
+        not answer."""
+        try:
+            with self._pool.connection() as connection, connection.cursor() as cursor:
+                yield cursor
+        except (psycopg.OperationalError, psycopg.InterfaceError, PoolTimeout) as error:
+            raise StoreUnavailable(f"Service Unavailable: the mock's state database does not "
+                                   f"answer ({_first_line(error)})") from None
+
+    def _migrate(self) -> None:
+        with self._transaction() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", (MIGRATION_LOCK,))
+            cursor.execute("CREATE SCHEMA IF NOT EXISTS mock_baanx")
+            cursor.execute("CREATE TABLE IF NOT EXISTS mock_baanx.meta (key text PRIMARY KEY, "
+                           "value text NOT NULL)")
+            cursor.execute("SELECT value FROM mock_baanx.meta WHERE key = 'schema_version'")
+            row = cursor.fetchone()
+            version = 0 if row is None else int(row[0])
+            if version > SCHEMA_VERSION:
+                raise StoreError(f"the database's mock_baanx schema is at version {version}, "
+                                 f"newer than this mock-baanx knows ({SCHEMA_VERSION}): "
+                                 "upgrade mock-baanx, or give it another database")
+            for step in range(version + 1, SCHEMA_VERSION + 1):
+                for statement in MIGRATIONS[step]:
+                    cursor.execute(statement)
+            cursor.execute("INSERT INTO mock_baanx.meta VALUES ('schema_version', %s) "
+                           "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                           (str(SCHEMA_VERSION),))
+
+    # --- Namespaces --------------------------------------------------------------------
+
+    @staticmethod
+    def _ensure(cursor: psycopg.Cursor[Any], namespace: str) -> None:
+        cursor.execute("INSERT INTO mock_baanx.namespaces (name, last_used) VALUES "
+                       "(%s, '0001-01-01 00:00:00+00') ON CONFLICT (name) DO NOTHING", (namespace,))
+
+    def use(self, namespace: str, now: datetime) -> float:
+        with self._transaction() as cursor:
+            cursor.execute(
+                "INSERT INTO mock_baanx.namespaces (name, last_used) VALUES (%s, %s) "
+                "ON CONFLICT (name) DO UPDATE SET last_used = excluded.last_used "
+                "RETURNING clock_offset, xmax = 0", (namespace, now))
+            row = cursor.fetchone()
+            assert row is not None
+            if row[1]:
+                self._forget_idle_namespaces(cursor)
+            return float(row[0])
+
+    def _forget_idle_namespaces(self, cursor: psycopg.Cursor[Any]) -> None:
+        cursor.execute("SELECT name FROM mock_baanx.namespaces WHERE name <> %s "
+                       "ORDER BY last_used DESC OFFSET %s",
+                       (DEFAULT_NAMESPACE, self.max_namespaces - 1))
+        for (name,) in cursor.fetchall():
+            self._drop(cursor, name)
+
+    def _drop(self, cursor: psycopg.Cursor[Any], namespace: str) -> None:
+        cursor.execute("WITH gone AS (DELETE FROM mock_baanx.orders WHERE namespace = %s "
+                       "RETURNING 1) UPDATE mock_baanx.counters SET value = value - "
+                       "(SELECT count(*) FROM gone) WHERE name = 'kept'", (namespace,))
+        for table in ("faults", "journal", "coverage", "additions"):
+            cursor.execute(f"DELETE FROM mock_baanx.{table} WHERE namespace = %s",
+                           (namespace,))
+        cursor.execute("DELETE FROM mock_baanx.namespaces WHERE name = %s", (namespace,))
+
+    def namespaces(self) -> list[NamespaceSummary]:
+        with self._transaction() as cursor:
+            cursor.execute("SELECT n.name, n.last_used, (SELECT count(*) FROM "
+                           "mock_baanx.orders o WHERE o.namespace = n.name) FROM "
+                           "mock_baanx.namespaces n ORDER BY n.last_used, n.name")
+            return [NamespaceSummary(name, int(orders),
+                                     datetime.min if last_used.year == 1 else last_used)
+                    for name, last_used, orders in cursor.fetchall()]
+
+    def reset(self, namespace: str) -> None:
+        with self._transaction() as cursor:
+            cursor.execute("SELECT last_used FROM mock_baanx.namespaces WHERE name = %s "
+                           "FOR UPDATE", (namespace,))
+            row = cursor.fetchone()
+            if row is not None:
+                self._drop(cursor, namespace)
+                cursor.execute("INSERT INTO mock_baanx.namespaces (name, last_used) "
+                               "VALUES (%s, %s)", (namespace, row[0]))
+
+    def reset_all(self) -> None:
+        with self._transaction() as cursor:
+            for table in ("orders", "faults", "journal", "coverage", "additions",
+                          "namespaces"):
+                cursor.execute(f"DELETE FROM mock_baanx.{table}")
+            cursor.execute("UPDATE mock_baanx.counters SET value = 0 WHERE name = 'kept'")
+
+    # --- Clock and numbers -------------------------------------------------------------
+
+    def advance_clock(self, namespace: str, seconds: float) -> float:
+        with self._transaction() as cursor:
+            self._ensure(cursor, namespace)
+            cursor.execute("UPDATE mock_baanx.namespaces SET clock_offset = clock_offset + %s "
+                           "WHERE name = %s RETURNING clock_offset", (seconds, namespace))
+            row = cursor.fetchone()
+            assert row is not None
+            return float(row[0])
+
+    def next_number(self, namespace: str) -> int:
+        with self._transaction() as cursor:
+            self._ensure(cursor, namespace)
+            cursor.execute("UPDATE mock_baanx.namespaces SET numbers_used = numbers_used + 1 "
+                           "WHERE name = %s RETURNING numbers_used", (namespace,))
+            row = cursor.fetchone()
+            assert row is not None
+            return int(row[0])
+
+    # --- Orders ------------------------------------------------------------------------
+
+    def add_order(self, order: Order) -> None:
+        with self._transaction() as cursor:
+            cursor.execute(
+                "INSERT INTO mock_baanx.orders (order_id, namespace, used, lifecycle, body) "
+                "VALUES (%s, %s, nextval('mock_baanx.use_order'), %s, %s)",
+                (order.order_id, order.namespace, order.lifecycle,
+                 json.dumps(order_record(order))))
+            cursor.execute("UPDATE mock_baanx.counters SET value = value + 1 WHERE name = "
+                           "'kept' RETURNING value")
+            row = cursor.fetchone()
+            assert row is not None
+            excess = int(row[0]) - self.max_orders
+            if excess > 0:
+                cursor.execute(
+                    "WITH gone AS (DELETE FROM mock_baanx.orders WHERE order_id IN (SELECT "
+                    "order_id FROM mock_baanx.orders ORDER BY used LIMIT %s FOR UPDATE SKIP "
+                    "LOCKED) RETURNING 1), n AS (SELECT count(*) AS c FROM gone) "
+                    "UPDATE mock_baanx.counters SET value = value + CASE name WHEN 'kept' "
+                    "THEN -(SELECT c FROM n) ELSE (SELECT c FROM n) END", (excess,))
+
+    def change_order(self, namespace: str, order_id: str,
+                     change: Callable[[Order], Order]) -> Order:
+        with self._transaction() as cursor:
+            cursor.execute("SELECT body FROM mock_baanx.orders WHERE order_id = %s AND "
+                           "namespace = %s FOR UPDATE", (order_id, namespace))
+            row = cursor.fetchone()
+            if row is None:
+                raise OrderNotFound()
+            order = order_from_record(row[0])
+            changed = change(order)
+            cursor.execute("UPDATE mock_baanx.orders SET used = nextval('mock_baanx.use_order')"
+                           ", body = %s WHERE order_id = %s",
+                           (json.dumps(order_record(changed)) if changed != order else
+                            json.dumps(row[0]), order_id))
+            return changed
+
+    def orders(self, namespace: str, offset: int = 0, limit: int | None = None) -> list[Order]:
+        with self._transaction() as cursor:
+            cursor.execute("SELECT body FROM mock_baanx.orders WHERE namespace = %s ORDER BY "
+                           "created DESC OFFSET %s LIMIT %s", (namespace, offset, limit))
+            return [order_from_record(body) for (body,) in cursor.fetchall()]
+
+    def order_count(self, namespace: str) -> int:
+        with self._transaction() as cursor:
+            cursor.execute("SELECT count(*) FROM mock_baanx.orders WHERE namespace = %s",
+                           (namespace,))
+            row = cursor.fetchone()
+            return 0 if row is None else int(row[0])
+
+    def _counter(self, name: str) -> int:
+        with self._transaction() as cursor:
+            cursor.execute("SELECT value FROM mock_baanx.counters WHERE name = %s", (name,))
+            row = cursor.fetchone()
+            return 0 if row is None else int(row[0])
+
+    def orders_forgotten(self) -> int:
+        return self._counter("forgotten")
+
+    def orders_kept(self) -> int:
+        return self._counter("kept")
+
+    def lifecycles_in_use(self) -> set[tuple[str, str]]:
+        with self._transaction() as cursor:
+            cursor.execute("SELECT DISTINCT namespace, lifecycle FROM mock_baanx.orders")
+            return {(namespace, lifecycle) for namespace, lifecycle in cursor.fetchall()}
+
+    # --- Next lifecycle ----------------------------------------------------------------
+
+    def next_lifecycle(self, namespace: str) -> NextLifecycle | None:
+        with self._transaction() as cursor:
+            cursor.execute("SELECT next_lifecycle, next_remaining FROM mock_baanx.namespaces "
+                           "WHERE name = %s", (namespace,))
+            row = cursor.fetchone()
+            return None if row is None or row[0] is None else NextLifecycle(row[0], row[1])
+
+    def set_next_lifecycle(self, namespace: str, upcoming: NextLifecycle | None) -> None:
+        with self._transaction() as cursor:
+            self._ensure(cursor, namespace)
+            cursor.execute("UPDATE mock_baanx.namespaces SET next_lifecycle = %s, "
+                           "next_remaining = %s WHERE name = %s",
+                           (None if upcoming is None else upcoming.name,
+                            None if upcoming is None else upcoming.remaining, namespace))
+
+    def take_next_lifecycle(self, namespace: str) -> str | None:
+        with self._transaction() as cursor:
+            cursor.execute("SELECT next_lifecycle, next_remaining FROM mock_baanx.namespaces "
+                           "WHERE name = %s FOR UPDATE", (namespace,))
+            row = cursor.fetchone()
+            if row is None or row[0] is None:
+                return None
+            name, remaining = row
+            if remaining is not None:
+                left = remaining - 1
+                cursor.execute("UPDATE mock_baanx.namespaces SET next_lifecycle = %s, "
+                               "next_remaining = %s WHERE name = %s",
+                               (name if left else None, left or None, namespace))
+            return str(name)
+
+    # --- Faults ------------------------------------------------------------------------
+
+    def add_fault(self, namespace: str, fault: Fault) -> None:
+        with self._transaction() as cursor:
+            cursor.execute("INSERT INTO mock_baanx.faults (namespace, endpoint, times, body) "
+                           "VALUES (%s, %s, %s, %s)", (namespace, fault.endpoint, fault.times,
+                                                        json.dumps(_fault_json(fault))))
+
+    def faults(self, namespace: str) -> tuple[Fault, ...]:
+        with self._transaction() as cursor:
+            cursor.execute("SELECT body, times FROM mock_baanx.faults WHERE namespace = %s "
+                           "ORDER BY id", (namespace,))
+            return tuple(_fault_from(body, times) for body, times in cursor.fetchall())
+
+    def take_fault(self, namespace: str, endpoint: str) -> Fault | None:
+        with self._transaction() as cursor:
+            cursor.execute("SELECT id, body, times FROM mock_baanx.faults WHERE namespace = %s "
+                           "AND endpoint IN (%s, %s) ORDER BY id LIMIT 1 FOR UPDATE",
+                           (namespace, endpoint, ANY_ENDPOINT))
+            row = cursor.fetchone()
+            if row is None:
+                return None
+            fault_id, body, times = row
+            if times is not None:
+                if times <= 1:
+                    cursor.execute("DELETE FROM mock_baanx.faults WHERE id = %s", (fault_id,))
+                else:
+                    cursor.execute("UPDATE mock_baanx.faults SET times = times - 1 WHERE "
+                                   "id = %s", (fault_id,))
+            return _fault_from(body, times)
+
+    def clear_faults(self, namespace: str) -> None:
+        with self._transaction() as cursor:
+            cursor.execute("DELETE FROM mock_baanx.faults WHERE namespace = %s", (namespace,))
+
+    # --- Journal and coverage ----------------------------------------------------------
+
+    def record(self, namespace: str, entry: JournalEntry) -> None:
+        with self._transaction() as cursor:
+            cursor.execute("INSERT INTO mock_baanx.journal (namespace, body) VALUES (%s, %s) "
+                           "RETURNING id", (namespace, json.dumps(_entry_json(entry))))
+            row = cursor.fetchone()
+            assert row is not None
+            cursor.execute("DELETE FROM mock_baanx.journal WHERE namespace = %s AND id <= %s",
+                           (namespace, int(row[0]) - JOURNAL_SIZE))
+
+    def journal(self, namespace: str) -> list[JournalEntry]:
+        with self._transaction() as cursor:
+            cursor.execute("SELECT body FROM (SELECT id, body FROM mock_baanx.journal WHERE "
+                           "namespace = %s ORDER BY id DESC LIMIT %s) recent ORDER BY id",
+                           (namespace, JOURNAL_SIZE))
+            return [_entry_from(body) for (body,) in cursor.fetchall()]
+
+    def clear_journal(self, namespace: str) -> None:
+        with self._transaction() as cursor:
+            cursor.execute("DELETE FROM mock_baanx.journal WHERE namespace = %s", (namespace,))
+
+    def count_outcome(self, namespace: str, outcome: str) -> None:
+        with self._transaction() as cursor:
+            cursor.execute("INSERT INTO mock_baanx.coverage VALUES (%s, %s, 1) ON CONFLICT "
+                           "(namespace, outcome) DO UPDATE SET seen = coverage.seen + 1",
+                           (namespace, outcome))
+
+    def coverage(self, namespace: str) -> dict[str, int]:
+        with self._transaction() as cursor:
+            cursor.execute("SELECT outcome, seen FROM mock_baanx.coverage WHERE namespace = %s",
+                           (namespace,))
+            return {outcome: int(seen) for outcome, seen in cursor.fetchall()}
+
+    # --- Data added at run time --------------------------------------------------------
+
+    def add(self, namespace: str, item: User | Product | Lifecycle) -> None:
+        kind, key = _kind_and_key(item)
+        with self._transaction() as cursor:
+            cursor.execute(
+                "INSERT INTO mock_baanx.additions (namespace, kind, key, body) VALUES "
+                "(%s, %s, %s, %s) ON CONFLICT (namespace, kind, key) DO UPDATE SET body = "
+                "excluded.body, version = nextval(pg_get_serial_sequence("
+                "'mock_baanx.additions', 'version'))",
+                (namespace, kind, key, json.dumps(TO_JSON[kind](item))))
+
+    def additions(self, namespace: str) -> Additions:
+        with self._transaction() as cursor:
+            cursor.execute("SELECT kind, key, version, body FROM mock_baanx.additions WHERE "
+                           "namespace = %s ORDER BY version", (namespace,))
+            additions = Additions()
+            for kind, key, version, body in cursor.fetchall():
+                additions = with_item(additions, addition_from(kind, key, body), int(version))
+            return additions

@@ -1,0 +1,197 @@
+"""`serve --state-url postgresql://…`: several processes on one database behave as one mock;
+a database that goes away is a 503, and the mock recovers by itself when it is back."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pytest
+import requests
+
+from mock_baanx import create_app
+from mock_baanx.core import Backend, seeded_ids
+from mock_baanx.storage.fixture_files import load_fixtures
+
+from ..helpers import ORDER_BODY, assert_error, create, headers, poll
+from ..served import Served, run_cli
+
+pytestmark = pytest.mark.served
+API = "/v1/order"
+PRODUCTS = "/v1/order/products/available"
+DEMO = {"X-Client-ID": "demo-client", "Authorization": "Bearer demo-token"}
+
+
+def store(url: str, **bounds: int):
+    from mock_baanx.storage.postgres_store import PostgresStore
+
+    return PostgresStore(url, **bounds)
+
+
+@pytest.fixture
+def client(postgres_url):
+    backend = Backend(load_fixtures(), ids=seeded_ids(5), store=store(postgres_url))
+    yield create_app(backend).test_client()
+    backend.store.close()
+
+
+def test_the_order_lifecycle_namespaces_faults_and_journal_work_on_postgres(client):
+    order_id = create(client)["orderId"]
+    assert [poll(client, order_id)["status"] for _ in range(3)] == [
+        "STARTED", "STARTED", "COMPLETED"]
+    assert client.get("/__mock/orders").get_json()["orders"][0]["pollCount"] == 3
+    other = create(client, path="/ns/other" + API)["orderId"]
+    assert_error(client.get(f"{API}/{other}", headers=headers()), 404)
+    client.post("/__mock/faults", json={"endpoint": "createOrder", "status": 503,
+                                        "times": 1})
+    assert client.post(API, json=ORDER_BODY, headers=headers()).status_code == 503
+    assert client.post(API, json=ORDER_BODY, headers=headers()).status_code == 200
+    journal = client.get("/__mock/requests").get_json()["requests"]
+    assert [entry["status"] for entry in journal][-3:] == [404, 503, 200]
+    coverage = {(item["path"], item["outcome"]): item["seen"]
+                for item in client.get("/__mock/coverage").get_json()["outcomes"]}
+    assert coverage[(API, "503")] == 1
+    client.post("/__mock/users", json={"token": "carol-token", "id": "carol"})
+    assert client.get(PRODUCTS, headers=headers("carol-token")).status_code == 200
+    client.post("/__mock/reset")
+    assert client.get("/__mock/orders").get_json()["orders"] == []
+    assert client.get(PRODUCTS, headers=headers("carol-token")).status_code == 401
+    assert client.get("/ns/other/__mock/orders").get_json()["total"] == 1
+
+
+def test_past_the_bound_the_order_used_longest_ago_is_forgotten(postgres_url):
+    backend = Backend(load_fixtures(), store=store(postgres_url, max_orders=3))
+    client = create_app(backend).test_client()
+    order_ids = [create(client)["orderId"] for _ in range(3)]
+    poll(client, order_ids[0])
+    create(client)
+    assert_error(client.get(f"{API}/{order_ids[1]}", headers=headers()), 404)
+    assert poll(client, order_ids[0])["status"] == "STARTED"
+    assert client.get("/__mock/health").get_json()["orders"] == {
+        "kept": 3, "max": 3, "forgotten": 1}
+    backend.store.close()
+
+
+@pytest.fixture
+def replicas(postgres_url):
+    pair = [Served("--state-url", postgres_url), Served("--state-url", postgres_url)]
+    yield [replica.url for replica in pair]
+    for replica in pair:
+        replica.stop()
+
+
+def test_two_replicas_on_one_database_are_one_mock(replicas):
+    first, second = replicas
+    created = requests.post(first + API, json=ORDER_BODY, headers=DEMO, timeout=10).json()
+    # The very next request, through the other replica.
+    status = requests.get(f"{second}{API}/{created['orderId']}", headers=DEMO, timeout=10)
+    assert status.json()["requestId"] == created["requestId"]
+    requests.post(second + "/__mock/clock", json={"advanceSeconds": 60}, timeout=10)
+    assert requests.get(first + "/__mock/clock", timeout=10).json()["offsetSeconds"] == 60
+    journal = requests.get(second + "/__mock/requests", timeout=10).json()["requests"]
+    assert [entry["method"] for entry in journal] == ["POST", "GET"]
+    requests.post(first + "/__mock/reset", timeout=10)
+    assert requests.get(second + "/__mock/orders", timeout=10).json()["orders"] == []
+
+
+def test_concurrent_polls_through_both_replicas_each_count_once(replicas):
+    order_id = requests.post(replicas[0] + API, json=ORDER_BODY, timeout=10, headers={
+        **DEMO, "X-Mock-Lifecycle": "complete-after-30s"}).json()["orderId"]
+    answers: list[int] = []
+
+    def poll_through(url: str) -> None:
+        session = requests.Session()
+        for _ in range(15):
+            answers.append(session.get(f"{url}{API}/{order_id}", headers=DEMO,
+                                       timeout=10).status_code)
+
+    threads = [threading.Thread(target=poll_through, args=(url,)) for url in replicas * 2]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert answers == [200] * 60
+    order = requests.get(f"{replicas[1]}/__mock/orders/{order_id}", timeout=10).json()
+    assert order["pollCount"] == 60
+
+
+def test_next_lifecycle_and_faults_are_used_exactly_as_often_as_asked(replicas):
+    first, second = replicas
+    requests.post(first + "/__mock/lifecycle", json={"name": "fail", "count": 3}, timeout=10)
+    requests.post(second + "/__mock/faults", json={"endpoint": "getAvailableProducts",
+                                                   "status": 500, "times": 3}, timeout=10)
+    for index in range(6):
+        url = replicas[index % 2]
+        requests.post(url + API, json=ORDER_BODY, headers=DEMO, timeout=10)
+    statuses = [requests.get(replicas[index % 2] + PRODUCTS, headers=DEMO,
+                             timeout=10).status_code for index in range(6)]
+    lifecycles = [order["lifecycle"] for order in
+                  requests.get(first + "/__mock/orders", timeout=10).json()["orders"]]
+    assert sorted(lifecycles) == ["complete"] * 3 + ["fail"] * 3
+    assert sorted(statuses) == [200] * 3 + [500] * 3
+
+
+def test_a_database_that_goes_away_is_a_503_and_the_mock_recovers(postgres_cluster,
+                                                                   postgres_url):
+    served = Served("--state-url", postgres_url)
+    try:
+        order_id = requests.post(served.url + API, json=ORDER_BODY, headers=DEMO,
+                                 timeout=10).json()["orderId"]
+        postgres_cluster.stop()
+        try:
+            reply = requests.get(f"{served.url}{API}/{order_id}", headers=DEMO, timeout=30)
+        finally:
+            postgres_cluster.start()
+        assert reply.status_code == 503
+        assert reply.json()["message"].startswith(
+            "Service Unavailable: the mock's state database does not answer")
+        for _ in range(50):
+            again = requests.get(f"{served.url}{API}/{order_id}", headers=DEMO, timeout=30)
+            if again.status_code == 200:
+                break
+        assert again.status_code == 200, "\n".join(served.output())
+        assert again.json()["orderId"] == order_id
+    finally:
+        served.stop()
+    assert not any("Traceback" in line for line in served.output())
+
+
+@pytest.mark.parametrize(("url", "message"), [
+    ("not a url", "mock-baanx: --state-url: not a PostgreSQL URL"),
+    ("postgresql://mock@127.0.0.1:1/none", "mock-baanx: --state-url: cannot connect:"),
+])
+def test_a_bad_url_exits_2_with_one_line(url, message):
+    result = run_cli("serve", "--port", "0", "--state-url", url)
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1
+    assert result.stderr.startswith(message), result.stderr
+
+
+def test_a_newer_schema_exits_2_naming_the_versions(postgres_url):
+    import psycopg
+
+    store(postgres_url).close()
+    with psycopg.connect(postgres_url, autocommit=True) as connection:
+        connection.execute("UPDATE mock_baanx.meta SET value = '99' WHERE key = "
+                           "'schema_version'")
+    result = run_cli("serve", "--port", "0", "--state-url", postgres_url)
+    assert result.returncode == 2
+    assert "schema is at version 99, newer than this mock-baanx knows (1)" in result.stderr
+
+
+def test_workers_share_one_port_and_one_database(postgres_url):
+    assert run_cli("serve", "--workers", "2").returncode == 2
+    served = Served("--state-url", postgres_url, "--workers", "2")
+    try:
+        children = Path(f"/proc/{served.process.pid}/task/{served.process.pid}/children")
+        assert len(children.read_text().split()) == 1
+        # Each on a connection of its own: the kernel spreads them across the workers.
+        created = [requests.post(served.url + API, json=ORDER_BODY, headers=DEMO,
+                                 timeout=10).json()["orderId"] for _ in range(20)]
+        listed = requests.get(served.url + "/__mock/orders", timeout=10).json()["orders"]
+        assert sorted(order["orderId"] for order in listed) == sorted(created)
+        worker = int(children.read_text().split()[0])
+    finally:
+        served.stop()
+    assert not Path(f"/proc/{worker}").exists() or "zombie" in Path(
+        f"/proc/{worker}/status").read_text()
