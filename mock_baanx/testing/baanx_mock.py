@@ -9,10 +9,11 @@ so both behave identically.
 from __future__ import annotations
 
 import functools
+import importlib.util
 import json
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
-from types import TracebackType
+from types import ModuleType, TracebackType
 from typing import Any, TypeVar
 from urllib.parse import unquote
 
@@ -27,11 +28,22 @@ from .requests_adapter import BaanxAdapter, RefusingAdapter, activate, deactivat
 
 DEFAULT_BASE_URLS = ("https://api.baanx.com", "https://dev.api.baanx.com")
 
+
+def _httpx_door() -> ModuleType | None:
+    """The httpx door (httpx_transport.py) where httpx is installed, else None: imported on
+    the first start, so that a test suite without httpx pays nothing for it."""
+    if importlib.util.find_spec("httpx") is None:
+        return None
+    from . import httpx_transport
+
+    return httpx_transport
+
 F = TypeVar("F", bound=Callable[..., Any])
 
 
 class BaanxMock(DefaultCredentials, ControlClient):
-    """The Baanx order API, answered in-process for `requests`.
+    """The Baanx order API, answered in-process for `requests` and (where it is installed)
+    httpx, sync and async.
 
     Use it as a context manager (`with BaanxMock() as baanx:`) or a decorator
     (`@BaanxMock()`). `base_urls` are the hosts it answers for (by default Baanx's
@@ -72,22 +84,34 @@ class BaanxMock(DefaultCredentials, ControlClient):
 
     def start(self) -> None:
         activate(self)
+        httpx_door = _httpx_door()
+        if httpx_door is not None:
+            httpx_door.activate(self)
 
     def stop(self) -> None:
         deactivate(self)
+        httpx_door = _httpx_door()
+        if httpx_door is not None:
+            httpx_door.deactivate(self)
 
-    def adapter_for(self, url: str) -> BaseAdapter | None:
-        """The adapter for `url` while this mock is active: its own for the hosts it
-        answers, one that refuses for hosts it lets nothing through to, else None (the one
-        that would have had it)."""
+    def answers(self, url: str) -> bool | None:
+        """While this mock is active: True for the hosts it answers, False for hosts it
+        lets nothing through to, None for the ones it lets through."""
         if any(url == base or url.startswith((f"{base}/", f"{base}?", f"{base}#"))
                for base in self.base_urls):
-            return self._adapter
+            return True
         if self._passthrough is True:
             return None
         if self._passthrough is not False and url.startswith(tuple(self._passthrough)):
             return None
-        return self._refusing
+        return False
+
+    def adapter_for(self, url: str) -> BaseAdapter | None:
+        """The `requests` adapter for `url` while this mock is active: its own for the
+        hosts it answers, one that refuses for hosts it lets nothing through to, else None
+        (the one that would have had it)."""
+        verdict = self.answers(url)
+        return None if verdict is None else self._adapter if verdict else self._refusing
 
     def __enter__(self) -> BaanxMock:
         self.start()
