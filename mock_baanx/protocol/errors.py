@@ -45,6 +45,13 @@ class PayloadTooLarge(BaanxError):
     default_message = f"Request body is larger than {body_size_text()}"
 
 
+class RequestTimeout(BaanxError):
+    """408: a client that stopped sending its body halfway is not waited for forever."""
+
+    status = 408
+    default_message = "Request Timeout: the body did not arrive in time"
+
+
 class HeadersTooLarge(BaanxError):
     status = 431
     default_message = "Request header fields are too large"
@@ -74,8 +81,8 @@ def _reason(status: int) -> str:
 
 # The catalogue's message for each status it has one for: the documented errors first.
 _CATALOGUED: tuple[type[BaanxError], ...] = (
-    RouteNotFound, MethodNotAllowed, MalformedRequest, PayloadTooLarge, HeadersTooLarge,
-    TargetTooLong, Conflict, *DOCUMENTED_ERRORS.values())
+    RouteNotFound, MethodNotAllowed, MalformedRequest, RequestTimeout, PayloadTooLarge,
+    HeadersTooLarge, TargetTooLong, Conflict, *DOCUMENTED_ERRORS.values())
 CATALOGUE = {error.status: error.default_message for error in _CATALOGUED}
 
 

@@ -31,6 +31,7 @@ from collections.abc import Callable
 from typing import Any, NoReturn
 
 from granian.constants import HTTPModes, Interfaces
+from granian.http import HTTP1Settings
 from granian.log import LogLevels
 from granian.net import SocketHolder  # type: ignore[attr-defined]
 from granian.rsgi import HTTPProtocol, ProtocolClosed, Scope  # type: ignore[attr-defined]
@@ -38,14 +39,22 @@ from granian.server import MTServer
 
 from ..core import FaultKind
 from ..protocol import Reply
-from ..protocol.errors import unexpected_failure
+from ..protocol.errors import RequestTimeout, error_reply, unexpected_failure
 from ..protocol.limits import MAX_BODY_BYTES, body_to_read
 from .access_log import WsgiApp, access_line
 from .connections import FAULT_KEY, MAX_HANG_SECONDS, peer_of, sever, truncated_headers
 
 log = logging.getLogger("mock_baanx")
 
-BACKLOG = 1024
+# The queue of connections not yet accepted (the kernel caps it at net.core.somaxconn).
+BACKLOG = 4096
+# Connections held at once, idle keep-alive ones included: past granian's default (the
+# backlog) a new client's request waited for one of them to close. The open-file limit,
+# raised at start-up as far as the system allows (`raise_open_file_limit`), bounds it too.
+MAX_CONNECTIONS = 65_536
+# A client that stalls mid-headers is dropped after this (granian's own timer), one that
+# stalls mid-body is answered 408 and dropped: neither holds anything for long.
+STALL_TIMEOUT_SECONDS = 10
 GRANIAN_LOGGING = {
     "handlers": {
         "console": {"formatter": "generic", "class": "logging.StreamHandler",
@@ -89,10 +98,18 @@ class RsgiBridge:
         started = time.perf_counter()
         environ = wsgi_environ(scope)
         try:
-            body = await read_body(environ.get("CONTENT_LENGTH"),
-                                   "HTTP_TRANSFER_ENCODING" in environ, protocol)
+            body = await asyncio.wait_for(
+                read_body(environ.get("CONTENT_LENGTH"), "HTTP_TRANSFER_ENCODING" in environ,
+                          protocol), STALL_TIMEOUT_SECONDS)
         except ProtocolClosed:
             return  # The client left before sending its body: there is no one to answer.
+        except TimeoutError:
+            reply = error_reply(RequestTimeout())
+            protocol.response_bytes(reply.status, [*reply.headers, ("connection", "close")],
+                                    reply.body)
+            self.write_log_line(access_line(scope.method, scope.path, reply.status,
+                                            (time.perf_counter() - started) * 1000))
+            return
         environ["wsgi.input"] = io.BytesIO(body)
         # The body is whole by now, chunked or not: Werkzeug may read the stream to its end.
         environ["wsgi.input_terminated"] = True
@@ -216,8 +233,11 @@ class InProcessGranian(MTServer):
     def __init__(self, listener: socket.socket, address: str, port: int) -> None:
         super().__init__(target="mock-baanx", address=address, port=port,
                          interface=Interfaces.RSGI, workers=1, backlog=BACKLOG,
-                         http=HTTPModes.http1, log_level=LogLevels.error,
-                         log_dictconfig=GRANIAN_LOGGING, websockets=False)
+                         backpressure=MAX_CONNECTIONS, http=HTTPModes.http1,
+                         http1_settings=HTTP1Settings(
+                             header_read_timeout=STALL_TIMEOUT_SECONDS * 1000),
+                         log_level=LogLevels.error, log_dictconfig=GRANIAN_LOGGING,
+                         websockets=False)
         self._listener = listener
 
     def run(self, bridge: RsgiBridge) -> None:
@@ -282,6 +302,25 @@ def stop_on_signals(on_stop: Callable[[], None], quiet: threading.Lock) -> None:
                      daemon=True).start()
 
 
+# Enough open files for 10,000 connections and the rest of the process.
+WANTED_OPEN_FILES = 12_000
+
+
+def raise_open_file_limit() -> int:
+    """Raise this process's open-file limit to the most the system allows (each connection
+    is a file); the limit now in force."""
+    try:
+        import resource
+    except ImportError:  # not on this system
+        return WANTED_OPEN_FILES
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = hard if hard != resource.RLIM_INFINITY else max(soft, MAX_CONNECTIONS)
+    if soft != resource.RLIM_INFINITY and soft < wanted:
+        with contextlib.suppress(ValueError, OSError):
+            resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
+    return int(resource.getrlimit(resource.RLIMIT_NOFILE)[0])
+
+
 def serve(app: WsgiApp, deferred: DeferredSleep, host: str, port: int,
           on_listening: Callable[[int], None], write_log_line: Callable[[str], None],
           on_stop: Callable[[], None],
@@ -295,6 +334,11 @@ def serve(app: WsgiApp, deferred: DeferredSleep, host: str, port: int,
     OSError when the address cannot be bound; a worker that fails ends the process from
     within granian, with status 1. `share_port`: other processes may listen on the same
     port too (SO_REUSEPORT), and the kernel spreads connections across them."""
+    open_files = raise_open_file_limit()
+    if open_files < WANTED_OPEN_FILES:
+        log.warning("mock-baanx: this system lets the process open %s files, so it holds "
+                    "at most about as many connections at once (raise it with ulimit -n)",
+                    f"{open_files:,}")
     family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
     listener = socket.create_server((host, port), family=family, backlog=BACKLOG,
                                     reuse_port=share_port)
