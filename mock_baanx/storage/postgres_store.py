@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 import psycopg
 from psycopg_pool import ConnectionPool, PoolTimeout
@@ -118,10 +119,16 @@ class PostgresStore:
         self.max_orders = max_orders
         self.max_namespaces = max_namespaces
         self._url = url
+        # The URL carries the password: no message quotes it, or the parser's complaint
+        # about it (which would).
+        if urlsplit(url).scheme not in ("postgresql", "postgres"):
+            raise StoreError("not a PostgreSQL URL: give postgresql://user:password@host:5432/"
+                             "database")
         try:
             psycopg.conninfo.conninfo_to_dict(url)
-        except psycopg.ProgrammingError as error:
-            raise StoreError(f"not a PostgreSQL URL ({_first_line(error)})") from None
+        except psycopg.ProgrammingError:
+            raise StoreError("not a valid PostgreSQL URL: give postgresql://user:password@"
+                             "host:5432/database") from None
         # No check of each connection as it is taken (a round trip per transaction): one
         # that broke while the database was away fails its transaction (a 503) and the pool
         # drops it, so that the next request gets a new one.

@@ -4,6 +4,7 @@ a database that goes away is a 503, and the mock recovers by itself when it is b
 from __future__ import annotations
 
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -131,40 +132,67 @@ def test_next_lifecycle_and_faults_are_used_exactly_as_often_as_asked(replicas):
     assert sorted(statuses) == [200] * 3 + [500] * 3
 
 
-def test_a_database_that_goes_away_is_a_503_and_the_mock_recovers(postgres_cluster,
-                                                                   postgres_url):
-    served = Served("--state-url", postgres_url)
+def test_a_database_restart_under_load_answers_503_meanwhile_and_loses_no_acknowledged_order(
+        postgres_cluster, postgres_url):
+    pair = [Served("--state-url", postgres_url), Served("--state-url", postgres_url)]
+    acknowledged: list[str] = []
+    statuses: list[int] = []
+    stop = threading.Event()
+
+    def create_through(url: str) -> None:
+        session = requests.Session()
+        while not stop.is_set():
+            reply = session.post(url + API, json=ORDER_BODY, headers=DEMO, timeout=30)
+            statuses.append(reply.status_code)
+            if reply.status_code == 200:
+                acknowledged.append(reply.json()["orderId"])
+            else:
+                assert reply.json()["message"].startswith(
+                    "Service Unavailable: the mock's state database does not answer")
+
+    load = [threading.Thread(target=create_through, args=(served.url,)) for served in pair]
     try:
-        order_id = requests.post(served.url + API, json=ORDER_BODY, headers=DEMO,
-                                 timeout=10).json()["orderId"]
+        for thread in load:
+            thread.start()
+        while len(acknowledged) < 20:
+            time.sleep(0.05)
         postgres_cluster.stop()
-        try:
-            reply = requests.get(f"{served.url}{API}/{order_id}", headers=DEMO, timeout=30)
-        finally:
-            postgres_cluster.start()
-        assert reply.status_code == 503
-        assert reply.json()["message"].startswith(
-            "Service Unavailable: the mock's state database does not answer")
-        for _ in range(50):
-            again = requests.get(f"{served.url}{API}/{order_id}", headers=DEMO, timeout=30)
-            if again.status_code == 200:
-                break
-        assert again.status_code == 200, "\n".join(served.output())
-        assert again.json()["orderId"] == order_id
+        time.sleep(1)
+        postgres_cluster.start()
+        recovered = len(acknowledged)
+        deadline = time.monotonic() + 30
+        while len(acknowledged) < recovered + 20 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        stop.set()
+        for thread in load:
+            thread.join()
+        assert 503 in statuses
+        assert set(statuses) <= {200, 503}
+        assert len(acknowledged) >= recovered + 20, "the mock did not recover"
+        kept = {order["orderId"] for order in requests.get(
+            pair[1].url + "/__mock/orders", timeout=30).json()["orders"]}
+        assert set(acknowledged) <= kept
     finally:
-        served.stop()
-    assert not any("Traceback" in line for line in served.output())
+        stop.set()
+        for served in pair:
+            served.stop()
+    for served in pair:
+        assert not any("Traceback" in line for line in served.output())
 
 
 @pytest.mark.parametrize(("url", "message"), [
-    ("not a url", "mock-baanx: --state-url: not a PostgreSQL URL"),
-    ("postgresql://mock@127.0.0.1:1/none", "mock-baanx: --state-url: cannot connect:"),
+    ("not a url s3cret", "mock-baanx: --state-url: not a PostgreSQL URL: give postgresql://"),
+    ("mysql://mock:s3cret@127.0.0.1/db", "mock-baanx: --state-url: not a PostgreSQL URL"),
+    ("postgresql://mock:s3cret@127.0.0.1:1/none", "mock-baanx: --state-url: cannot connect:"),
+    ("postgresql://mock:s3cret@127.0.0.1:notaport/x", "mock-baanx: --state-url: cannot "
+                                                     'connect: connection is bad: invalid'),
 ])
-def test_a_bad_url_exits_2_with_one_line(url, message):
+def test_a_bad_url_exits_2_with_one_line_and_never_the_password(url, message):
     result = run_cli("serve", "--port", "0", "--state-url", url)
     assert result.returncode == 2
     assert result.stderr.count("\n") == 1
     assert result.stderr.startswith(message), result.stderr
+    assert "s3cret" not in result.stderr
 
 
 def test_a_newer_schema_exits_2_naming_the_versions(postgres_url):
