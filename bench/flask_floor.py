@@ -32,7 +32,7 @@ def main() -> int:
     app.add_url_rule("/<path:path>", "floor", constant_reply, methods=["GET", "POST"])
     stderr = BufferedStderr()
     granian_server.serve(app, granian_server.DeferredSleep(), "127.0.0.1", int(sys.argv[1]),
-                         lambda port: None, stderr.write_line, stderr.close)
+                         lambda port, listener: None, stderr.write_line, stderr.close)
     return 0
 
 

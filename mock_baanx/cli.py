@@ -30,6 +30,8 @@ from .transports.flask_app import create_app
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 4010
 DEFAULT_PROXY_PORT = 4020
+# With --state-url, requests wait on the database: this many are served at once.
+STATE_URL_APP_THREADS = 8
 USAGE_ERROR = 2
 
 
@@ -49,7 +51,10 @@ def whole_number(low: int, high: int) -> Callable[[str], int]:
 def url_problem(text: str) -> str | None:
     """What is wrong with `text` as the URL of an HTTP API, if anything: it needs http:// or
     https://, a host, and a numeric port if it names one."""
-    parts = urlsplit(text)
+    try:
+        parts = urlsplit(text)
+    except ValueError:  # e.g. an IPv6 address without its closing bracket
+        return f"{text!r} is not a URL"
     try:
         parts.port  # noqa: B018 (reading it checks it)
     except ValueError:
@@ -99,7 +104,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     serve.add_argument("--workers", type=whole_number(1, 64), default=1, metavar="N",
                        help="serve with N processes on one port (needs --state-url, which "
                             "they share; default 1)")
-    serve.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
+    # A worker of `--workers`: the listening socket it inherits, and the process to end with.
+    serve.add_argument("--listen-fd", type=int, help=argparse.SUPPRESS)
+    serve.add_argument("--worker-of", type=int, help=argparse.SUPPRESS)
     serve.add_argument("--max-orders", type=whole_number(1, 10_000_000),
                        default=DEFAULT_MAX_ORDERS, metavar="N",
                        help="orders kept in all namespaces; past this, each new order forgets "
@@ -296,11 +303,14 @@ def _serve(args: argparse.Namespace) -> int:
         print(warning, file=sys.stderr)
 
     workers: list[subprocess.Popen[bytes]] = []
+    is_worker = args.worker_of is not None
+    if is_worker:
+        _end_with(args.worker_of)
 
-    def announce(port: int) -> None:
-        if args.worker:
+    def announce(port: int, listener: int) -> None:
+        if is_worker:
             return
-        workers.extend(_start_workers(args.workers - 1, port, args.command_line))
+        workers.extend(_start_workers(args.workers - 1, listener, args.command_line))
         host = f"[{args.host}]" if ":" in args.host else args.host
         url = f"http://{host}:{port}"
         if args.ready_file:
@@ -320,9 +330,12 @@ def _serve(args: argparse.Namespace) -> int:
         for worker in workers:
             worker.terminate()
         for worker in workers:
-            worker.wait(10)
+            try:
+                worker.wait(10)
+            except subprocess.TimeoutExpired:
+                worker.kill()
         stderr.close()
-        if args.worker:
+        if is_worker:
             return
         if args.ready_file:
             Path(args.ready_file).unlink(missing_ok=True)
@@ -332,7 +345,9 @@ def _serve(args: argparse.Namespace) -> int:
         granian_server.serve(app, deferred, args.host, args.port, announce,
                              stderr.write_line, stopped,
                              unlogged=(lambda path: False) if args.log_control
-                             else is_the_mocks_own, share_port=args.workers > 1 or args.worker)
+                             else is_the_mocks_own, listener_fd=args.listen_fd,
+                             # A database round trip must not hold up every other request.
+                             app_threads=STATE_URL_APP_THREADS if args.state_url else 0)
     except OSError as error:
         stderr.close()
         print(f"mock-baanx: cannot listen on {args.host}:{args.port}: "
@@ -368,27 +383,19 @@ def _state_shown(args: argparse.Namespace) -> str:
     return str(args.state_file or "in memory")
 
 
-def _start_workers(count: int, port: int, command_line: list[str]
+def _start_workers(count: int, listener: int, command_line: list[str]
                    ) -> list[subprocess.Popen[bytes]]:
-    """`count` more processes serving this command line on `port` (shared by SO_REUSEPORT:
-    the kernel spreads connections across them), stopped when this one stops — or dies."""
-    command = [sys.executable, "-m", "mock_baanx", *_worker_arguments(command_line, port)]
-    return [subprocess.Popen(command, stdin=subprocess.DEVNULL, preexec_fn=_die_with_parent)
+    """`count` more processes serving this command line on the socket this one listens on
+    (inherited, so that no other process can bind the port beside them; the kernel spreads
+    connections across them), stopped when this one stops — or ends."""
+    command = [sys.executable, "-m", "mock_baanx",
+               *_worker_arguments(command_line, listener, os.getpid())]
+    return [subprocess.Popen(command, stdin=subprocess.DEVNULL, pass_fds=(listener,))
             for _ in range(count)]
 
 
-def _die_with_parent() -> None:
-    """In a worker, before it runs: SIGTERM when the process that started it ends, however
-    it ends (Linux; elsewhere workers are stopped only by a clean stop)."""
-    if sys.platform.startswith("linux"):
-        import ctypes
-
-        pr_set_pdeathsig = 1
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
-
-
-def _worker_arguments(argv: list[str], port: int) -> list[str]:
-    """This command line for a worker: on `port`, one worker, no ready file."""
+def _worker_arguments(argv: list[str], listener: int, parent: int) -> list[str]:
+    """This command line for a worker: one worker, no ready file, the inherited socket."""
     dropped = {"--port", "--workers", "--ready-file"}
     kept: list[str] = []
     skip = False
@@ -401,7 +408,19 @@ def _worker_arguments(argv: list[str], port: int) -> list[str]:
             skip = "=" not in argument
             continue
         kept.append(argument)
-    return [*kept, "--port", str(port), "--worker"]
+    return [*kept, "--listen-fd", str(listener), "--worker-of", str(parent)]
+
+
+def _end_with(parent: int) -> None:
+    """In a worker: get SIGTERM when the process that started it ends, however it ends
+    (Linux); and end now if it already has."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        pr_set_pdeathsig = 1
+        ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
+    if os.getppid() != parent:
+        sys.exit(0)
 
 
 def write_ready_file(path: Path, url: str) -> None:

@@ -9,6 +9,7 @@ the docs do not mention — no client breaks; `--strict` counts it as drift).
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -65,17 +66,23 @@ def shown(value: Any) -> str:
 def schema_findings(schema: str, instance: Any) -> list[Finding]:
     """Where `instance` departs from `schemas/<schema>`, one finding per departure."""
     errors = sorted(schemas.validator(schema).iter_errors(instance), key=lambda e: e.json_path)
-    return [_finding(error, SHAPE_RULES.get(schema, "status.documented")) for error in errors]
+    shape_rule = SHAPE_RULES.get(schema, "status.documented")
+    return [finding for error in errors for finding in _findings(error, shape_rule)]
+
+
+def _findings(error: ValidationError, shape_rule: str) -> list[Finding]:
+    instance: Any = error.instance
+    schema: Any = error.schema
+    if error.validator == "additionalProperties":
+        return [Finding(f"{error.json_path}.{name}", "a field the docs do not mention",
+                        shown(instance[name]), ADDED_FIELD_RULE, Severity.NOVELTY)
+                for name in sorted(set(instance) - set(schema.get("properties", {})))]
+    return [_finding(error, shape_rule)]
 
 
 def _finding(error: ValidationError, shape_rule: str) -> Finding:
     expected: Any = error.validator_value
     instance: Any = error.instance
-    schema: Any = error.schema
-    if error.validator == "additionalProperties":
-        extra = sorted(set(instance) - set(schema.get("properties", {})))
-        return Finding(f"{error.json_path}.{extra[0]}", "a field the docs do not mention",
-                       shown(instance[extra[0]]), ADDED_FIELD_RULE, Severity.NOVELTY)
     if "paidAt" in error.json_path or "paidAt" in json.dumps(expected):
         rule_id = "status.paid-at"
     elif error.json_path == "$.status" and shape_rule == "status.shape":
@@ -83,9 +90,12 @@ def _finding(error: ValidationError, shape_rule: str) -> Finding:
     else:
         rule_id = shape_rule
     if error.validator == "required":
-        missing = [name for name in expected if name not in instance]
-        return Finding(f"{error.json_path}.{missing[0]}", "required field",
-                       "nothing (missing)", rule_id)
+        # One error per missing field, its name first in the message.
+        named = re.match(r"'([^']*)' is a required property", error.message)
+        missing = named.group(1) if named else next(
+            name for name in expected if name not in instance)
+        return Finding(f"{error.json_path}.{missing}", "required field", "nothing (missing)",
+                       rule_id)
     if error.validator == "not" and isinstance(expected, dict) and "required" in expected:
         present = expected["required"][0]
         return Finding(f"{error.json_path}.{present}",

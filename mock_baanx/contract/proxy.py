@@ -22,15 +22,17 @@ import zlib
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from http.cookiejar import DefaultCookiePolicy
 from pathlib import Path
 from typing import Any, TextIO
 
 import requests
+import urllib3
 
 from ..protocol.fidelity_ledger import CREATE as CREATE_ORDER
 from ..protocol.fidelity_ledger import PRODUCTS, STATUS
 from ..transports.thread_server import BackgroundServer
-from .checks import GET_ORDER, GET_PRODUCTS, POST_ORDER, environment_failure
+from .checks import GET_ORDER, GET_PRODUCTS, POST_ORDER, environment_failure, public_url
 from .findings import SHAPE_RULES, Finding, Severity, schema_findings, shown
 from .order_rules import OrderRules
 from .recorder import Recorder, RecordingError
@@ -204,11 +206,13 @@ class ValidatingProxy:
         self.timeout = timeout
         self.recorder = recorder
         self.judge = ContractJudge()
-        self.report = ProxyReport(upstream, strict)
+        self.report = ProxyReport(public_url(upstream), strict)
         self.redact = Redactor(())
         self._session = requests.Session()
-        # Forwarded unchanged: none of requests' own default headers are added.
+        # Forwarded unchanged: none of requests' own default headers are added, and no
+        # cookie one reply set is sent with a later request (of another user, perhaps).
         self._session.headers.clear()
+        self._session.cookies.set_policy(DefaultCookiePolicy(allowed_domains=[]))
         self._lock = threading.Lock()
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]
@@ -224,9 +228,16 @@ class ValidatingProxy:
             upstream = self._session.request(
                 method, self.upstream + path + (f"?{query}" if query else ""), headers=headers,
                 data=body, timeout=self.timeout, allow_redirects=False, stream=True)
-            raw = upstream.raw.read(decode_content=False)
+            try:
+                raw = upstream.raw.read(decode_content=False)
+            finally:
+                upstream.close()
         except (requests.ConnectionError, requests.Timeout) as error:
             cause = environment_failure(error, self.upstream, self.timeout)
+            return self._upstream_failed(method, path, cause, start_response)
+        except (requests.RequestException, urllib3.exceptions.HTTPError) as error:
+            # A reply cut short, or one the HTTP library cannot read at all.
+            cause = f"its reply could not be read ({type(error).__name__})"
             return self._upstream_failed(method, path, cause, start_response)
         reply_headers = [(name, value) for name, value in upstream.raw.headers.items()
                          if name.lower() not in HOP_BY_HOP]
@@ -257,12 +268,12 @@ class ValidatingProxy:
 
     def _judge(self, method: str, path: str, headers: dict[str, str], body: bytes,
                upstream: requests.Response, raw: bytes) -> None:
-        found = operation_of(method, path)
+        baanx_operation = operation_of(method, path)
         with self._lock:
             self.report.exchanges += 1
-            if found is None:
+            if baanx_operation is None:
                 return
-            operation, order_id = found
+            operation, order_id = baanx_operation
             endpoint = ENDPOINTS[operation]
             decoded = _decoded(raw, upstream.headers.get("Content-Encoding", ""))
             if decoded is None or len(decoded) > MAX_JUDGED_BYTES:
@@ -361,8 +372,8 @@ def run(upstream: str, *, host: str, port: int, strict: bool, timeout: float,
         print(f"mock-baanx proxy: cannot listen on {host}:{port}: {error.strerror or error}",
               file=sys.stderr)
         return 2
-    print(f"mock-baanx proxy: {proxy.url} forwards to {upstream}, judging every reply "
-          "against the contract; Ctrl-C to stop and report", flush=True)
+    print(f"mock-baanx proxy: {proxy.url} forwards to {public_url(upstream)}, judging every "
+          "reply against the contract; Ctrl-C to stop and report", flush=True)
     stop.wait()
     report = proxy.stop()
     redact = proxy.app.redact
@@ -378,6 +389,8 @@ def run(upstream: str, *, host: str, port: int, strict: bool, timeout: float,
         except (RecordingError, OSError) as error:
             print(redact(f"mock-baanx proxy: nothing recorded: {error}"), file=sys.stderr)
             return 2
+        for what in recorder.skipped:
+            print(redact(f"not recorded, as it drifted from the contract: {what}"), flush=True)
         print(f"recorded {len(written)} files into {record}: replay with "
               f"mock-baanx serve --fixtures {record}", flush=True)
     return 1 if report.drifted() else 0

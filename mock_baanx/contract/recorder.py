@@ -52,6 +52,8 @@ def refuse_unless_empty(folder: Path, force: bool) -> str | None:
 class Recorder:
     def __init__(self) -> None:
         self._lock = threading.Lock()
+        # What the last `fixtures()` left out, and why.
+        self.skipped: list[str] = []
         self._clients: dict[str, str] = {}
         self._users: dict[str, str] = {}
         # Per generated user name: product id -> isEligible as their list said.
@@ -88,35 +90,59 @@ class Recorder:
                     product["paymentConfig"] = reply["paymentConfig"]
 
     def fixtures(self, orders: OrderRules, when: datetime | None = None) -> dict[str, Any]:
-        """The recorded fixtures: {file name: contents}, lifecycles under `lifecycles/`."""
+        """The recorded fixtures: {file name: contents}, lifecycles under `lifecycles/`.
+        What drifted from the contract cannot be a fixture: such an order's lifecycle, or
+        a product's payment config, is left out, and `skipped` says so."""
         when = when or datetime.now(UTC)
+        self.skipped = []
         with self._lock:
             files: dict[str, Any] = {}
-            products = {key: dict(value) for key, value in self._products.items()}
+            products = {}
+            for key, value in self._products.items():
+                product = self._valid_product(dict(value))
+                if product is not None:
+                    products[key] = product
             lifecycle_number = 0
             for order in list(orders.orders.values()):
-                if not order.ended or order.product_id is None or order.created_at is None:
+                if not order.ended or order.product_id not in products \
+                        or order.created_at is None:
+                    continue
+                lifecycle = _lifecycle(order, when)
+                problems = schemas.problems("fixtures/lifecycle.json", lifecycle)
+                if problems:
+                    self.skipped.append(f"the lifecycle of order {order.order_id}: "
+                                        f"{problems[0]}")
                     continue
                 lifecycle_number += 1
                 name = f"recorded-{lifecycle_number}"
-                files[f"lifecycles/{name}.json"] = _lifecycle(order, when)
-                product = products.setdefault(order.product_id, {
-                    "id": order.product_id, "description": order.product_id})
-                product.setdefault("lifecycle", name)
+                files[f"lifecycles/{name}.json"] = lifecycle
+                products[order.product_id].setdefault("lifecycle", name)
             if self._clients:
                 files["clients.json"] = [{"id": name, "name": "A client id seen by the proxy"}
                                          for name in self._clients.values()]
             if self._users:
-                files["users.json"] = [self._user(name) for name in self._users.values()]
+                files["users.json"] = [self._user(name, products)
+                                       for name in self._users.values()]
             if products:
                 files["products.json"] = list(products.values())
             return files
 
-    def _user(self, name: str) -> dict[str, Any]:
+    def _valid_product(self, product: dict[str, Any]) -> dict[str, Any] | None:
+        problems = schemas.problems("fixtures/product.json", product)
+        if problems and "paymentConfig" in product:
+            self.skipped.append(f"the paymentConfig of product {product['id']}: {problems[0]}")
+            del product["paymentConfig"]
+            problems = schemas.problems("fixtures/product.json", product)
+        if problems:
+            self.skipped.append(f"product {product.get('id')}: {problems[0]}")
+            return None
+        return product
+
+    def _user(self, name: str, products: Mapping[str, Any]) -> dict[str, Any]:
         user: dict[str, Any] = {"token": name, "id": name,
                                 "description": "A user seen by the proxy"}
         ineligible = [product for product, eligible in self._eligibility.get(name, {}).items()
-                      if not eligible]
+                      if not eligible and product in products]
         if ineligible:
             user["ineligibleProducts"] = ineligible
         return user

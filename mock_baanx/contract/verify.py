@@ -89,8 +89,12 @@ def run(base_url: str, settings: Settings) -> int:
     else:
         print(report.text_report(shown_url, is_mock, results, redact, settings.require_all))
     if settings.junit_xml:
-        with open(settings.junit_xml, "w", encoding="utf-8") as file:
-            file.write(report.junit_report(results, redact))
+        try:
+            with open(settings.junit_xml, "w", encoding="utf-8") as file:
+                file.write(report.junit_report(results, redact))
+        except OSError as error:
+            return _refuse(f"cannot write --junit-xml {settings.junit_xml}: "
+                           f"{error.strerror or error}")
     return report.verdict(results, settings.require_all)[0]
 
 

@@ -63,6 +63,10 @@ def handle(backend: Backend, request: Request, options: Options = DEFAULT_OPTION
             else:
                 reply = route.handler(Call(backend, namespace, prefix, route, request, params,
                                            options, routes))
+    except StoreUnavailable as error:
+        # Nothing more can be kept (a journal entry, an outcome count) while the store is
+        # away: answer now rather than wait for it a second time.
+        return error_reply(error).with_headers((ALLOW_ANY_ORIGIN,))
     except BaanxError as error:
         reply = error_reply(error)
     except Exception:

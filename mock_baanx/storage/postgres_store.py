@@ -73,7 +73,7 @@ MIGRATIONS: dict[int, tuple[str, ...]] = {
 MIGRATION_LOCK = 0x6D6F636B  # "mock"
 # How long a request waits for a connection before it is answered 503.
 POOL_TIMEOUT_SECONDS = 2.0
-TOUCH_EVERY = timedelta(seconds=1)
+LAST_USE_WRITTEN_EVERY = timedelta(seconds=1)
 
 
 def _first_line(error: Exception) -> str:
@@ -121,7 +121,11 @@ class PostgresStore:
         self._url = url
         # The URL carries the password: no message quotes it, or the parser's complaint
         # about it (which would).
-        if urlsplit(url).scheme not in ("postgresql", "postgres"):
+        try:
+            scheme = urlsplit(url).scheme
+        except ValueError:
+            scheme = ""
+        if scheme not in ("postgresql", "postgres"):
             raise StoreError("not a PostgreSQL URL: give postgresql://user:password@host:5432/"
                              "database")
         try:
@@ -197,13 +201,13 @@ class PostgresStore:
     # --- Namespaces --------------------------------------------------------------------
 
     @staticmethod
-    def _ensure(cursor: psycopg.Cursor[Any], namespace: str) -> None:
+    def _ensure_namespace(cursor: psycopg.Cursor[Any], namespace: str) -> None:
         cursor.execute("INSERT INTO mock_baanx.namespaces (name, last_used) VALUES "
                        "(%s, '0001-01-01 00:00:00+00') ON CONFLICT (name) DO NOTHING", (namespace,))
 
     def use(self, namespace: str, now: datetime) -> float:
         touched = self._touched.get(namespace)
-        if touched is not None and timedelta(0) <= now - touched < TOUCH_EVERY:
+        if touched is not None and timedelta(0) <= now - touched < LAST_USE_WRITTEN_EVERY:
             with self._transaction() as cursor:
                 cursor.execute("SELECT clock_offset FROM mock_baanx.namespaces WHERE name = %s",
                                (namespace,))
@@ -220,9 +224,11 @@ class PostgresStore:
                 "RETURNING clock_offset, xmax = 0", (namespace, now))
             row = cursor.fetchone()
             assert row is not None
-            if row[1]:
+            clock_offset, is_new = row  # xmax = 0: the row was inserted, not updated
+            if is_new:
+                # Only a namespace coming into being can take the count past the bound.
                 self._forget_idle_namespaces(cursor)
-            return float(row[0])
+            return float(clock_offset)
 
     def _forget_idle_namespaces(self, cursor: psycopg.Cursor[Any]) -> None:
         cursor.execute("SELECT name FROM mock_baanx.namespaces WHERE name <> %s "
@@ -231,10 +237,21 @@ class PostgresStore:
         for (name,) in cursor.fetchall():
             self._drop(cursor, name)
 
+    @staticmethod
+    def _lock_order_count(cursor: psycopg.Cursor[Any]) -> None:
+        """Take the count of kept orders for this transaction: a create that would count
+        its order meanwhile waits, so that the count stays the number of orders."""
+        cursor.execute("SELECT value FROM mock_baanx.counters WHERE name = 'kept' FOR UPDATE")
+
+    @staticmethod
+    def _recount_orders(cursor: psycopg.Cursor[Any]) -> None:
+        cursor.execute("UPDATE mock_baanx.counters SET value = (SELECT count(*) FROM "
+                       "mock_baanx.orders) WHERE name = 'kept'")
+
     def _drop(self, cursor: psycopg.Cursor[Any], namespace: str) -> None:
-        cursor.execute("WITH gone AS (DELETE FROM mock_baanx.orders WHERE namespace = %s "
-                       "RETURNING 1) UPDATE mock_baanx.counters SET value = value - "
-                       "(SELECT count(*) FROM gone) WHERE name = 'kept'", (namespace,))
+        self._lock_order_count(cursor)
+        cursor.execute("DELETE FROM mock_baanx.orders WHERE namespace = %s", (namespace,))
+        self._recount_orders(cursor)
         for table in ("faults", "journal", "coverage", "additions"):
             cursor.execute(f"DELETE FROM mock_baanx.{table} WHERE namespace = %s",
                            (namespace,))
@@ -261,16 +278,17 @@ class PostgresStore:
 
     def reset_all(self) -> None:
         with self._transaction() as cursor:
+            self._lock_order_count(cursor)
             for table in ("orders", "faults", "journal", "coverage", "additions",
                           "namespaces"):
                 cursor.execute(f"DELETE FROM mock_baanx.{table}")
-            cursor.execute("UPDATE mock_baanx.counters SET value = 0 WHERE name = 'kept'")
+            self._recount_orders(cursor)
 
     # --- Clock and numbers -------------------------------------------------------------
 
     def advance_clock(self, namespace: str, seconds: float) -> float:
         with self._transaction() as cursor:
-            self._ensure(cursor, namespace)
+            self._ensure_namespace(cursor, namespace)
             cursor.execute("UPDATE mock_baanx.namespaces SET clock_offset = clock_offset + %s "
                            "WHERE name = %s RETURNING clock_offset", (seconds, namespace))
             row = cursor.fetchone()
@@ -279,7 +297,7 @@ class PostgresStore:
 
     def next_number(self, namespace: str) -> int:
         with self._transaction() as cursor:
-            self._ensure(cursor, namespace)
+            self._ensure_namespace(cursor, namespace)
             cursor.execute("UPDATE mock_baanx.namespaces SET numbers_used = numbers_used + 1 "
                            "WHERE name = %s RETURNING numbers_used", (namespace,))
             row = cursor.fetchone()
@@ -301,12 +319,14 @@ class PostgresStore:
             assert row is not None
             excess = int(row[0]) - self.max_orders
             if excess > 0:
+                # Kept goes down and forgotten up by the orders deleted, in one statement.
                 cursor.execute(
-                    "WITH gone AS (DELETE FROM mock_baanx.orders WHERE order_id IN (SELECT "
-                    "order_id FROM mock_baanx.orders ORDER BY used LIMIT %s FOR UPDATE SKIP "
-                    "LOCKED) RETURNING 1), n AS (SELECT count(*) AS c FROM gone) "
-                    "UPDATE mock_baanx.counters SET value = value + CASE name WHEN 'kept' "
-                    "THEN -(SELECT c FROM n) ELSE (SELECT c FROM n) END", (excess,))
+                    "WITH forgotten AS (DELETE FROM mock_baanx.orders WHERE order_id IN "
+                    "(SELECT order_id FROM mock_baanx.orders ORDER BY used LIMIT %s FOR "
+                    "UPDATE SKIP LOCKED) RETURNING 1), how_many AS (SELECT count(*) AS "
+                    "orders FROM forgotten) UPDATE mock_baanx.counters SET value = value + "
+                    "CASE name WHEN 'kept' THEN -(SELECT orders FROM how_many) ELSE "
+                    "(SELECT orders FROM how_many) END", (excess,))
 
     def change_order(self, namespace: str, order_id: str,
                      change: Callable[[Order], Order]) -> Order:
@@ -365,7 +385,7 @@ class PostgresStore:
 
     def set_next_lifecycle(self, namespace: str, upcoming: NextLifecycle | None) -> None:
         with self._transaction() as cursor:
-            self._ensure(cursor, namespace)
+            self._ensure_namespace(cursor, namespace)
             cursor.execute("UPDATE mock_baanx.namespaces SET next_lifecycle = %s, "
                            "next_remaining = %s WHERE name = %s",
                            (None if upcoming is None else upcoming.name,
@@ -425,12 +445,13 @@ class PostgresStore:
 
     def record(self, namespace: str, entry: JournalEntry) -> None:
         with self._transaction() as cursor:
-            cursor.execute("INSERT INTO mock_baanx.journal (namespace, body) VALUES (%s, %s) "
-                           "RETURNING id", (namespace, json.dumps(_entry_json(entry))))
-            row = cursor.fetchone()
-            assert row is not None
-            cursor.execute("DELETE FROM mock_baanx.journal WHERE namespace = %s AND id <= %s",
-                           (namespace, int(row[0]) - JOURNAL_SIZE))
+            cursor.execute("INSERT INTO mock_baanx.journal (namespace, body) VALUES (%s, %s)",
+                           (namespace, json.dumps(_entry_json(entry))))
+            # Ids count across namespaces: the bound is this namespace's newest entries.
+            cursor.execute("DELETE FROM mock_baanx.journal WHERE namespace = %s AND id < "
+                           "(SELECT id FROM mock_baanx.journal WHERE namespace = %s ORDER BY "
+                           "id DESC OFFSET %s LIMIT 1)", (namespace, namespace,
+                                                          JOURNAL_SIZE - 1))
 
     def journal(self, namespace: str) -> list[JournalEntry]:
         with self._transaction() as cursor:

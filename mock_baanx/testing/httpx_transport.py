@@ -141,7 +141,11 @@ def deactivate(mock: Answering) -> None:
     with _LOCK:
         if mock in _ACTIVE:
             _ACTIVE.remove(mock)
-        if not _ACTIVE:
+        # Put back only what is still ours: a library that patched httpx after this mock
+        # started keeps its patch.
+        if not _ACTIVE and httpx.HTTPTransport.handle_request is _handle_request:
             httpx.HTTPTransport.handle_request = _SYNC  # type: ignore[method-assign]
+        if not _ACTIVE and httpx.AsyncHTTPTransport.handle_async_request is \
+                _handle_async_request:
             httpx.AsyncHTTPTransport.handle_async_request = _ASYNC  # type: ignore[method-assign]
 

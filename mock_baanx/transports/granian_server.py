@@ -28,6 +28,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, NoReturn
 
 from granian.constants import HTTPModes, Interfaces
@@ -52,9 +53,11 @@ BACKLOG = 4096
 # backlog) a new client's request waited for one of them to close. The open-file limit,
 # raised at start-up as far as the system allows (`raise_open_file_limit`), bounds it too.
 MAX_CONNECTIONS = 65_536
-# A client that stalls mid-headers is dropped after this (granian's own timer), one that
-# stalls mid-body is answered 408 and dropped: neither holds anything for long.
-STALL_TIMEOUT_SECONDS = 10
+# A client whose headers have not all arrived after this is dropped (granian's own timer);
+# one whose body has not all arrived after this is answered 408 and dropped: a client that
+# stalls holds nothing for long. (10 s is ample for the 1 MiB a body may be.)
+HEADER_READ_TIMEOUT_SECONDS = 10
+BODY_READ_DEADLINE_SECONDS = 10
 GRANIAN_LOGGING = {
     "handlers": {
         "console": {"formatter": "generic", "class": "logging.StreamHandler",
@@ -67,32 +70,39 @@ GRANIAN_LOGGING = {
 
 class DeferredSleep:
     """The `Options.sleep` of an app served here: instead of blocking the event loop, it
-    notes how long the reply must be held back, for the bridge to wait asynchronously."""
+    notes how long the reply must be held back, for the bridge to wait asynchronously.
+    Noted per thread, as the app may be called on several (`app_threads`)."""
 
     def __init__(self) -> None:
-        self._seconds = 0.0
+        self._noted = threading.local()
 
     def __call__(self, seconds: float) -> None:
-        self._seconds += seconds
+        self._noted.seconds = getattr(self._noted, "seconds", 0.0) + seconds
 
     def take(self) -> float:
-        seconds, self._seconds = self._seconds, 0.0
-        return seconds
+        seconds = getattr(self._noted, "seconds", 0.0)
+        self._noted.seconds = 0.0
+        return float(seconds)
 
 
 class RsgiBridge:
-    """A WSGI app behind granian's RSGI interface, called on the event loop's thread.
+    """A WSGI app behind granian's RSGI interface, called on the event loop's thread — or,
+    with `app_threads`, on a pool of that many threads, for an app whose state is in a
+    database: one request waiting on it must not hold up every other.
 
-    The app call itself is synchronous and never awaits, so one `DeferredSleep` serves
-    every request: nothing else runs between the call and `take()`."""
+    The app call itself is synchronous and never awaits: the delay it notes is taken on
+    the thread that called it, before anything else runs there."""
 
     def __init__(self, app: WsgiApp, deferred: DeferredSleep,
                  write_log_line: Callable[[str], None],
-                 unlogged: Callable[[str], bool] = lambda path: False) -> None:
+                 unlogged: Callable[[str], bool] = lambda path: False,
+                 app_threads: int = 0) -> None:
         self.app = app
         self.deferred = deferred
         self.write_log_line = write_log_line
         self.unlogged = unlogged
+        self.pool = (ThreadPoolExecutor(app_threads, thread_name_prefix="mock-baanx app")
+                     if app_threads else None)
 
     async def __call__(self, scope: Scope, protocol: HTTPProtocol) -> None:
         started = time.perf_counter()
@@ -100,7 +110,7 @@ class RsgiBridge:
         try:
             body = await asyncio.wait_for(
                 read_body(environ.get("CONTENT_LENGTH"), "HTTP_TRANSFER_ENCODING" in environ,
-                          protocol), STALL_TIMEOUT_SECONDS)
+                          protocol), BODY_READ_DEADLINE_SECONDS)
         except ProtocolClosed:
             return  # The client left before sending its body: there is no one to answer.
         except TimeoutError:
@@ -113,12 +123,11 @@ class RsgiBridge:
         environ["wsgi.input"] = io.BytesIO(body)
         # The body is whole by now, chunked or not: Werkzeug may read the stream to its end.
         environ["wsgi.input_terminated"] = True
-        try:
-            status, headers, body = self._call(environ)
-        except Exception:
-            reply = unexpected_failure(scope.method, scope.path)
-            status, headers, body = reply.status, list(reply.headers), reply.body
-        delay = self.deferred.take()
+        if self.pool is None:
+            status, headers, body, delay = self._answer(environ)
+        else:
+            status, headers, body, delay = await asyncio.get_running_loop().run_in_executor(
+                self.pool, self._answer, environ)
         if delay:
             await asyncio.sleep(delay)
         try:
@@ -148,6 +157,16 @@ class RsgiBridge:
         # granian wants an answer; it goes to a socket that is no longer the client's.
         protocol.response_empty(reply.status, [("connection", "close")])
         return 0
+
+    def _answer(self, environ: dict[str, Any]
+                ) -> tuple[int, list[tuple[str, str]], bytes, float]:
+        """The app's reply, and the delay it asked for."""
+        try:
+            status, headers, body = self._call(environ)
+        except Exception:
+            reply = unexpected_failure(environ["REQUEST_METHOD"], environ["PATH_INFO"])
+            status, headers, body = reply.status, list(reply.headers), reply.body
+        return status, headers, body, self.deferred.take()
 
     def _call(self, environ: dict[str, Any]) -> tuple[int, list[tuple[str, str]], bytes]:
         started: list[Any] = []
@@ -235,7 +254,7 @@ class InProcessGranian(MTServer):
                          interface=Interfaces.RSGI, workers=1, backlog=BACKLOG,
                          backpressure=MAX_CONNECTIONS, http=HTTPModes.http1,
                          http1_settings=HTTP1Settings(
-                             header_read_timeout=STALL_TIMEOUT_SECONDS * 1000),
+                             header_read_timeout=HEADER_READ_TIMEOUT_SECONDS * 1000),
                          log_level=LogLevels.error, log_dictconfig=GRANIAN_LOGGING,
                          websockets=False)
         self._listener = listener
@@ -302,7 +321,8 @@ def stop_on_signals(on_stop: Callable[[], None], quiet: threading.Lock) -> None:
                      daemon=True).start()
 
 
-# Enough open files for 10,000 connections and the rest of the process.
+# Below this many open files, `serve` says at start-up that it holds fewer connections
+# than a load test's 10,000 (each is a file), and how to raise the limit.
 WANTED_OPEN_FILES = 12_000
 
 
@@ -322,37 +342,42 @@ def raise_open_file_limit() -> int:
 
 
 def serve(app: WsgiApp, deferred: DeferredSleep, host: str, port: int,
-          on_listening: Callable[[int], None], write_log_line: Callable[[str], None],
+          on_listening: Callable[[int, int], None], write_log_line: Callable[[str], None],
           on_stop: Callable[[], None],
           unlogged: Callable[[str], bool] = lambda path: False,
-          share_port: bool = False) -> NoReturn:
+          listener_fd: int | None = None, app_threads: int = 0) -> NoReturn:
     """Serve `app`, built with `Options(sleep=deferred)`. `on_listening(port)` is called
     once the socket listens, before the first request is taken; each request's access log
     line goes to `write_log_line`, but for paths `unlogged` says yes to. SIGINT or SIGTERM
     calls `on_stop()` and ends the process with status 0; a stop that comes while
     `on_listening` runs waits for it to return, rather than cut its output in half. Raises
     OSError when the address cannot be bound; a worker that fails ends the process from
-    within granian, with status 1. `share_port`: other processes may listen on the same
-    port too (SO_REUSEPORT), and the kernel spreads connections across them."""
+    within granian, with status 1. `listener_fd`: serve on this listening socket, inherited
+    from the process that bound it (a worker of `serve --workers`), rather than bind one;
+    `on_listening` gets the listening socket's descriptor too, for workers to inherit.
+    `app_threads`: call the app on that many threads (RsgiBridge)."""
     open_files = raise_open_file_limit()
     if open_files < WANTED_OPEN_FILES:
         log.warning("mock-baanx: this system lets the process open %s files, so it holds "
                     "at most about as many connections at once (raise it with ulimit -n)",
                     f"{open_files:,}")
-    family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
-    listener = socket.create_server((host, port), family=family, backlog=BACKLOG,
-                                    reuse_port=share_port)
+    if listener_fd is None:
+        family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
+        listener = socket.create_server((host, port), family=family, backlog=BACKLOG)
+    else:
+        listener = socket.socket(fileno=listener_fd)
     bound_port = int(listener.getsockname()[1])
+    descriptor = listener.fileno()
     server = InProcessGranian(listener, host, bound_port)
     announcing = threading.Lock()
     stop_on_signals(on_stop, announcing)
 
     def started() -> None:
         with announcing:
-            on_listening(bound_port)
+            on_listening(bound_port, descriptor)
 
     server.on_startup(started)
-    bridge = RsgiBridge(app, deferred, write_log_line, unlogged)
+    bridge = RsgiBridge(app, deferred, write_log_line, unlogged, app_threads)
     # What start-up built (modules, fixtures, schemas) lives as long as the process: out of
     # the collector's sight, each full collection only walks what requests made since.
     gc.freeze()

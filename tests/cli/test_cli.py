@@ -88,7 +88,7 @@ from mock_baanx import create_app
 
 from mock_baanx.transports import granian_server
 
-def announce(port):
+def announce(port, listener):
     print("first line of the announcement", file=sys.stderr, flush=True)
     os.kill(os.getpid(), signal.SIGINT)
     print("second line of the announcement", file=sys.stderr, flush=True)

@@ -17,6 +17,7 @@ from collections.abc import Iterator
 import pytest
 import requests
 
+from mock_baanx import create_app
 from mock_baanx.cli import main
 from mock_baanx.contract.proxy import Proxy, ProxyReport
 from mock_baanx.contract.recorder import Recorder
@@ -287,3 +288,62 @@ def test_bad_usage_exits_2_with_one_line(capsys, tmp_path, arguments, message):
     assert code == 2
     assert err.count("\n") == 1
     assert message in err
+
+
+def sets_a_cookie(request, reply):
+    return (*reply, {"Set-Cookie": "session=upstream-set; Path=/"})
+
+
+def test_a_cookie_the_upstream_sets_is_not_sent_back_by_the_proxy():
+    stand_in = StandInUpstream(sets_a_cookie)
+    server = BackgroundServer(stand_in)
+    try:
+        with Proxy(server.url, out=io.StringIO()) as proxy:
+            first = requests.get(proxy.url + PRODUCTS, headers=DEMO, timeout=10)
+            requests.get(proxy.url + PRODUCTS, headers=DEMO, timeout=10)
+    finally:
+        server.stop()
+    assert first.headers["Set-Cookie"] == "session=upstream-set; Path=/"
+    assert [("cookie" in entry["headers"]) for entry in stand_in.mock.journal()] == [False,
+                                                                                     False]
+
+
+def test_an_upstream_reply_cut_short_is_a_502_counted_apart():
+    server = BackgroundServer(create_app())
+    try:
+        with Proxy(server.url, out=io.StringIO()) as proxy:
+            reply = requests.get(proxy.url + PRODUCTS, timeout=10,
+                                 headers={**DEMO, "X-Mock-Fault": "truncated"})
+    finally:
+        server.stop()
+    assert reply.status_code == 502
+    assert reply.json()["message"].startswith("mock-baanx proxy: the upstream did not answer: "
+                                              "its reply could not be read")
+    assert proxy.report.counts()["upstreamFailures"] == 1
+
+
+def test_the_upstreams_own_credentials_are_never_shown(upstream, tmp_path):
+    with_credentials = upstream.url.replace("http://", "http://someone:s3cret@")
+    with Proxy(with_credentials, out=io.StringIO()) as proxy:
+        requests.get(proxy.url + PRODUCTS, headers=DEMO, timeout=10)
+    assert "s3cret" not in proxy.report.as_json()
+    assert proxy.report.upstream == upstream.url
+
+
+def test_what_drifted_is_left_out_of_a_recording_and_the_rest_recorded(tmp_path):
+    server = serve(amount_as_text)
+    recorder = Recorder()
+    try:
+        with Proxy(server.url, out=io.StringIO(), recorder=recorder) as proxy:
+            app_session(proxy.url, DEMO)
+    finally:
+        server.stop()
+    folder = tmp_path / "recorded"
+    written = recorder.write(folder, proxy.app.judge.order_rules, force=False)
+    assert written == ["clients.json", "lifecycles/recorded-1.json",
+                       "lifecycles/recorded-2.json", "products.json", "users.json"]
+    assert [what.split(":")[0] for what in recorder.skipped] == [
+        "the paymentConfig of product PREMIUM_SUBSCRIPTION",
+        "the paymentConfig of product METAL_CARD"]
+    products = json.loads((folder / "products.json").read_text())
+    assert all("paymentConfig" not in product for product in products)

@@ -304,3 +304,31 @@ def test_missing_credentials_exit_2(capsys, monkeypatch):
     with Drifted(lambda request, reply: reply):
         assert main(["verify", "--base-url", DRIFTED]) == 2
     assert "only a mock-baanx target needs none" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("command", [["verify", "--base-url"], ["proxy", "--upstream"]])
+def test_a_url_that_cannot_be_parsed_exits_2_with_one_line(capsys, command):
+    assert main([*command, "http://[::1:4010"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert "'http://[::1:4010' is not a URL" in err
+
+
+def test_a_junit_file_that_cannot_be_written_exits_2_with_one_line(capsys, tmp_path):
+    with Drifted(lambda request, reply: reply):
+        code = main(["verify", "--base-url", DRIFTED, *CREDENTIALS, "--pace", "0",
+                     "--junit-xml", str(tmp_path / "missing" / "report.xml")])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err.startswith("mock-baanx verify: cannot write --junit-xml ")
+
+
+def test_every_missing_and_every_added_field_is_named():
+    from mock_baanx.contract.findings import schema_findings
+
+    found = [(finding.json_path, finding.severity.value)
+             for finding in schema_findings("available-products-response.json",
+                                            [{"x": 1, "y": 2}])]
+    assert found == [("$[0].id", "drift"), ("$[0].description", "drift"),
+                     ("$[0].isEligible", "drift"), ("$[0].x", "novelty"),
+                     ("$[0].y", "novelty")]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -207,10 +208,15 @@ def test_a_newer_schema_exits_2_naming_the_versions(postgres_url):
     assert "schema is at version 99, newer than this mock-baanx knows (1)" in result.stderr
 
 
-def test_workers_share_one_port_and_one_database(postgres_url):
+def test_workers_share_one_port_and_one_database_and_no_one_else_can_bind_it(postgres_url):
     assert run_cli("serve", "--workers", "2").returncode == 2
     served = Served("--state-url", postgres_url, "--workers", "2")
     try:
+        port = served.url.rsplit(":", 1)[1]
+        intruder = run_cli("serve", "--port", port, "--state-url", postgres_url, "--workers",
+                           "2")
+        assert intruder.returncode == 1
+        assert "cannot listen" in intruder.stderr
         children = Path(f"/proc/{served.process.pid}/task/{served.process.pid}/children")
         assert len(children.read_text().split()) == 1
         # Each on a connection of its own: the kernel spreads them across the workers.
@@ -223,3 +229,47 @@ def test_workers_share_one_port_and_one_database(postgres_url):
         served.stop()
     assert not Path(f"/proc/{worker}").exists() or "zombie" in Path(
         f"/proc/{worker}/status").read_text()
+
+
+def test_each_namespace_keeps_its_own_most_recent_journal_entries(postgres_url):
+    from mock_baanx.core.journal import JOURNAL_SIZE, JournalEntry
+
+    shared = store(postgres_url)
+    moment = datetime.now(UTC)
+
+    def entry(number: int) -> JournalEntry:
+        return JournalEntry(moment, "GET", f"/{number}", (), "", 200, None)
+
+    for number in range(600):
+        shared.record("quiet", entry(number))
+        shared.record("busy", entry(number))
+    for number in range(600, 1100):
+        shared.record("busy", entry(number))
+    quiet, busy = shared.journal("quiet"), shared.journal("busy")
+    shared.close()
+    assert [item.path for item in quiet] == [f"/{number}" for number in range(600)]
+    assert len(busy) == JOURNAL_SIZE
+    assert busy[-1].path == "/1099"
+
+
+def test_requests_while_the_database_is_away_are_answered_side_by_side(postgres_cluster,
+                                                                       postgres_url):
+    served = Served("--state-url", postgres_url)
+    replies: list[int] = []
+    try:
+        postgres_cluster.stop()
+        try:
+            # One after another they would take 2 s each: within the client's 8 s, all six
+            # are answered only if they wait side by side.
+            threads = [threading.Thread(target=lambda: replies.append(requests.get(
+                served.url + PRODUCTS, headers=DEMO, timeout=8).status_code))
+                for _ in range(6)]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+        finally:
+            postgres_cluster.start()
+    finally:
+        served.stop()
+    assert replies == [503] * 6

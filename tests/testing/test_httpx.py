@@ -145,3 +145,16 @@ def test_without_passthrough_other_hosts_are_refused_and_after_stop_nothing_is_a
     with respx.mock() as router:
         router.get(mock.base_url + PRODUCTS).respond(418)
         assert httpx.get(mock.base_url + PRODUCTS).status_code == 418
+
+
+def test_a_patch_made_after_the_mock_started_is_left_in_place():
+    def theirs(transport, request):
+        return httpx.Response(299, request=request)
+
+    original = httpx.HTTPTransport.handle_request
+    with BaanxMock():
+        httpx.HTTPTransport.handle_request = theirs
+    try:
+        assert httpx.HTTPTransport.handle_request is theirs
+    finally:
+        httpx.HTTPTransport.handle_request = original

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 import pytest
 import requests
 
-from mock_baanx.transports.granian_server import STALL_TIMEOUT_SECONDS
+from mock_baanx.transports.granian_server import BODY_READ_DEADLINE_SECONDS
 
 from ..helpers import headers
 from ..served import Served
@@ -69,10 +69,10 @@ def test_many_idle_and_stalled_connections_do_not_lock_a_newcomer_out(served):
 @pytest.mark.slow
 def test_a_client_stalled_mid_body_gets_a_408_and_one_stalled_mid_headers_is_dropped(served):
     where = address(served)
-    mid_body = socket.create_connection(where, timeout=STALL_TIMEOUT_SECONDS * 3)
+    mid_body = socket.create_connection(where, timeout=BODY_READ_DEADLINE_SECONDS * 3)
     mid_body.sendall(b"POST /v1/order HTTP/1.1\r\nHost: mock\r\nContent-Type: application/json"
                      b"\r\nContent-Length: 100\r\n\r\n{\"productId\":")
-    mid_headers = socket.create_connection(where, timeout=STALL_TIMEOUT_SECONDS * 3)
+    mid_headers = socket.create_connection(where, timeout=BODY_READ_DEADLINE_SECONDS * 3)
     mid_headers.sendall(b"GET /v1/order/products/available HTTP/1.1\r\nHost: mo")
     replies: dict[str, bytes] = {}
 
@@ -97,4 +97,4 @@ def test_a_client_stalled_mid_body_gets_a_408_and_one_stalled_mid_headers_is_dro
     assert json.loads(body) == {"message": "Request Timeout: the body did not arrive in time"}
     assert not replies["headers"].startswith(b"HTTP/1.1 200")
     # Let go after the documented timeout, not before and not never.
-    assert STALL_TIMEOUT_SECONDS - 1 <= waited < STALL_TIMEOUT_SECONDS * 3
+    assert BODY_READ_DEADLINE_SECONDS - 1 <= waited < BODY_READ_DEADLINE_SECONDS * 3
