@@ -30,8 +30,9 @@ from .transports.flask_app import create_app
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 4010
 DEFAULT_PROXY_PORT = 4020
-# With --state-url, requests wait on the database: this many are served at once.
-STATE_URL_APP_THREADS = 8
+# With --state-url, requests wait on the database: this many are served at once (more
+# threads only contend for the GIL: docs/performance.md).
+STATE_URL_APP_THREADS = 4
 USAGE_ERROR = 2
 
 
