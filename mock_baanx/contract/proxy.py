@@ -383,7 +383,10 @@ def run(upstream: str, *, host: str, port: int, strict: bool, timeout: float,
     except OSError as error:
         print(f"mock-baanx proxy: cannot write the report: {error}", file=sys.stderr)
         return 2
-    if recorder is not None and record is not None:
+    if recorder is not None and record is not None and not recorder.fixtures(
+            proxy.app.judge.order_rules):
+        print("nothing to record: the proxy saw no Baanx reply it could keep", flush=True)
+    elif recorder is not None and record is not None:
         try:
             written = recorder.write(record, proxy.app.judge.order_rules, force)
         except (RecordingError, OSError) as error:

@@ -60,6 +60,11 @@ def run(base_url: str, settings: Settings) -> int:
     control = checks.detect_control(target)
     if control is None:
         if not settings.client_id or not settings.token:
+            try:
+                # Whether anything answers at all, before asking for credentials.
+                target.send("GET", checks.PRODUCTS, headers={})
+            except checks.Unreachable as error:
+                return _refuse(redact(f"the environment, not drift: {error}"))
             return _refuse("give --client-id and --token (or set BAANX_CLIENT_ID and "
                            "BAANX_ACCESS_TOKEN): only a mock-baanx target needs none")
     else:

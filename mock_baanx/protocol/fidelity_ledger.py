@@ -295,6 +295,7 @@ def text() -> str:
         lines.append(f"{rule.id}  [{rule.basis.value}]")
         lines.append(f"    {rule.statement}")
         lines.append(f"    basis: {rule.source}")
+        lines.append(f"    tests: {', '.join(rule.tests)}")
     tally = counts()
     lines.append(f"{len(RULES)} rules: " + ", ".join(
         f"{tally[basis]} {basis.value}" for basis in Basis))

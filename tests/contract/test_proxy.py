@@ -10,6 +10,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
@@ -347,3 +348,17 @@ def test_what_drifted_is_left_out_of_a_recording_and_the_rest_recorded(tmp_path)
         "the paymentConfig of product METAL_CARD"]
     products = json.loads((folder / "products.json").read_text())
     assert all("paymentConfig" not in product for product in products)
+
+
+def test_a_session_with_no_traffic_records_nothing_and_says_so(upstream, tmp_path, capsys):
+    from mock_baanx.contract import proxy
+
+    stop = threading.Event()
+    stop.set()
+    code = proxy.run(upstream.url, host="127.0.0.1", port=0, strict=False, timeout=5,
+                     record=tmp_path / "empty", force=False, report_json=None, junit_xml=None,
+                     stop=stop)
+    assert code == 0
+    assert capsys.readouterr().out.splitlines()[-1] == (
+        "nothing to record: the proxy saw no Baanx reply it could keep")
+    assert not (tmp_path / "empty").exists()

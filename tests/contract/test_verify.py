@@ -300,7 +300,9 @@ def test_missing_credentials_exit_2(capsys, monkeypatch):
     monkeypatch.delenv("BAANX_ACCESS_TOKEN", raising=False)
     monkeypatch.delenv("BAANX_CLIENT_ID", raising=False)
     assert main(["verify", "--base-url", "http://127.0.0.1:9"]) == 2
-    assert "give --client-id and --token" in capsys.readouterr().err
+    # Nothing answers there: that, not the credentials, is what to fix first.
+    assert "the environment, not drift: connection to http://127.0.0.1:9 refused" in \
+        capsys.readouterr().err
     with Drifted(lambda request, reply: reply):
         assert main(["verify", "--base-url", DRIFTED]) == 2
     assert "only a mock-baanx target needs none" in capsys.readouterr().err
