@@ -29,8 +29,10 @@ from typing import Any, TextIO
 import requests
 import urllib3
 
+from ..core.errors import DOCUMENTED_ERRORS
 from ..protocol.fidelity_ledger import CREATE as CREATE_ORDER
 from ..protocol.fidelity_ledger import PRODUCTS, STATUS
+from ..protocol.routes import route
 from ..transports.thread_server import BackgroundServer
 from .checks import GET_ORDER, GET_PRODUCTS, POST_ORDER, environment_failure, public_url
 from .findings import SHAPE_RULES, Finding, Severity, schema_findings, shown
@@ -44,18 +46,15 @@ DEFAULT_UPSTREAM_TIMEOUT = 30.0
 HOP_BY_HOP = {"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te",
               "trailer", "trailers", "transfer-encoding", "upgrade", "host"}
 ORDER_PATH = re.compile(r"/v1/order/(?P<order_id>[^/]+)")
-DOCUMENTED_STATUSES = {
-    PRODUCTS: (200, 401, 403, 498, 499, 500),
-    CREATE_ORDER: (200, 401, 403, 422, 498, 499, 500),
-    STATUS: (200, 401, 403, 404, 498, 499, 500),
-}
-REPLY_SCHEMAS = {PRODUCTS: "available-products-response.json",
-                 CREATE_ORDER: "create-order-response.json",
-                 STATUS: "order-status-response.json"}
+# From the one route table: each operation's statuses and the schema of its success.
+DOCUMENTED_STATUSES = {operation: (route(operation).reply_status, *route(operation).errors)
+                       for operation in (PRODUCTS, CREATE_ORDER, STATUS)}
+REPLY_SCHEMAS = {operation: str(route(operation).reply_schema)
+                 for operation in (PRODUCTS, CREATE_ORDER, STATUS)}
 ENDPOINTS = {PRODUCTS: GET_PRODUCTS, CREATE_ORDER: POST_ORDER, STATUS: GET_ORDER}
-DOCUMENTED_MESSAGES = {401: "Not authenticated", 403: "Not authorized",
-                       498: "Invalid client key", 499: "Missing client key",
-                       500: "Internal server error"}
+# The error texts the Baanx docs show (404's and 422's are the mock's own choice).
+DOCUMENTED_MESSAGES = {status: DOCUMENTED_ERRORS[status].default_message
+                       for status in (401, 403, 498, 499, 500)}
 
 
 def operation_of(method: str, path: str) -> tuple[str, str | None] | None:
