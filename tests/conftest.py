@@ -15,7 +15,7 @@ from .doors import DOORS, Door, FlaskDoor, HandlerDoor, InProcessDoor, ServedDoo
 from .helpers import ManualTime
 from .postgres import Cluster, server_binaries
 
-SERVING_FIXTURES = frozenset({"served", "baanx_server", "served_slot"})
+SERVING_FIXTURES = frozenset({"served", "baanx_server", "served_slot", "servers"})
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -98,3 +98,18 @@ def postgres_url(postgres_cluster: Cluster, request: pytest.FixtureRequest) -> s
     """The URL of an empty database of this test's own."""
     name = "test_" + re.sub(r"\W+", "_", request.node.name).lower()[:50]
     return postgres_cluster.new_database(name)
+
+
+@pytest.fixture(scope="module")
+def servers() -> Iterator[dict[str, str]]:
+    """Both servers a served mock runs on — `mock-baanx serve` (granian) and the in-thread
+    server (waitress) — by name, for tests that compare what a client meets on each."""
+    from mock_baanx import create_app
+
+    from .served import Served
+
+    served = Served()
+    thread = BackgroundServer(create_app())
+    yield {"serve": served.url, "thread": thread.url}
+    served.stop()
+    thread.stop()

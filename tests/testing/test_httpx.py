@@ -10,11 +10,9 @@ import httpx
 import pytest
 import respx
 
-from mock_baanx import BaanxMock, create_app
-from mock_baanx.transports.thread_server import BackgroundServer
+from mock_baanx import BaanxMock
 
 from ..helpers import ORDER_BODY, headers
-from ..served import Served
 
 PRODUCTS = "/v1/order/products/available"
 EXPECTED = {
@@ -68,15 +66,6 @@ def outcome(base_url: str, fault: str) -> str:
         return f"{reply.status_code} {reply.json()}"
     except ValueError:
         return f"{reply.status_code} JSONDecodeError"
-
-
-@pytest.fixture(scope="module")
-def servers():
-    served = Served()
-    thread = BackgroundServer(create_app())
-    yield {"serve": served.url, "thread": thread.url}
-    served.stop()
-    thread.stop()
 
 
 @pytest.mark.served

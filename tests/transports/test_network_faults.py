@@ -46,15 +46,6 @@ def outcome(base_url: str, fault: str) -> str:
         return f"{reply.status_code} JSONDecodeError"
 
 
-@pytest.fixture(scope="module")
-def servers():
-    served = Served()
-    thread = BackgroundServer(create_app())
-    yield {"serve": served.url, "thread": thread.url}
-    served.stop()
-    thread.stop()
-
-
 @pytest.mark.parametrize("fault", list(EXPECTED))
 def test_each_fault_has_one_outcome_whatever_answers(servers, fault):
     with BaanxMock() as mock:
