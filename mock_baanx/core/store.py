@@ -122,6 +122,11 @@ class Store(Protocol):
         """How many orders are kept, in every namespace."""
         ...
 
+    def forgot_any(self) -> bool:
+        """Whether this process has had to forget an order to stay within the bound: cheap,
+        asked on every create."""
+        ...
+
     def lifecycles_in_use(self) -> set[tuple[str, str]]:
         """(namespace, lifecycle) of every lifecycle the kept orders follow."""
         ...
@@ -302,6 +307,9 @@ class MemoryStore:
 
     def orders_kept(self) -> int:
         return len(self._order_use)
+
+    def forgot_any(self) -> bool:
+        return self._forgotten > 0
 
     def lifecycles_in_use(self) -> set[tuple[str, str]]:
         with self._lock:

@@ -43,7 +43,7 @@ def create_order(call: Call) -> Reply:
     body = validated("create-order-request.json", json_object(call.request))
     lifecycle = call.request.header(LIFECYCLE_HEADER) if call.options.control else None
     store = call.backend.store
-    forgotten_before = store.orders_forgotten()
+    forgot_before = store.forgot_any()
     try:
         order = call.backend.create_order(identity, body["productId"],
                                           PaymentMethod(body["paymentMethod"]),
@@ -52,7 +52,7 @@ def create_order(call: Call) -> Reply:
         if lifecycle is None:
             raise
         raise UnknownLifecycle(unknown.name, unknown.known, LIFECYCLE_HEADER) from None
-    if forgotten_before == 0 and store.orders_forgotten():
+    if not forgot_before and store.forgot_any():
         # Once: a load test that outgrows the bound should hear of it, not once per order.
         log.warning("mock-baanx: %s orders kept, the bound: from now on each new order "
                     "forgets the order used longest ago (polling it answers 404); raise "

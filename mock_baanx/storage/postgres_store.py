@@ -139,6 +139,7 @@ class PostgresStore:
         self._pool = ConnectionPool(url, min_size=1, max_size=pool_size, open=False,
                                     timeout=POOL_TIMEOUT_SECONDS,
                                     kwargs={"autocommit": False})
+        self._forgot_any = False
         # When this process last wrote each namespace's last use: written at most once a
         # second, as only the order of idle namespaces depends on it.
         self._touched: dict[str, datetime] = {}
@@ -327,6 +328,7 @@ class PostgresStore:
                     "orders FROM forgotten) UPDATE mock_baanx.counters SET value = value + "
                     "CASE name WHEN 'kept' THEN -(SELECT orders FROM how_many) ELSE "
                     "(SELECT orders FROM how_many) END", (excess,))
+                self._forgot_any = True
 
     def change_order(self, namespace: str, order_id: str,
                      change: Callable[[Order], Order]) -> Order:
@@ -368,6 +370,9 @@ class PostgresStore:
 
     def orders_kept(self) -> int:
         return self._counter("kept")
+
+    def forgot_any(self) -> bool:
+        return self._forgot_any
 
     def lifecycles_in_use(self) -> set[tuple[str, str]]:
         with self._transaction() as cursor:
