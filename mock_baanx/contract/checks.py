@@ -19,7 +19,15 @@ import requests
 
 from ..core import FINAL_STATUSES
 from ..testing.control_client import ControlClient, HttpControl
-from .findings import SHAPE_RULES, Finding, Severity, schema_findings, shown
+from .findings import (
+    NOT_JSON,
+    Finding,
+    Severity,
+    media_findings,
+    parsed_json,
+    schema_findings,
+    shown,
+)
 from .order_rules import OrderRules
 
 PRODUCTS = "/v1/order/products/available"
@@ -207,15 +215,10 @@ def reply_findings(response: requests.Response, status: int, schema: str,
     if response.status_code != status:
         findings.append(Finding("(status)", f"expected {status}", str(response.status_code),
                                 status_rule))
-    content_type = response.headers.get("Content-Type", "")
-    if content_type.split(";")[0].strip().lower() != "application/json":
-        findings.append(Finding("(Content-Type)", "expected application/json",
-                                shown(content_type), "error.body" if status >= 400
-                                else SHAPE_RULES[schema]))
     body = _json(response)
-    if body is _NOT_JSON:
-        findings.append(Finding("$", "expected a JSON body", shown(response.text[:80]),
-                                SHAPE_RULES[schema]))
+    findings += media_findings(schema, response.headers.get("Content-Type", ""),
+                               response.content, body)
+    if body is NOT_JSON:
         return findings
     if response.status_code == status:
         findings.extend(schema_findings(schema, body))
@@ -464,14 +467,8 @@ def run_checks(target: Target, *, strict: bool = False) -> list[CheckResult]:
     return [run_check(target, item, strict=strict) for item in CHECKS]
 
 
-_NOT_JSON: Any = object()
-
-
 def _json(response: requests.Response) -> Any:
-    try:
-        return response.json()
-    except ValueError:
-        return _NOT_JSON
+    return parsed_json(response.content)
 
 
 def public_url(url: str) -> str:

@@ -58,6 +58,32 @@ class Finding:
                 "severity": self.severity.value, "actual": self.actual}
 
 
+# What `parsed_json` answers for a body that is not JSON.
+NOT_JSON: Any = object()
+
+
+def parsed_json(data: bytes) -> Any:
+    """The JSON value of a reply's body, or NOT_JSON."""
+    try:
+        return json.loads(data)
+    except ValueError:
+        return NOT_JSON
+
+
+def media_findings(schema: str, content_type: str, data: bytes, body: Any) -> list[Finding]:
+    """Whether a reply that `schemas/<schema>` should describe says it is JSON and is:
+    `body` is `data` parsed (`parsed_json`)."""
+    findings = []
+    if content_type.split(";")[0].strip().lower() != "application/json":
+        findings.append(Finding("(Content-Type)", "expected application/json",
+                                shown(content_type), SHAPE_RULES[schema]))
+    if body is NOT_JSON:
+        findings.append(Finding("$", "expected a JSON body",
+                                shown(data[:80].decode("utf-8", "replace")),
+                                SHAPE_RULES[schema]))
+    return findings
+
+
 def shown(value: Any) -> str:
     text = json.dumps(value, ensure_ascii=False)
     return text if len(text) <= 120 else text[:117] + "..."

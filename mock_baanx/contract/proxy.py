@@ -35,7 +35,15 @@ from ..protocol.fidelity_ledger import PRODUCTS, STATUS
 from ..protocol.routes import route
 from ..transports.thread_server import BackgroundServer
 from .checks import GET_ORDER, GET_PRODUCTS, POST_ORDER, environment_failure, public_url
-from .findings import SHAPE_RULES, Finding, Severity, schema_findings, shown
+from .findings import (
+    NOT_JSON,
+    Finding,
+    Severity,
+    media_findings,
+    parsed_json,
+    schema_findings,
+    shown,
+)
 from .order_rules import OrderRules
 from .recorder import Recorder, RecordingError
 from .report import Redactor
@@ -76,9 +84,10 @@ class ContractJudge:
         self.order_rules = OrderRules()
 
     def judge(self, operation: str, order_id: str | None, headers: dict[str, str],
-              request: Any, status: int, content_type: str, body: Any) -> list[Finding]:
-        """`headers` are the request's (lower-case names); `request` and `body` the JSON
-        bodies (`NOT_JSON` when they are not JSON)."""
+              request: Any, status: int, content_type: str, data: bytes, body: Any
+              ) -> list[Finding]:
+        """`headers` are the request's (lower-case names), `request` its JSON body; `data`
+        the reply's body and `body` its JSON (either `NOT_JSON` when it is not JSON)."""
         documented = DOCUMENTED_STATUSES[operation]
         findings = []
         if status not in documented:
@@ -92,12 +101,8 @@ class ContractJudge:
             findings.append(Finding("(status)", "expected 401: the request has no bearer "
                                     "token", str(status), "token.required"))
         schema = REPLY_SCHEMAS[operation] if status == 200 else "error.json"
-        if content_type.split(";")[0].strip().lower() != "application/json":
-            findings.append(Finding("(Content-Type)", "expected application/json",
-                                    shown(content_type), SHAPE_RULES[schema]))
+        findings += media_findings(schema, content_type, data, body)
         if body is NOT_JSON:
-            findings.append(Finding("$", "expected a JSON body", "a body that is not JSON",
-                                    SHAPE_RULES[schema]))
             return findings
         if status != 200 and status not in documented:
             return findings
@@ -114,16 +119,6 @@ class ContractJudge:
         elif status == 200 and operation == STATUS and order_id is not None:
             findings.extend(self.order_rules.polled(order_id, body, time.monotonic()))
         return findings
-
-
-NOT_JSON: Any = object()
-
-
-def _json(data: bytes) -> Any:
-    try:
-        return json.loads(data)
-    except ValueError:
-        return NOT_JSON
 
 
 @dataclass
@@ -280,11 +275,12 @@ class ValidatingProxy:
                 self._print(f"UNCHECKED  {endpoint}: a reply of {len(raw):,} bytes, too large "
                             "or in an encoding the proxy cannot read")
                 return
-            request = _json(body)
-            reply = _json(decoded)
+            request = parsed_json(body)
+            reply = parsed_json(decoded)
             findings = self.judge.judge(operation, order_id, headers, request,
                                         upstream.status_code,
-                                        upstream.headers.get("Content-Type", ""), reply)
+                                        upstream.headers.get("Content-Type", ""), decoded,
+                                        reply)
             self.report.judged += 1
             self.report.judged_by_endpoint[endpoint] += 1
             for finding in findings:
