@@ -33,6 +33,7 @@ from ..core.store import (
     DEFAULT_MAX_NAMESPACES,
     DEFAULT_MAX_ORDERS,
     DEFAULT_NAMESPACE,
+    NO_ADDITIONS,
     Additions,
     NamespaceSummary,
     NextLifecycle,
@@ -140,6 +141,8 @@ class PostgresStore:
                                     timeout=POOL_TIMEOUT_SECONDS,
                                     kwargs={"autocommit": False})
         self._forgot_any = False
+        # The additions last read, by namespace (`additions`).
+        self._additions: dict[str, Additions] = {}
         # When this process last wrote each namespace's last use: written at most once a
         # second, as only the order of idle namespaces depends on it.
         self._touched: dict[str, datetime] = {}
@@ -494,10 +497,25 @@ class PostgresStore:
                 (namespace, kind, key, json.dumps(TO_JSON[kind](item))))
 
     def additions(self, namespace: str) -> Additions:
+        # Asked on every request: the additions are read (and their users, products and
+        # lifecycles built) again only when their newest version is not the one read last.
+        # Versions only grow, and a reset removes every row of the namespace.
         with self._transaction() as cursor:
+            cursor.execute("SELECT max(version) FROM mock_baanx.additions WHERE namespace = %s",
+                           (namespace,))
+            row = cursor.fetchone()
+            newest = None if row is None or row[0] is None else int(row[0])
+            if newest is None:
+                return NO_ADDITIONS
+            known = self._additions.get(namespace)
+            if known is not None and known.version == newest:
+                return known
             cursor.execute("SELECT kind, key, version, body FROM mock_baanx.additions WHERE "
                            "namespace = %s ORDER BY version", (namespace,))
             additions = Additions()
             for kind, key, version, body in cursor.fetchall():
                 additions = with_item(additions, addition_from(kind, key, body), int(version))
-            return additions
+        if len(self._additions) > self.max_namespaces:
+            self._additions.clear()
+        self._additions[namespace] = additions
+        return additions
