@@ -11,13 +11,35 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+# The Unix epoch: the mock keeps moments as whole microseconds since it (`micros`): exact,
+# and an int is smaller than a datetime, which a book of many orders notices.
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
+
+
+def micros(moment: datetime) -> int:
+    """`moment` (aware) as whole microseconds since the Unix epoch."""
+    return (moment - EPOCH) // _MICROSECOND
+
+
+def moment_at(microseconds: int) -> datetime:
+    """The UTC moment `micros` gave."""
+    return EPOCH + timedelta(microseconds=microseconds)
+
+
 class Clock:
+    """`source` gives the time; a naive time is taken as UTC, and an aware one is told in
+    UTC, as the real API tells every moment."""
+
     def __init__(self, source: Callable[[], datetime] = utc_now) -> None:
         self._source = source
 
     def now(self, offset_seconds: float = 0.0) -> datetime:
         """The source's time, moved `offset_seconds` forward."""
-        return self._source() + timedelta(seconds=offset_seconds)
+        moment = self._source()
+        # astimezone returns a UTC moment itself: the usual case costs nothing.
+        moment = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+        return moment + timedelta(seconds=offset_seconds)
 
 
 def paid_at_text(moment: datetime) -> str:

@@ -3,6 +3,7 @@ order along its lifecycle as it is polled and as the mock's clock runs."""
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
@@ -67,9 +68,10 @@ def advance(order: Order, lifecycle: Lifecycle, now: datetime, ids: IdSource, *,
         moment = step.due_at(order, now, polling)
         if moment is None:
             break
-        order = enter_status(order, step.status, moment, ids, cause=f"lifecycle {lifecycle.name}",
-                             overrides=step)
-        order = replace(order, steps_taken=order.steps_taken + 1)
+        # Interned: every order that follows the lifecycle keeps the same string.
+        order = enter_status(order, step.status, moment, ids,
+                             cause=sys.intern(f"lifecycle {lifecycle.name}"), overrides=step)
+        order = order.with_progress(replace(order.progress, steps_taken=order.steps_taken + 1))
     return order
 
 
@@ -96,4 +98,5 @@ def enter_status(order: Order, status: OrderStatus, moment: datetime, ids: IdSou
         # The docs: paidAt only ever accompanies COMPLETED.
         outcome = replace(outcome, paid_at=None)
     change = StatusChange(status=status, at=moment, after_polls=order.poll_count, cause=cause)
-    return replace(order, status=status, outcome=outcome, changes=(*order.changes, change))
+    return order.with_progress(replace(order.progress, status=status, outcome=outcome,
+                                       changes=(*order.changes, change)))

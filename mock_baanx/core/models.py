@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import functools
+import struct
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from itertools import chain
 from typing import overload
+
+from .clock import micros, moment_at
+from .ids import request_id_of
 
 
 class OrderStatus(StrEnum):
@@ -113,9 +116,7 @@ class StatusChange:
 
 
 POLL_TIMES_KEPT = 1000
-# About the square root of POLL_TIMES_KEPT: adding a moment copies a block and the tuple of
-# blocks, some 30 items each.
-POLL_TIMES_BLOCK = 32
+_MOMENT = struct.Struct("<q")
 
 
 @dataclass(frozen=True, slots=True, eq=False, repr=False)
@@ -123,39 +124,28 @@ class PollTimes(Sequence[datetime]):
     """When an order's most recent polls came, oldest first: at most POLL_TIMES_KEPT of
     them, so that a client that never stops polling cannot make the mock grow without bound.
 
-    Immutable like the order that holds it, yet adding a moment does not copy every moment
-    kept: as one tuple, each poll of an order already polled a thousand times (what a load
-    test does) copied all 1,000 moments, twice."""
+    Packed as eight bytes a moment (microseconds since the epoch), not as datetimes: a load
+    test polls every order it keeps dozens of times. Adding a moment copies the bytes kept,
+    at most POLL_TIMES_KEPT moments, which costs less than the rest of a poll."""
 
-    _blocks: tuple[tuple[datetime, ...], ...] = ()
-    _length: int = 0
+    _packed: bytes = b""
 
     @classmethod
     def of(cls, moments: Iterable[datetime]) -> PollTimes:
         kept = tuple(moments)[-POLL_TIMES_KEPT:]
-        return cls(tuple(kept[start:start + POLL_TIMES_BLOCK]
-                         for start in range(0, len(kept), POLL_TIMES_BLOCK)), len(kept))
+        return cls(b"".join(_MOMENT.pack(micros(moment)) for moment in kept))
 
     def added(self, moment: datetime) -> PollTimes:
         """These moments and then `moment`, without the oldest once POLL_TIMES_KEPT are
         kept."""
-        blocks = self._blocks
-        if blocks and len(blocks[-1]) < POLL_TIMES_BLOCK:
-            blocks = (*blocks[:-1], (*blocks[-1], moment))
-        else:
-            blocks = (*blocks, (moment,))
-        length = self._length + 1
-        if length > POLL_TIMES_KEPT:
-            rest_of_first = blocks[0][1:]
-            blocks = (rest_of_first, *blocks[1:]) if rest_of_first else blocks[1:]
-            length -= 1
-        return PollTimes(blocks, length)
+        return PollTimes(self._packed[-(POLL_TIMES_KEPT - 1) * _MOMENT.size:]
+                         + _MOMENT.pack(micros(moment)))
 
     def __len__(self) -> int:
-        return self._length
+        return len(self._packed) // _MOMENT.size
 
     def __iter__(self) -> Iterator[datetime]:
-        return chain.from_iterable(self._blocks)
+        return (moment_at(moment) for (moment,) in _MOMENT.iter_unpack(self._packed))
 
     @overload
     def __getitem__(self, index: int) -> datetime: ...
@@ -168,12 +158,14 @@ class PollTimes(Sequence[datetime]):
         return tuple(self)[index]
 
     def __eq__(self, other: object) -> bool:
-        if isinstance(other, PollTimes | tuple):
-            return tuple(self) == tuple(other)
+        if isinstance(other, PollTimes):
+            return self._packed == other._packed
+        if isinstance(other, tuple):
+            return tuple(self) == other
         return NotImplemented
 
     def __hash__(self) -> int:
-        return hash(tuple(self))
+        return hash(self._packed)
 
     def __repr__(self) -> str:
         return f"PollTimes.of({tuple(self)!r})"
@@ -203,27 +195,58 @@ def order_terms(namespace: str, client_id: str, user_id: str, product_id: str,
 
 
 @dataclass(frozen=True, slots=True)
-class Order:
-    """One order as it stands at one moment; the order book replaces it as it moves on.
+class Progress:
+    """What has happened to an order since it was created: its status and outcome, the
+    changes that led there, its polls, the steps of its lifecycle taken."""
 
-    Compact, since a load test keeps hundreds of thousands: what never changes is in the
-    shared `terms`, and the history is kept as the `changes` after the creation, which
-    `history` puts back in front."""
-
-    order_id: str
-    request_id: str
-    # Its number in its namespace (1 for the first): seeded ids of its payment derive from
-    # the namespace and it.
-    number: int
-    terms: OrderTerms
-    created_at: datetime
     status: OrderStatus = OrderStatus.STARTED
     outcome: Outcome = Outcome()
     changes: tuple[StatusChange, ...] = ()
     poll_count: int = 0
     poll_times: PollTimes = PollTimes()
-    # How many steps of its lifecycle the order has gone through.
     steps_taken: int = 0
+
+    def polled_at(self, moment: datetime) -> Progress:
+        """This progress with one more poll, at `moment`. Built field by field: a poll is
+        the mock's most frequent change, and `dataclasses.replace` costs microseconds."""
+        return Progress(status=self.status, outcome=self.outcome, changes=self.changes,
+                        poll_count=self.poll_count + 1,
+                        poll_times=self.poll_times.added(moment),
+                        steps_taken=self.steps_taken)
+
+
+# The progress of every order nothing has happened to yet: one object for them all.
+UNTOUCHED = Progress()
+
+
+@dataclass(frozen=True, slots=True)
+class Order:
+    """One order as it stands at one moment; the order book replaces it as it moves on.
+
+    Compact, since a load test keeps hundreds of thousands: what never changes is in the
+    shared `terms`, what happens later in `progress` (the shared UNTOUCHED until something
+    does), the creation time is an int, and the request id is derived from the order id.
+    The properties read as if every field were the order's own."""
+
+    order_id: str
+    # Its number in its namespace (1 for the first): seeded ids of its payment derive from
+    # the namespace and it.
+    number: int
+    terms: OrderTerms
+    # Microseconds since the Unix epoch (`clock.micros`); `created_at` is the moment.
+    created_micros: int
+    progress: Progress = UNTOUCHED
+    # The request id it was created with where that is not the one derived from its id:
+    # an order an earlier version kept in a state file or database. None for every other.
+    kept_request_id: str | None = None
+
+    @property
+    def request_id(self) -> str:
+        return self.kept_request_id or request_id_of(self.order_id)
+
+    @property
+    def created_at(self) -> datetime:
+        return moment_at(self.created_micros)
 
     @property
     def namespace(self) -> str:
@@ -254,7 +277,39 @@ class Order:
         return self.terms.payment_config
 
     @property
+    def status(self) -> OrderStatus:
+        return self.progress.status
+
+    @property
+    def outcome(self) -> Outcome:
+        return self.progress.outcome
+
+    @property
+    def changes(self) -> tuple[StatusChange, ...]:
+        """The status changes after the creation, oldest first."""
+        return self.progress.changes
+
+    @property
+    def poll_count(self) -> int:
+        return self.progress.poll_count
+
+    @property
+    def poll_times(self) -> PollTimes:
+        return self.progress.poll_times
+
+    @property
+    def steps_taken(self) -> int:
+        """How many steps of its lifecycle the order has gone through."""
+        return self.progress.steps_taken
+
+    @property
     def history(self) -> tuple[StatusChange, ...]:
         """Every status the order entered, its creation first."""
         return (StatusChange(OrderStatus.STARTED, self.created_at, after_polls=0,
                              cause="created"), *self.changes)
+
+    def with_progress(self, progress: Progress) -> Order:
+        """This order, moved on to `progress`."""
+        return Order(order_id=self.order_id, number=self.number, terms=self.terms,
+                     created_micros=self.created_micros, progress=progress,
+                     kept_request_id=self.kept_request_id)

@@ -4,9 +4,9 @@ the store applies them atomically (`store.change_order`)."""
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import datetime
 
+from .clock import micros
 from .errors import Conflict, OrderNotFound
 from .ids import IdSource
 from .lifecycle import Lifecycle, advance, enter_status
@@ -27,11 +27,10 @@ def new_order(identity: Identity, product: Product, payment_method: PaymentMetho
     """Order number `number` of `namespace`, STARTED now."""
     return Order(
         order_id=ids.order_id(namespace, number),
-        request_id=ids.request_id(namespace, number),
         number=number,
         terms=order_terms(namespace, identity.client.id, identity.user.id, product.id,
                           payment_method, lifecycle, product.payment_config),
-        created_at=now,
+        created_micros=micros(now),
     )
 
 
@@ -45,8 +44,7 @@ def polled(order: Order, identity: Identity, lifecycle: Lifecycle, now: datetime
     if (order.client_id, order.user_id) != (identity.client.id, identity.user.id):
         raise OrderNotFound()
     order = advance(order, lifecycle, now, ids, polling=True)
-    return replace(order, poll_count=order.poll_count + 1,
-                   poll_times=order.poll_times.added(now))
+    return order.with_progress(order.progress.polled_at(now))
 
 
 def caught_up(order: Order, lifecycle: Lifecycle, now: datetime, ids: IdSource) -> Order:

@@ -178,7 +178,11 @@ class Space:
     """One namespace's state, in memory."""
 
     last_used: datetime
-    orders: dict[str, Order] = field(default_factory=dict)
+    # Its orders' ids in the order they were created, with ids of forgotten orders among
+    # them until there are as many of those as of kept ones (`MemoryStore._forget_order`):
+    # one reference an order, where a dict of its own would add a hash and a table slot.
+    order_ids: list[str] = field(default_factory=list)
+    order_count: int = 0
     next_lifecycle: NextLifecycle | None = None
     faults: list[Fault] = field(default_factory=list)
     clock_offset: float = 0.0
@@ -198,9 +202,9 @@ class MemoryStore:
         self._lock = threading.RLock()
         # Namespaces, the one used longest ago first.
         self._spaces: OrderedDict[str, Space] = OrderedDict()
-        # Every kept order's id (ids are unique across namespaces) and its namespace, the
-        # one used longest ago first, to forget by.
-        self._order_use: OrderedDict[str, str] = OrderedDict()
+        # Every kept order by its id (ids are unique across namespaces), the one used
+        # longest ago first, to forget by.
+        self._orders: OrderedDict[str, Order] = OrderedDict()
         self._forgotten = 0
         self._versions = count(1)
 
@@ -229,12 +233,12 @@ class MemoryStore:
         """Forget a namespace and its orders. A store that keeps state elsewhere too
         extends this (and `_forget_order`), called under the lock."""
         space = self._spaces.pop(namespace)
-        for order_id in space.orders:
-            del self._order_use[order_id]
+        for order_id in space.order_ids:
+            self._orders.pop(order_id, None)
 
     def namespaces(self) -> list[NamespaceSummary]:
         with self._lock:
-            return [NamespaceSummary(name, len(space.orders), space.last_used)
+            return [NamespaceSummary(name, space.order_count, space.last_used)
                     for name, space in self._spaces.items()]
 
     def reset(self, namespace: str) -> None:
@@ -267,26 +271,37 @@ class MemoryStore:
 
     def add_order(self, order: Order) -> None:
         with self._lock:
-            self._space(order.namespace).orders[order.order_id] = order
-            self._order_use[order.order_id] = order.namespace
-            while len(self._order_use) > self.max_orders:
-                order_id, namespace = self._order_use.popitem(last=False)
-                self._forget_order(namespace, order_id)
+            space = self._space(order.namespace)
+            space.order_ids.append(order.order_id)
+            space.order_count += 1
+            self._orders[order.order_id] = order
+            while len(self._orders) > self.max_orders:
+                self._forget_order(self._orders.popitem(last=False)[1])
 
-    def _forget_order(self, namespace: str, order_id: str) -> None:
-        del self._spaces[namespace].orders[order_id]
+    def _forget_order(self, order: Order) -> None:
+        """`order`, just taken out of the book, out of its namespace too."""
+        space = self._spaces[order.namespace]
+        space.order_count -= 1
         self._forgotten += 1
+        # The ids of forgotten orders are swept out once they are half the list: each
+        # sweep is paid for by as many forgettings as it has ids to keep.
+        if len(space.order_ids) > 2 * space.order_count + 1024:
+            space.order_ids = [order_id for order_id in space.order_ids
+                               if order_id in self._orders]
+
+    def _kept_order(self, namespace: str, order_id: str) -> Order | None:
+        order = self._orders.get(order_id)
+        return order if order is not None and order.namespace == namespace else None
 
     def change_order(self, namespace: str, order_id: str,
                      change: Callable[[Order], Order]) -> Order:
         with self._lock:
-            space = self._spaces.get(namespace)
-            order = space.orders.get(order_id) if space is not None else None
-            if space is None or order is None:
+            order = self._kept_order(namespace, order_id)
+            if order is None:
                 raise OrderNotFound()
             changed = change(order)
-            space.orders[order_id] = changed
-            self._order_use.move_to_end(order_id)
+            self._orders[order_id] = changed
+            self._orders.move_to_end(order_id)
             return changed
 
     def orders(self, namespace: str, offset: int = 0, limit: int | None = None) -> list[Order]:
@@ -295,26 +310,26 @@ class MemoryStore:
             if space is None:
                 return []
             end = None if limit is None else offset + limit
-            return list(islice(reversed(space.orders.values()), offset, end))
+            kept = (self._orders.get(order_id) for order_id in reversed(space.order_ids))
+            return list(islice((order for order in kept if order is not None), offset, end))
 
     def order_count(self, namespace: str) -> int:
         with self._lock:
             space = self._spaces.get(namespace)
-            return 0 if space is None else len(space.orders)
+            return 0 if space is None else space.order_count
 
     def orders_forgotten(self) -> int:
         return self._forgotten
 
     def orders_kept(self) -> int:
-        return len(self._order_use)
+        return len(self._orders)
 
     def forgot_any(self) -> bool:
         return self._forgotten > 0
 
     def lifecycles_in_use(self) -> set[tuple[str, str]]:
         with self._lock:
-            return {(name, order.lifecycle) for name, space in self._spaces.items()
-                    for order in space.orders.values()}
+            return {(order.namespace, order.lifecycle) for order in self._orders.values()}
 
     # --- Next lifecycle ----------------------------------------------------------------
 

@@ -25,8 +25,10 @@ from ..core import (
     PollTimes,
     StatusChange,
 )
+from ..core.clock import micros
 from ..core.errors import ValidationFailed
-from ..core.models import EXTENDED_STATUSES_SWITCH, order_terms
+from ..core.ids import request_id_of
+from ..core.models import EXTENDED_STATUSES_SWITCH, UNTOUCHED, Progress, order_terms
 from . import schemas
 from .messages import JSON_TYPE, Request
 
@@ -285,15 +287,7 @@ def order_record(order: Order) -> dict[str, Any]:
 def order_from_record(record: Mapping[str, Any]) -> Order:
     """The order `order_record` wrote."""
     config = record["paymentConfig"]
-    return Order(
-        order_id=record["orderId"],
-        request_id=record["requestId"],
-        number=record["number"],
-        terms=order_terms(record["namespace"], record["clientId"], record["userId"],
-                          record["productId"], PaymentMethod(record["paymentMethod"]),
-                          record["lifecycle"],
-                          None if config is None else payment_config_from_json(config)),
-        created_at=datetime.fromisoformat(record["createdAt"]),
+    progress = Progress(
         status=OrderStatus(record["status"]),
         outcome=outcome_from_json(record),
         # The first entry is the creation, which the order puts back itself.
@@ -302,4 +296,18 @@ def order_from_record(record: Mapping[str, Any]) -> Order:
         poll_times=PollTimes.of(datetime.fromisoformat(moment)
                                 for moment in record["pollTimes"]),
         steps_taken=record["stepsTaken"],
+    )
+    order_id = record["orderId"]
+    return Order(
+        order_id=order_id,
+        number=record["number"],
+        terms=order_terms(record["namespace"], record["clientId"], record["userId"],
+                          record["productId"], PaymentMethod(record["paymentMethod"]),
+                          record["lifecycle"],
+                          None if config is None else payment_config_from_json(config)),
+        created_micros=micros(datetime.fromisoformat(record["createdAt"])),
+        # Shared, like a new order's: a book read back takes no more room than it did.
+        progress=UNTOUCHED if progress == UNTOUCHED else progress,
+        kept_request_id=(None if record["requestId"] == request_id_of(order_id)
+                         else record["requestId"]),
     )

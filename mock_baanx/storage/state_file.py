@@ -160,16 +160,15 @@ class SqliteStore(MemoryStore):
                 (namespace, kind, key, self._next_seq, json.dumps(TO_JSON[kind](item))))
             self._next_seq += 1
 
-    def _forget_order(self, namespace: str, order_id: str) -> None:
-        super()._forget_order(namespace, order_id)
+    def _forget_order(self, order: Order) -> None:
+        super()._forget_order(order)
         self._db.execute("DELETE FROM orders WHERE namespace = ? AND order_id = ?",
-                         (namespace, order_id))
+                         (order.namespace, order.order_id))
 
     def change_order(self, namespace: str, order_id: str,
                      change: Callable[[Order], Order]) -> Order:
         with self._lock:
-            before = self._spaces[namespace].orders.get(order_id) \
-                if namespace in self._spaces else None
+            before = self._kept_order(namespace, order_id)
             changed = super().change_order(namespace, order_id, change)
             if changed is not before:
                 self._save_order(changed)

@@ -8,7 +8,7 @@ import logging
 import pytest
 
 from mock_baanx import create_app
-from mock_baanx.core import Backend, Clock, seeded_ids
+from mock_baanx.core import Backend, Clock, PaymentMethod, seeded_ids
 from mock_baanx.storage.fixture_files import load_fixtures
 
 from ..helpers import ORDER_BODY, assert_error, create, headers, poll
@@ -195,6 +195,32 @@ def test_past_the_order_limit_each_new_order_forgets_the_one_used_longest_ago(ti
     assert_error(client.get(f"{PATH}/{order_ids[3]}", headers=headers()), 404)
     assert client.get("/__mock/health").get_json()["orders"] == {"kept": 3, "max": 3,
                                                                   "forgotten": 3}
+
+
+def test_a_namespace_lists_its_kept_orders_newest_first_however_many_were_forgotten(
+        time_source):
+    # Enough orders through a small bound that the ids of forgotten ones are swept out of
+    # each namespace's list more than once, two namespaces taking turns.
+    backend = Backend(load_fixtures(), clock=Clock(time_source), ids=seeded_ids(4),
+                      max_orders=10)
+    identity = backend.authenticate("demo-client", "demo-token")
+    created: dict[str, list[str]] = {"default": [], "other": []}
+    for number in range(3000):
+        namespace = "other" if number % 3 == 0 else "default"
+        created[namespace].append(backend.create_order(
+            identity, "METAL_CARD", PaymentMethod.CRYPTO_EXTERNAL_DAIMO,
+            namespace=namespace).order_id)
+    kept = {namespace: [order.order_id for order in backend.orders(namespace=namespace)]
+            for namespace in created}
+    assert kept == {"default": created["default"][::-1][:7],
+                    "other": created["other"][::-1][:3]}
+    assert [order.order_id for order in backend.orders(offset=2, limit=3)] == \
+        kept["default"][2:5]
+    assert {summary.name: summary.orders for summary in backend.store.namespaces()} == {
+        "default": 7, "other": 3}
+    assert (backend.store.orders_kept(), backend.store.orders_forgotten()) == (10, 2990)
+    backend.store.reset("other")
+    assert (backend.store.orders_kept(), backend.order_count(namespace="other")) == (7, 0)
 
 
 def test_the_first_order_forgotten_is_logged_once_with_how_to_raise_the_bound(caplog):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta, timezone
+
 import pytest
 
 from mock_baanx import Backend, create_app, load_fixtures
@@ -161,3 +163,15 @@ def test_a_manual_time_source_makes_ids_and_times_repeatable():
         return [poll(client, order_id) for _ in range(3)]
 
     assert run() == run()
+
+
+@pytest.mark.parametrize("zone", [None, timezone(timedelta(hours=2))])
+def test_a_time_source_in_another_zone_or_none_is_told_in_utc(zone):
+    # The source says 16:07:12 (naive: taken as UTC; at +02:00: 14:07:12 UTC).
+    source = ManualTime(datetime(2026, 3, 27, 16, 7, 12, 662000, tzinfo=zone))
+    backend = Backend(load_fixtures(), clock=Clock(source), ids=seeded_ids(5))
+    client = create_app(backend).test_client()
+    order_id = create(client)["orderId"]
+    created_at = client.get(f"/__mock/orders/{order_id}").get_json()["createdAt"]
+    assert created_at == ("2026-03-27T16:07:12.662+00:00" if zone is None
+                          else "2026-03-27T14:07:12.662+00:00")

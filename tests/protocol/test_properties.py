@@ -23,7 +23,7 @@ from mock_baanx.core import (
     seeded_ids,
 )
 from mock_baanx.core.errors import Conflict
-from mock_baanx.core.models import POLL_TIMES_BLOCK, POLL_TIMES_KEPT
+from mock_baanx.core.models import POLL_TIMES_KEPT
 from mock_baanx.protocol import Options, handle
 from mock_baanx.protocol.messages import Request
 
@@ -105,10 +105,11 @@ def test_orders_move_forward_only(lifecycle, script):
 
 
 @settings(max_examples=200, deadline=None)
-@given(before=st.integers(0, POLL_TIMES_KEPT + 2 * POLL_TIMES_BLOCK),
-       added=st.integers(0, 3 * POLL_TIMES_BLOCK))
-def test_poll_times_keep_the_most_recent_in_order_however_they_were_added(before, added):
-    start = datetime(2026, 3, 27, 14, 0, tzinfo=UTC)
+@given(before=st.integers(0, POLL_TIMES_KEPT + 64), added=st.integers(0, 96),
+       microsecond=st.integers(0, 999_999))
+def test_poll_times_keep_the_most_recent_in_order_however_they_were_added(before, added,
+                                                                          microsecond):
+    start = datetime(2026, 3, 27, 14, 0, microsecond=microsecond, tzinfo=UTC)
     moments = [start + timedelta(seconds=n) for n in range(before + added)]
     times = PollTimes.of(moments[:before])
     for moment in moments[before:]:

@@ -161,6 +161,9 @@ def test_a_first_release_state_file_is_migrated_when_opened(tmp_path):
     format_1_file(path, json.dumps(FORMAT_1_ORDER))
     restored = Backend(load_fixtures(), store=SqliteStore(path)).order("ord_first")
     assert restored.status == "COMPLETED"
+    # A request id a client already holds stays the order's, though new orders derive
+    # theirs from the order id.
+    assert restored.request_id == "payment_first"
     assert restored.payment_config.payment_amount == 299
     assert (restored.outcome.paid_at, restored.outcome.payment_id) == (
         "2026-03-27 14:07:13.662+00", "7Tt3")
