@@ -19,7 +19,7 @@ def control(client, method, path, schema, **kwargs):
 
 def test_health(client):
     assert control(client, "GET", "/__mock/health", "health.json") == {
-        "status": "ok", "orders": {"kept": 0, "max": 300_000, "forgotten": 0}}
+        "status": "ok", "orders": {"kept": 0, "max": 600_000, "forgotten": 0}}
 
 
 def test_orders_lists_newest_first_with_owner_product_lifecycle_and_history(client):
