@@ -69,7 +69,7 @@ def free_port() -> int:
 
 def ensure_tools(with_peers: bool) -> None:
     # Byte-compiled, as pip leaves an installed package: an editable checkout run with
-    # PYTHONDONTWRITEBYTECODE would compile the mock's source on every start (~30 ms).
+    # PYTHONDONTWRITEBYTECODE would compile the mock's source on every start.
     compileall.compile_dir(ROOT / "mock_baanx", quiet=1)
     if shutil.which("wrk") is None:
         subprocess.run(["apt-get", "install", "-y", "-qq", "wrk"], check=True)

@@ -104,7 +104,9 @@ class Backend:
 
     def now(self, namespace: str = DEFAULT_NAMESPACE) -> datetime:
         """The namespace's clock; using the namespace brings it into being."""
-        return self.clock.now(self.store.use(namespace, self.clock.now()))
+        real = self.clock.now()
+        offset = self.store.use(namespace, real)
+        return real + timedelta(seconds=offset) if offset else real
 
     def clock_offset(self, namespace: str = DEFAULT_NAMESPACE) -> float:
         return self.store.use(namespace, self.clock.now())

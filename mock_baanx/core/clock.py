@@ -37,9 +37,10 @@ class Clock:
     def now(self, offset_seconds: float = 0.0) -> datetime:
         """The source's time, moved `offset_seconds` forward."""
         moment = self._source()
-        # astimezone returns a UTC moment itself: the usual case costs nothing.
-        moment = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-        return moment + timedelta(seconds=offset_seconds)
+        if moment.tzinfo is not UTC:
+            moment = (moment.replace(tzinfo=UTC) if moment.tzinfo is None
+                      else moment.astimezone(UTC))
+        return moment + timedelta(seconds=offset_seconds) if offset_seconds else moment
 
 
 def paid_at_text(moment: datetime) -> str:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 JSON_TYPE = "application/json"
@@ -71,7 +71,11 @@ class Reply:
                    headers=(("Content-Type", JSON_TYPE), *headers), payload=payload)
 
     def with_headers(self, headers: Iterable[tuple[str, str]]) -> Reply:
-        return replace(self, headers=(*self.headers, *headers))
+        # Built field by field: every reply gains headers on its way out, and
+        # `dataclasses.replace` costs microseconds.
+        return Reply(status=self.status, body=self.body, headers=(*self.headers, *headers),
+                     payload=self.payload, fault=self.fault,
+                     declared_length=self.declared_length)
 
     def json_body(self) -> Any:
         return json.loads(self.body)
