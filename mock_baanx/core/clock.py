@@ -18,7 +18,10 @@ _MICROSECOND = timedelta(microseconds=1)
 
 
 def micros(moment: datetime) -> int:
-    """`moment` (aware) as whole microseconds since the Unix epoch."""
+    """`moment` as whole microseconds since the Unix epoch; a naive one taken as UTC, as
+    `Clock` takes it (a record an earlier version kept may hold one)."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
     return (moment - EPOCH) // _MICROSECOND
 
 

@@ -154,8 +154,13 @@ class PollTimes(Sequence[datetime]):
     def __getitem__(self, index: slice) -> tuple[datetime, ...]: ...
 
     def __getitem__(self, index: int | slice) -> datetime | tuple[datetime, ...]:
-        # Only the control API and tests index poll times, never a poll: no need to be quick.
-        return tuple(self)[index]
+        if isinstance(index, slice):
+            return tuple(self)[index]
+        length = len(self)
+        if not -length <= index < length:
+            raise IndexError("poll time index out of range")
+        (moment,) = _MOMENT.unpack_from(self._packed, (index % length) * _MOMENT.size)
+        return moment_at(moment)
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, PollTimes):
@@ -165,7 +170,8 @@ class PollTimes(Sequence[datetime]):
         return NotImplemented
 
     def __hash__(self) -> int:
-        return hash(self._packed)
+        # As the tuple of the same moments hashes, since the two compare equal.
+        return hash(tuple(self))
 
     def __repr__(self) -> str:
         return f"PollTimes.of({tuple(self)!r})"
@@ -242,7 +248,8 @@ class Order:
 
     @property
     def request_id(self) -> str:
-        return self.kept_request_id or request_id_of(self.order_id)
+        return (request_id_of(self.order_id) if self.kept_request_id is None
+                else self.kept_request_id)
 
     @property
     def created_at(self) -> datetime:

@@ -179,10 +179,10 @@ class Space:
     """One namespace's state, in memory."""
 
     last_used: datetime
-    # Its orders' ids in the order they were created, with ids of forgotten orders among
-    # them until there are as many of those as of kept ones (`MemoryStore._forget_order`):
-    # one reference an order, where a dict of its own would add a hash and a table slot.
-    order_ids: list[str] = field(default_factory=list)
+    # Its orders' ids in the order they were created: one reference an order, where a dict
+    # of its own would add a hash and a table slot. Ids of forgotten orders stay among them
+    # a while (`MemoryStore._forget_order` says how long).
+    order_ids: deque[str] = field(default_factory=deque)
     order_count: int = 0
     next_lifecycle: NextLifecycle | None = None
     faults: list[Fault] = field(default_factory=list)
@@ -284,11 +284,15 @@ class MemoryStore:
         space = self._spaces[order.namespace]
         space.order_count -= 1
         self._forgotten += 1
-        # The ids of forgotten orders are swept out once they are half the list: each
-        # sweep is paid for by as many forgettings as it has ids to keep.
-        if len(space.order_ids) > 2 * space.order_count + 1024:
-            space.order_ids = [order_id for order_id in space.order_ids
-                               if order_id in self._orders]
+        # The order used longest ago is most often the oldest one created, whose id comes
+        # first: dropped at once. Ids of forgotten orders behind an older one still in use
+        # are swept out once they are an eighth of those kept, each sweep paid for by that
+        # many forgettings, so that they never hold much memory.
+        ids = space.order_ids
+        while ids and ids[0] not in self._orders:
+            ids.popleft()
+        if len(ids) - space.order_count > space.order_count // 8 + 1024:
+            space.order_ids = deque(order_id for order_id in ids if order_id in self._orders)
 
     def _kept_order(self, namespace: str, order_id: str) -> Order | None:
         order = self._orders.get(order_id)

@@ -227,8 +227,9 @@ def history_json(history: tuple[StatusChange, ...], *, precise: bool = False
 
 
 def history_from_json(history: list[Mapping[str, Any]]) -> tuple[StatusChange, ...]:
+    # Causes interned, as the lifecycle engine interns them: one string per lifecycle.
     return tuple(StatusChange(OrderStatus(change["status"]), datetime.fromisoformat(change["at"]),
-                              change["afterPolls"], change["cause"])
+                              change["afterPolls"], sys.intern(change["cause"]))
                  for change in history)
 
 
@@ -306,7 +307,8 @@ def order_from_record(record: Mapping[str, Any]) -> Order:
                           record["lifecycle"],
                           None if config is None else payment_config_from_json(config)),
         created_micros=micros(datetime.fromisoformat(record["createdAt"])),
-        # Shared, like a new order's: a book read back takes no more room than it did.
+        # Shared, as a new order's is: a book of untouched orders read back takes no more
+        # room than it did.
         progress=UNTOUCHED if progress == UNTOUCHED else progress,
         kept_request_id=(None if record["requestId"] == request_id_of(order_id)
                          else record["requestId"]),

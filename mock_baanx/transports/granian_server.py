@@ -31,7 +31,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, NoReturn
 
-from granian.constants import HTTPModes, Interfaces
+from granian.constants import HTTPModes, Interfaces, TaskImpl
 from granian.http import HTTP1Settings
 from granian.log import LogLevels
 from granian.net import SocketHolder  # type: ignore[attr-defined]
@@ -274,7 +274,10 @@ class InProcessGranian(MTServer):
                          http1_settings=HTTP1Settings(
                              header_read_timeout=HEADER_READ_TIMEOUT_SECONDS * 1000),
                          log_level=LogLevels.error, log_dictconfig=GRANIAN_LOGGING,
-                         websockets=False)
+                         websockets=False,
+                         # Each request a real asyncio task: the bridge's timeout scope for
+                         # a body cancels it, which granian's own task kind cannot do.
+                         task_impl=TaskImpl.asyncio)
         self._listener = listener
 
     def run(self, bridge: RsgiBridge) -> None:

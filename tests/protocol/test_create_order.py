@@ -199,28 +199,33 @@ def test_past_the_order_limit_each_new_order_forgets_the_one_used_longest_ago(ti
 
 def test_a_namespace_lists_its_kept_orders_newest_first_however_many_were_forgotten(
         time_source):
-    # Enough orders through a small bound that the ids of forgotten ones are swept out of
-    # each namespace's list more than once, two namespaces taking turns.
+    # Enough orders through a small bound that the ids of forgotten ones pile up behind
+    # the first order, kept in use by polls, and are swept out; two namespaces take turns.
     backend = Backend(load_fixtures(), clock=Clock(time_source), ids=seeded_ids(4),
                       max_orders=10)
     identity = backend.authenticate("demo-client", "demo-token")
     created: dict[str, list[str]] = {"default": [], "other": []}
-    for number in range(3000):
+    for number in range(4500):
         namespace = "other" if number % 3 == 0 else "default"
         created[namespace].append(backend.create_order(
             identity, "METAL_CARD", PaymentMethod.CRYPTO_EXTERNAL_DAIMO,
             namespace=namespace).order_id)
+        if number % 4 == 0:
+            backend.poll_order(identity, created["other"][0], namespace="other")
     kept = {namespace: [order.order_id for order in backend.orders(namespace=namespace)]
             for namespace in created}
-    assert kept == {"default": created["default"][::-1][:7],
-                    "other": created["other"][::-1][:3]}
+    # Kept: the first order of "other", used every few creates, and the nine newest.
+    assert kept == {"default": created["default"][::-1][:6],
+                    "other": [*created["other"][::-1][:3], created["other"][0]]}
     assert [order.order_id for order in backend.orders(offset=2, limit=3)] == \
         kept["default"][2:5]
     assert {summary.name: summary.orders for summary in backend.store.namespaces()} == {
-        "default": 7, "other": 3}
-    assert (backend.store.orders_kept(), backend.store.orders_forgotten()) == (10, 2990)
+        "default": 6, "other": 4}
+    assert (backend.store.orders_kept(), backend.store.orders_forgotten()) == (10, 4490)
     backend.store.reset("other")
-    assert (backend.store.orders_kept(), backend.order_count(namespace="other")) == (7, 0)
+    assert (backend.store.orders_kept(), backend.order_count(namespace="other")) == (6, 0)
+    backend.store.reset_all()
+    assert (backend.store.orders_kept(), backend.orders()) == (0, [])
 
 
 def test_the_first_order_forgotten_is_logged_once_with_how_to_raise_the_bound(caplog):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import fields, replace
 from datetime import UTC, datetime, timedelta
 from itertools import pairwise
 
@@ -15,17 +16,19 @@ from mock_baanx.core import (
     Clock,
     Fixtures,
     Lifecycle,
+    Order,
     OrderStatus,
     Outcome,
     PaymentMethod,
     PollTimes,
+    StatusChange,
     Step,
     seeded_ids,
 )
 from mock_baanx.core.errors import Conflict
-from mock_baanx.core.models import POLL_TIMES_KEPT
+from mock_baanx.core.models import POLL_TIMES_KEPT, Progress, order_terms
 from mock_baanx.protocol import Options, handle
-from mock_baanx.protocol.messages import Request
+from mock_baanx.protocol.messages import Reply, Request
 
 from ..helpers import ManualTime
 
@@ -231,3 +234,29 @@ def test_any_scripting_header_gets_a_documented_status(fault, delay):
     if reply.status == 500:
         assert fault is not None
         assert fault.strip() == "500"
+
+
+def test_copies_built_field_by_field_keep_every_field():
+    # Reply.with_headers, Progress.polled_at and Order.with_progress build their copies
+    # field by field, as they run on every request: a field added to one of these classes
+    # must be added to its copy too, or the copy would drop it.
+    start = datetime(2026, 3, 27, 14, 0, tzinfo=UTC)
+    later = start + timedelta(seconds=3)
+    reply = Reply(status=201, body=b"{}", headers=(("A", "1"),), payload={}, fault="reset",
+                  declared_length=9)
+    assert [field.name for field in fields(Reply)] == [
+        "status", "body", "headers", "payload", "fault", "declared_length"]
+    assert reply.with_headers((("B", "2"),)) == replace(reply, headers=(("A", "1"), ("B", "2")))
+    progress = Progress(status=OrderStatus.PENDING, outcome=Outcome(note="late"),
+                        changes=(StatusChange(OrderStatus.PENDING, start, 1, "forced"),),
+                        poll_count=1, poll_times=PollTimes.of([start]), steps_taken=2)
+    assert [field.name for field in fields(Progress)] == [
+        "status", "outcome", "changes", "poll_count", "poll_times", "steps_taken"]
+    assert progress.polled_at(later) == replace(progress, poll_count=2,
+                                                poll_times=PollTimes.of([start, later]))
+    order = Order("ord_kept", 7, order_terms("default", "demo-client", "user-demo", "METAL_CARD",
+                                             PaymentMethod.CRYPTO_EXTERNAL_DAIMO, "complete",
+                                             None), 1_000, kept_request_id="payment_kept")
+    assert [field.name for field in fields(Order)] == [
+        "order_id", "number", "terms", "created_micros", "progress", "kept_request_id"]
+    assert order.with_progress(progress) == replace(order, progress=progress)

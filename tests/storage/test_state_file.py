@@ -11,6 +11,7 @@ import requests
 from mock_baanx import Backend, load_fixtures
 from mock_baanx.core import Clock, PaymentMethod, seeded_ids
 from mock_baanx.core import StoreError as StateFileError
+from mock_baanx.core.models import UNTOUCHED
 from mock_baanx.protocol.bodies import order_from_record, order_record
 from mock_baanx.storage.state_file import SqliteStore
 
@@ -67,6 +68,24 @@ def test_an_order_round_trips_through_the_file(tmp_path):
     assert order_from_record(json.loads(json.dumps(order_record(completed)))) == completed
     reopened = Backend(load_fixtures(), store=SqliteStore(tmp_path / "state.sqlite"))
     assert reopened.order(order.order_id) == completed
+
+
+def test_a_record_read_back_keeps_its_request_id_and_takes_its_times_as_utc():
+    backend = Backend(load_fixtures(), clock=Clock(ManualTime()), ids=seeded_ids(6))
+    identity = backend.authenticate("demo-client", "demo-token")
+    untouched = backend.create_order(identity, "METAL_CARD", PaymentMethod.CRYPTO_EXTERNAL_DAIMO)
+    record = order_record(untouched)
+    # An untouched order read back holds nothing of its own beyond a new one.
+    again = order_from_record(record)
+    assert again == untouched
+    assert again.progress is UNTOUCHED
+    assert again.kept_request_id is None
+    # What an earlier version stored: a request id of its own, a time without a zone.
+    earlier = order_from_record({**record, "requestId": "payment_kept",
+                                 "createdAt": "2026-03-27T14:07:12.662000"})
+    assert earlier.request_id == "payment_kept"
+    assert order_record(earlier)["requestId"] == "payment_kept"
+    assert order_record(earlier)["createdAt"] == "2026-03-27T14:07:12.662000+00:00"
 
 
 def orders_created(backend: Backend, count: int) -> list[str]:
