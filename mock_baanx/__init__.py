@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from .storage.fixture_files import FixtureError, load_fixtures
     from .testing.baanx_mock import BaanxMock
     from .testing.control_client import ControlError
-    from .transports.flask_app import create_app
+    from .transports.flask_app import create_app, requires_baanx_auth
 
 _HOMES = {
     "Backend": ".core",
@@ -42,6 +42,7 @@ _HOMES = {
     "BaanxMock": ".testing.baanx_mock",
     "ControlError": ".testing.control_client",
     "create_app": ".transports.flask_app",
+    "requires_baanx_auth": ".transports.flask_app",
 }
 
 
@@ -68,4 +69,5 @@ __all__ = [
     "create_app",
     "handle",
     "load_fixtures",
+    "requires_baanx_auth",
 ]

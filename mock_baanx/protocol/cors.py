@@ -4,7 +4,6 @@ mock."""
 from __future__ import annotations
 
 from .messages import Reply
-from .route import Route
 
 ALLOW_ANY_ORIGIN = ("Access-Control-Allow-Origin", "*")
 BAANX_HEADERS = "Authorization, Content-Type, X-Client-ID, x-client-key, x-us-env"
@@ -13,9 +12,9 @@ MOCK_HEADERS = "X-Mock-Lifecycle, X-Mock-Fault, X-Mock-Delay-Ms, X-Mock-Namespac
 PREFLIGHT_MAX_AGE_SECONDS = 600
 
 
-def preflight(route: Route, control: bool) -> Reply:
-    """The answer to an OPTIONS preflight of `route`'s path."""
+def preflight(methods: str, control: bool) -> Reply:
+    """The answer to an OPTIONS preflight of a path that takes `methods` ("GET, POST")."""
     allowed = f"{BAANX_HEADERS}, {MOCK_HEADERS}" if control else BAANX_HEADERS
-    return Reply(204, headers=(("Access-Control-Allow-Methods", f"{route.method}, OPTIONS"),
+    return Reply(204, headers=(("Access-Control-Allow-Methods", f"{methods}, OPTIONS"),
                                ("Access-Control-Allow-Headers", allowed),
                                ("Access-Control-Max-Age", str(PREFLIGHT_MAX_AGE_SECONDS))))

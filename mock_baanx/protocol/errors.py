@@ -98,6 +98,10 @@ def error_reply(error: BaanxError) -> Reply:
 
 def transport_error(status: int, detail: str) -> BaanxError:
     """The catalogue error for what an HTTP server or framework refused by itself."""
+    if status == 404:
+        return RouteNotFound()
+    if status == 408:
+        return RequestTimeout()
     if status == 413:
         return PayloadTooLarge()
     if status == 431:

@@ -1,11 +1,17 @@
-"""`handle()`: the one door into the mock, whatever the transport.
+"""A request's way through the mock, whatever door it came in by.
 
-Every adapter (the Flask app, the in-process mock) turns its request into a `Request`,
-calls `handle`, and sends back the `Reply`. Errors raised anywhere below become bodies in
-`errors.error_reply`, so every error the mock sends has the same shape.
+Every door takes the same steps, in this order, through an `Exchange`: `admit` it (the
+size limits, its namespace), find its route (the door's own router: Werkzeug's in the
+Flask app, `responses`' matching in process, `resolve` here for the rest), `plan` what a
+fault asks for, `answer` it through the route's handler, and `settle` it (CORS, the
+journal, the outcome count, the delay). `handle()` takes them all for a door with no
+router of its own. Errors raised anywhere become bodies in `errors.error_reply`, so every
+error the mock sends has the same shape.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass, field
 
 from ..core import DEFAULT_NAMESPACE, Backend
 from ..core.errors import BaanxError, StoreUnavailable
@@ -37,72 +43,172 @@ from .strict import checked
 from .version import VERSION_HEADER, __version__
 
 
-def handle(backend: Backend, request: Request, options: Options = DEFAULT_OPTIONS) -> Reply:
-    """The reply to `request`."""
-    routes = routes_for(options)
+@dataclass(slots=True)
+class Exchange:
+    """One request on its way through the mock, and what has been decided about it.
+
+    `request` is the request as the routes see it, without its namespace prefix;
+    `endpoint` is what the journal names it by: the route's operation id, a user's view's
+    endpoint, or None for a path nothing answers."""
+
+    backend: Backend
+    options: Options
+    request: Request
+    namespace: str = DEFAULT_NAMESPACE
+    prefix: str = ""
     route: Route | None = None
-    namespace, prefix = DEFAULT_NAMESPACE, ""
-    delay_ms = 0
-    try:
+    endpoint: str | None = None
+    delay_ms: int = 0
+    routes: tuple[Route, ...] = field(default=())
+    # The reply the mock built, for a door that sends it on (a Flask response) to settle by.
+    reply: Reply | None = None
+
+    @classmethod
+    def admit(cls, backend: Backend, request: Request, options: Options = DEFAULT_OPTIONS
+              ) -> Exchange:
+        """The exchange of `request`: its namespace taken off its path. Raises 413, 414 or
+        431 past the limits every door shares, 400 for a namespace name that breaks its
+        rule; either way `exchange_of_refused` still journals it."""
+        exchange = cls(backend, options, request, routes=routes_for(options))
         refuse_what_is_too_large(request)
         if options.control:
-            namespace, prefix, request = namespace_of(request)
-            backend.now(namespace)  # a namespace comes into being on first use
-        route, params = resolve(request, routes)
-        if request.method == "OPTIONS":
-            reply = preflight(route, options.control)
-        else:
-            plan = Plan()
-            if route.kind is RouteKind.BAANX and options.control:
-                plan = planned_fault(backend, request, route.operation, namespace)
-                delay_ms = plan.delay_ms
-            if plan.status is not None:
-                raise InjectedError(plan.status, plan.retry_after)
-            if plan.kind is not None:
-                reply = fault_reply(plan.kind)
-            else:
-                reply = route.handler(Call(backend, namespace, prefix, route, request, params,
-                                           options, routes))
-    except StoreUnavailable as error:
-        # Nothing more can be kept (a journal entry, an outcome count) while the store is
-        # away: answer now rather than wait for it a second time.
-        return error_reply(error).with_headers((ALLOW_ANY_ORIGIN,))
-    except BaanxError as error:
-        reply = error_reply(error)
-    except Exception:
-        reply = unexpected_failure(request.method, request.path)
-    if options.strict and reply.fault is None:
-        reply = checked(reply, route, backend.extended_statuses)
-    reply = reply.with_headers((ALLOW_ANY_ORIGIN,))
-    if route is not None and route.kind is RouteKind.CONTROL:
-        reply = reply.with_headers(((VERSION_HEADER, __version__),))
+            exchange.namespace, exchange.prefix, exchange.request = namespace_of(request)
+            backend.now(exchange.namespace)  # a namespace comes into being on first use
+        return exchange
+
+    def found(self, route: Route | None, endpoint: str | None = None) -> None:
+        """Note the route the door's router found (None for a user's own view, named by
+        `endpoint`)."""
+        self.route = route
+        self.endpoint = route.operation if route is not None else endpoint
+
+    @property
+    def faultable(self) -> bool:
+        """Whether faults and delays apply: on the Baanx routes and a user's own routes,
+        never on the mock's own, and only with the control API on."""
+        return self.options.control and self.endpoint is not None and (
+            self.route is None or self.route.kind is RouteKind.BAANX)
+
+    def plan(self) -> Reply | None:
+        """What a fault asks for instead of the route's reply: a network fault's reply, or
+        None to answer as usual. Raises `InjectedError` for a status a fault asks for.
+        Notes the delay a fault asks for, which `settle` applies."""
+        if not self.faultable:
+            return None
+        assert self.endpoint is not None
+        plan: Plan = planned_fault(self.backend, self.request, self.endpoint, self.namespace)
+        self.delay_ms = plan.delay_ms
+        if plan.status is not None:
+            raise InjectedError(plan.status, plan.retry_after)
+        return fault_reply(plan.kind) if plan.kind is not None else None
+
+    def answer(self, params: dict[str, str]) -> Reply:
+        """The reply of the route found, with `params` from its path: a preflight for
+        OPTIONS, what a fault plans, or the route's handler's reply; in strict mode,
+        checked against its schema."""
+        route = self.route
+        assert route is not None
+        try:
+            if self.request.method == "OPTIONS":
+                return preflight(route.method, self.options.control)
+            reply = self.plan() or route.handler(Call(
+                self.backend, self.namespace, self.prefix, route, self.request, params,
+                self.options, self.routes))
+        except StoreUnavailable:
+            raise
+        except BaanxError as error:
+            reply = error_reply(error)
+        except Exception:
+            reply = unexpected_failure(self.request.method, self.request.path)
+        self.reply = self.checked(reply)
+        return self.reply
+
+    def refuse(self, error: BaanxError) -> Reply:
+        """The reply to `error`, in the catalogue's shape."""
+        self.reply = self.checked(error_reply(error))
+        return self.reply
+
+    def checked(self, reply: Reply) -> Reply:
+        """`reply`, or in strict mode the 500 that says how it broke its schema. A user's
+        own view's reply has no schema of the mock's to meet."""
+        if not self.options.strict or reply.fault is not None or (
+                self.route is None and self.endpoint is not None):
+            return reply
+        return checked(reply, self.route, self.backend.extended_statuses)
+
+    def settle(self, reply: Reply) -> list[tuple[str, str]]:
+        """Journal and count `reply`, wait the delay a fault asked for, and give the headers
+        every reply carries. The journal entry and the outcome count are lost, not the
+        reply, if the store is away."""
+        headers = [ALLOW_ANY_ORIGIN]
+        if self.route is not None and self.route.kind is RouteKind.CONTROL:
+            headers.append((VERSION_HEADER, __version__))
+        try:
+            self.keep_books(reply)
+        except StoreUnavailable as error:
+            log.warning("mock-baanx: %s %s not journaled: %s", self.request.method,
+                        self.request.path, error.message)
+        if self.delay_ms:
+            # The reply is decided at once and held back: an order created by a delayed
+            # request exists during the delay, as it would behind a slow network. Held back
+            # last, so that a server can wait without holding anything else.
+            self.options.sleep(self.delay_ms / 1000)
+        return headers
+
+    def keep_books(self, reply: Reply) -> None:
+        """The journal entry and the outcome count of the request answered by `reply`."""
+        request = self.request
+        if not is_the_mocks_own(request.path):
+            self.backend.record(JournalEntry(
+                at=self.backend.now(self.namespace), method=request.method, path=request.path,
+                headers=recorded_headers(request.header_pairs), body=body_text(request.body),
+                status=0 if leaves_no_status(reply) else reply.status,
+                endpoint=self.endpoint, fault=reply.fault), namespace=self.namespace)
+        route = self.route
+        if route is not None and route.kind is RouteKind.BAANX and request.method != "OPTIONS":
+            for outcome in served_outcomes(route, reply, delayed=self.delay_ms > 0):
+                self.backend.count_outcome(outcome, namespace=self.namespace)
+
+
+def refused(backend: Backend, request: Request, options: Options, error: BaanxError
+            ) -> Reply:
+    """The reply to a request refused before it had an exchange (too large, a bad namespace
+    name): journaled in the default namespace, with the headers every reply carries."""
+    exchange = Exchange(backend, options, request, routes=routes_for(options))
+    return settled(exchange, exchange.refuse(error))
+
+
+def settled(exchange: Exchange, reply: Reply) -> Reply:
+    """`exchange.settle(reply)`; while the store is away, the 503 alone."""
     try:
-        keep_books(backend, request, reply, route, namespace, delay_ms)
+        return reply.with_headers(exchange.settle(reply))
     except StoreUnavailable as error:
-        # The reply stands; only its journal entry and outcome count are lost.
-        log.warning("mock-baanx: %s %s not journaled: %s", request.method, request.path,
-                    error.message)
-    if delay_ms:
-        # The reply is decided at once and held back: an order created by a delayed
-        # request exists during the delay, as it would behind a slow network. Holding it
-        # back last lets a server wait without holding anything else (see granian_server).
-        options.sleep(delay_ms / 1000)
-    return reply
+        return unavailable(error)
 
 
-def keep_books(backend: Backend, request: Request, reply: Reply, route: Route | None,
-               namespace: str, delay_ms: int) -> None:
-    """The journal entry and the outcome count of a request served."""
-    if not is_the_mocks_own(request.path):
-        backend.record(JournalEntry(
-            at=backend.now(namespace), method=request.method, path=request.path,
-            headers=recorded_headers(request.header_pairs), body=body_text(request.body),
-            status=0 if leaves_no_status(reply) else reply.status,
-            endpoint=route.operation if route else None, fault=reply.fault),
-            namespace=namespace)
-    if route is not None and route.kind is RouteKind.BAANX and request.method != "OPTIONS":
-        for outcome in served_outcomes(route, reply, delayed=delay_ms > 0):
-            backend.count_outcome(outcome, namespace=namespace)
+def unavailable(error: StoreUnavailable) -> Reply:
+    # Nothing more can be kept (a journal entry, an outcome count) while the store is away:
+    # answered at once rather than after waiting for it a second time.
+    return error_reply(error).with_headers((ALLOW_ANY_ORIGIN,))
+
+
+def handle(backend: Backend, request: Request, options: Options = DEFAULT_OPTIONS) -> Reply:
+    """The reply to `request`, for a door with no router of its own."""
+    try:
+        exchange = Exchange.admit(backend, request, options)
+    except StoreUnavailable as error:
+        return unavailable(error)
+    except BaanxError as error:
+        return refused(backend, request, options, error)
+    try:
+        route, params = resolve(exchange.request, exchange.routes)
+        exchange.found(route)
+        reply = exchange.answer(params)
+    except StoreUnavailable as error:
+        return unavailable(error)
+    except BaanxError as error:
+        reply = exchange.refuse(error)
+    return settled(exchange, reply)
 
 
 def refuse_what_is_too_large(request: Request) -> None:

@@ -36,7 +36,8 @@ def namespace_of(request: Request) -> tuple[str, str, Request]:
     if from_header is not None and from_header != name:
         raise MalformedRequest(f"the path prefix names namespace {name!r} and "
                                f"{NAMESPACE_HEADER} names {from_header!r}: name one")
-    return name, f"{NAMESPACE_PREFIX}{name}", replace(request, path=slash + rest)
+    # `/ns/name` alone is the namespace's root, as a server mounting an app there sees it.
+    return name, f"{NAMESPACE_PREFIX}{name}", replace(request, path=(slash + rest) or "/")
 
 
 def without_prefix(path: str) -> str:

@@ -1,0 +1,126 @@
+"""The mock is a plain Flask app: its routes are Flask rules, and a user's own routes are
+served beside them with everything the mock's own routes get."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import flask
+import pytest
+
+from mock_baanx import create_app, requires_baanx_auth
+from mock_baanx.protocol import ROUTES, Options, RouteKind
+
+from ..helpers import assert_error, headers
+
+
+def wallet_blueprint() -> flask.Blueprint:
+    wallet = flask.Blueprint("wallet", __name__)
+
+    @wallet.get("/v1/user")
+    @requires_baanx_auth
+    def get_user(user):
+        return {"id": user.id, "verified": user.kyc_verified}
+
+    @wallet.post("/v1/card/<card_id>/freeze")
+    def freeze_card(card_id):
+        return {"cardId": card_id, "frozen": flask.request.get_json()["frozen"]}
+
+    @wallet.get("/v1/broken")
+    def broken():
+        raise RuntimeError("a bug in the user's own view")
+
+    return wallet
+
+
+@pytest.fixture
+def app(backend, options):
+    app = create_app(backend, options)
+    app.register_blueprint(wallet_blueprint())
+    return app
+
+
+def test_the_app_is_a_plain_flask_app_with_a_rule_per_operation():
+    app = create_app()
+    assert type(app) is flask.Flask
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
+    assert endpoints == {
+        f"{'baanx' if route.kind is RouteKind.BAANX else 'mock'}.{route.operation}"
+        for route in ROUTES}
+    without_control = create_app(options=Options(control=False))
+    assert {rule.endpoint for rule in without_control.url_map.iter_rules()} == {
+        f"baanx.{route.operation}" for route in ROUTES if route.kind is RouteKind.BAANX}
+
+
+@pytest.mark.slow
+def test_flask_routes_lists_every_operation(tmp_path):
+    listed = subprocess.run([sys.executable, "-m", "flask", "--app", "mock_baanx", "routes"],
+                            capture_output=True, text=True, timeout=60, cwd=tmp_path,
+                            env={**os.environ, "NO_COLOR": "1"}, check=True).stdout
+    for route in ROUTES:
+        assert f".{route.operation} " in listed, route.operation
+
+
+def test_a_users_route_follows_the_baanx_header_rules_in_order(app):
+    client = app.test_client()
+    assert_error(client.get("/v1/user", headers=headers(client=None, token=None)), 499,
+                 "Missing client key")
+    assert_error(client.get("/v1/user", headers=headers(client="nobody", token=None)), 498,
+                 "Invalid client key")
+    assert_error(client.get("/v1/user", headers=headers(token=None)), 401)
+    assert_error(client.get("/v1/user", headers=headers(token="expired-token")), 401)
+    reply = client.get("/v1/user", headers=headers())
+    assert reply.status_code == 200
+    assert reply.json == {"id": "user-demo", "verified": True}
+    assert reply.headers["Access-Control-Allow-Origin"] == "*"
+
+
+def test_a_users_route_is_served_under_a_namespace_and_journaled_there(app, backend):
+    client = app.test_client()
+    reply = client.post("/ns/team-a/v1/card/card-7/freeze", json={"frozen": True})
+    assert reply.json == {"cardId": "card-7", "frozen": True}
+    assert client.get("/v1/user", headers=headers(**{"X-Mock-Namespace": "team-b"})
+                      ).status_code == 200
+    (entry,) = backend.journal("team-a")
+    assert (entry.method, entry.path, entry.status, entry.endpoint) == (
+        "POST", "/v1/card/card-7/freeze", 200, "wallet.freeze_card")
+    assert entry.body == '{"frozen": true}'
+    assert [entry.endpoint for entry in backend.journal("team-b")] == ["wallet.get_user"]
+    assert backend.journal() == []
+
+
+def test_a_users_route_takes_faults_and_delays(app, backend, sleeps):
+    client = app.test_client()
+    failed = client.get("/v1/user", headers=headers(**{"X-Mock-Fault": "503"}))
+    assert_error(failed, 503, "Service Unavailable")
+    slow = client.get("/v1/user", headers=headers(**{"X-Mock-Delay-Ms": "1500"}))
+    assert slow.status_code == 200
+    assert sleeps == [1.5]
+    malformed = client.get("/v1/user", headers=headers(**{"X-Mock-Fault": "malformed"}))
+    assert malformed.status_code == 200
+    assert malformed.data.startswith(b"<html>")
+    assert [(entry.status, entry.fault) for entry in backend.journal()] == [
+        (503, None), (200, None), (200, "malformed")]
+
+
+def test_a_users_route_answers_a_cors_preflight(app):
+    reply = app.test_client().options("/v1/card/card-7/freeze",
+                                      headers={"Origin": "http://localhost:3000"})
+    assert reply.status_code == 204
+    assert reply.headers["Access-Control-Allow-Methods"] == "POST, OPTIONS"
+
+
+def test_a_users_view_that_raises_answers_the_documented_500_and_is_journaled(
+        app, backend, caplog):
+    reply = app.test_client().get("/v1/broken")
+    assert_error(reply, 500, "Internal server error")
+    assert "a bug in the user's own view" in caplog.text
+    assert [(entry.path, entry.status) for entry in backend.journal()] == [("/v1/broken", 500)]
+
+
+def test_the_mocks_own_get_routes_refuse_head_as_documented(app):
+    reply = app.test_client().head("/v1/order/products/available", headers=headers())
+    assert reply.status_code == 405
+    assert reply.headers["Allow"] == "GET"
