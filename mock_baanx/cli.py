@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import ipaddress
 import json
 import logging
@@ -105,9 +106,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     serve.add_argument("--workers", type=whole_number(1, 64), default=1, metavar="N",
                        help="serve with N processes on one port (needs --state-url, which "
                             "they share; default 1)")
-    # A worker of `--workers`: the listening socket it inherits, and the process to end with.
-    serve.add_argument("--listen-fd", type=int, help=argparse.SUPPRESS)
-    serve.add_argument("--worker-of", type=int, help=argparse.SUPPRESS)
+    # A worker of `--workers`: it serves beside the first process, on its port, and ends
+    # when the first process closes its standard input.
+    serve.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     serve.add_argument("--max-orders", type=whole_number(1, 10_000_000),
                        default=DEFAULT_MAX_ORDERS, metavar="N",
                        help="orders kept in all namespaces; past this, each new order forgets "
@@ -273,6 +274,10 @@ def _serve(args: argparse.Namespace) -> int:
     if args.state_file and args.state_url:
         print("mock-baanx: give --state-file or --state-url, not both", file=sys.stderr)
         return USAGE_ERROR
+    if args.workers > 1 and not sys.platform.startswith("linux"):
+        print("mock-baanx: --workers needs Linux, where processes can share one port",
+              file=sys.stderr)
+        return USAGE_ERROR
     if args.workers > 1 and not args.state_url:
         print("mock-baanx: --workers needs --state-url: each worker is a process of its own, "
               "and only a database is shared by them all", file=sys.stderr)
@@ -304,14 +309,13 @@ def _serve(args: argparse.Namespace) -> int:
         print(warning, file=sys.stderr)
 
     workers: list[subprocess.Popen[bytes]] = []
-    is_worker = args.worker_of is not None
-    if is_worker:
-        _end_with(args.worker_of)
+    if args.worker:
+        _end_with_the_first_process()
 
-    def announce(port: int, listener: int) -> None:
-        if is_worker:
+    def announce(port: int) -> None:
+        if args.worker:
             return
-        workers.extend(_start_workers(args.workers - 1, listener, args.command_line))
+        workers.extend(_start_workers(args.workers - 1, port, args.command_line))
         host = f"[{args.host}]" if ":" in args.host else args.host
         url = f"http://{host}:{port}"
         if args.ready_file:
@@ -336,7 +340,7 @@ def _serve(args: argparse.Namespace) -> int:
             except subprocess.TimeoutExpired:
                 worker.kill()
         stderr.close()
-        if is_worker:
+        if args.worker:
             return
         if args.ready_file:
             Path(args.ready_file).unlink(missing_ok=True)
@@ -346,14 +350,17 @@ def _serve(args: argparse.Namespace) -> int:
         granian_server.serve(app, deferred, args.host, args.port, announce,
                              stderr.write_line, stopped,
                              unlogged=(lambda path: False) if args.log_control
-                             else is_the_mocks_own, listener_fd=args.listen_fd,
+                             else is_the_mocks_own,
                              # A database round trip must not hold up every other request.
-                             app_threads=STATE_URL_APP_THREADS if args.state_url else 0)
+                             app_threads=STATE_URL_APP_THREADS if args.state_url else 0,
+                             join=args.worker)
     except OSError as error:
         stderr.close()
-        print(f"mock-baanx: cannot listen on {args.host}:{args.port}: "
-              f"{error.strerror or error}", file=sys.stderr)
-        return 1
+        reason = os.strerror(error.errno) if error.errno else str(error)
+        print(f"mock-baanx: cannot listen on {args.host}:{args.port}: {reason}",
+              file=sys.stderr)
+        return USAGE_ERROR
+    return 0
 
 
 def _open_state_file(path: str, max_orders: int, max_namespaces: int) -> Store:
@@ -384,19 +391,18 @@ def _state_shown(args: argparse.Namespace) -> str:
     return str(args.state_file or "in memory")
 
 
-def _start_workers(count: int, listener: int, command_line: list[str]
+def _start_workers(count: int, port: int, command_line: list[str]
                    ) -> list[subprocess.Popen[bytes]]:
-    """`count` more processes serving this command line on the socket this one listens on
-    (inherited, so that no other process can bind the port beside them; the kernel spreads
-    connections across them), stopped when this one stops — or ends."""
-    command = [sys.executable, "-m", "mock_baanx",
-               *_worker_arguments(command_line, listener, os.getpid())]
-    return [subprocess.Popen(command, stdin=subprocess.DEVNULL, pass_fds=(listener,))
-            for _ in range(count)]
+    """`count` more processes serving this command line on `port` beside this one (the
+    kernel spreads connections across them: granian binds a port shared, SO_REUSEPORT),
+    stopped when this one stops — or ends, which closes their standard input."""
+    command = [sys.executable, "-m", "mock_baanx", *_worker_arguments(command_line, port)]
+    return [subprocess.Popen(command, stdin=subprocess.PIPE) for _ in range(count)]
 
 
-def _worker_arguments(argv: list[str], listener: int, parent: int) -> list[str]:
-    """This command line for a worker: one worker, no ready file, the inherited socket."""
+def _worker_arguments(argv: list[str], port: int) -> list[str]:
+    """This command line for a worker: one worker, on the port this process serves, no
+    ready file."""
     dropped = {"--port", "--workers", "--ready-file"}
     kept: list[str] = []
     skip = False
@@ -409,19 +415,20 @@ def _worker_arguments(argv: list[str], listener: int, parent: int) -> list[str]:
             skip = "=" not in argument
             continue
         kept.append(argument)
-    return [*kept, "--listen-fd", str(listener), "--worker-of", str(parent)]
+    return [*kept, "--port", str(port), "--worker"]
 
 
-def _end_with(parent: int) -> None:
-    """In a worker: get SIGTERM when the process that started it ends, however it ends
-    (Linux); and end now if it already has."""
-    if sys.platform.startswith("linux"):
-        import ctypes
+def _end_with_the_first_process() -> None:
+    """In a worker: stop (as on SIGTERM) once the process that started it ends, however it
+    ends: its end of this process's standard input closes then."""
 
-        pr_set_pdeathsig = 1
-        ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
-    if os.getppid() != parent:
-        sys.exit(0)
+    def watch() -> None:
+        with contextlib.suppress(OSError, ValueError):
+            while sys.stdin.buffer.read(4096):
+                pass
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    threading.Thread(target=watch, name="mock-baanx first process watcher", daemon=True).start()
 
 
 def write_ready_file(path: Path, url: str) -> None:

@@ -62,6 +62,9 @@ class Exchange:
     routes: tuple[Route, ...] = field(default=())
     # The reply the mock built, for a door that sends it on (a Flask response) to settle by.
     reply: Reply | None = None
+    # Whether the store went away while answering: nothing more is kept (no journal entry,
+    # no outcome count) rather than wait for it a second time.
+    store_away: bool = False
 
     @classmethod
     def admit(cls, backend: Backend, request: Request, options: Options = DEFAULT_OPTIONS
@@ -110,14 +113,13 @@ class Exchange:
         assert route is not None
         try:
             if self.request.method == "OPTIONS":
-                return preflight(route.method, self.options.control)
-            reply = self.plan() or route.handler(Call(
-                self.backend, self.namespace, self.prefix, route, self.request, params,
-                self.options, self.routes))
-        except StoreUnavailable:
-            raise
+                reply = preflight(route.method, self.options.control)
+            else:
+                reply = self.plan() or route.handler(Call(
+                    self.backend, self.namespace, self.prefix, route, self.request, params,
+                    self.options, self.routes))
         except BaanxError as error:
-            reply = error_reply(error)
+            return self.refuse(error)
         except Exception:
             reply = unexpected_failure(self.request.method, self.request.path)
         self.reply = self.checked(reply)
@@ -125,7 +127,11 @@ class Exchange:
 
     def refuse(self, error: BaanxError) -> Reply:
         """The reply to `error`, in the catalogue's shape."""
-        self.reply = self.checked(error_reply(error))
+        if isinstance(error, StoreUnavailable):
+            self.store_away = True
+            self.reply = error_reply(error)
+        else:
+            self.reply = self.checked(error_reply(error))
         return self.reply
 
     def checked(self, reply: Reply) -> Reply:
@@ -141,6 +147,8 @@ class Exchange:
         every reply carries. The journal entry and the outcome count are lost, not the
         reply, if the store is away."""
         headers = [ALLOW_ANY_ORIGIN]
+        if self.store_away:
+            return headers
         if self.route is not None and self.route.kind is RouteKind.CONTROL:
             headers.append((VERSION_HEADER, __version__))
         try:
@@ -179,36 +187,22 @@ def refused(backend: Backend, request: Request, options: Options, error: BaanxEr
 
 
 def settled(exchange: Exchange, reply: Reply) -> Reply:
-    """`exchange.settle(reply)`; while the store is away, the 503 alone."""
-    try:
-        return reply.with_headers(exchange.settle(reply))
-    except StoreUnavailable as error:
-        return unavailable(error)
-
-
-def unavailable(error: StoreUnavailable) -> Reply:
-    # Nothing more can be kept (a journal entry, an outcome count) while the store is away:
-    # answered at once rather than after waiting for it a second time.
-    return error_reply(error).with_headers((ALLOW_ANY_ORIGIN,))
+    """`reply` with the headers `exchange.settle` gives."""
+    return reply.with_headers(exchange.settle(reply))
 
 
 def handle(backend: Backend, request: Request, options: Options = DEFAULT_OPTIONS) -> Reply:
     """The reply to `request`, for a door with no router of its own."""
     try:
         exchange = Exchange.admit(backend, request, options)
-    except StoreUnavailable as error:
-        return unavailable(error)
     except BaanxError as error:
         return refused(backend, request, options, error)
     try:
         route, params = resolve(exchange.request, exchange.routes)
-        exchange.found(route)
-        reply = exchange.answer(params)
-    except StoreUnavailable as error:
-        return unavailable(error)
     except BaanxError as error:
-        reply = exchange.refuse(error)
-    return settled(exchange, reply)
+        return settled(exchange, exchange.refuse(error))
+    exchange.found(route)
+    return settled(exchange, exchange.answer(params))
 
 
 def refuse_what_is_too_large(request: Request) -> None:

@@ -27,14 +27,13 @@ from typing import Any, TypeVar
 from flask import Blueprint, Flask, Response, request
 from werkzeug.exceptions import HTTPException
 from werkzeug.exceptions import MethodNotAllowed as WerkzeugMethodNotAllowed
-from werkzeug.http import HTTP_STATUS_CODES
 
 from ..core import Backend, FaultKind, User
-from ..core.errors import BaanxError, StoreUnavailable
+from ..core.errors import BaanxError
 from ..protocol import Options, Reply, Request, Route, RouteKind, routes_for
 from ..protocol.cors import preflight
-from ..protocol.errors import MethodNotAllowed, error_reply, transport_error, unexpected_failure
-from ..protocol.handler import Exchange, resolve, unavailable
+from ..protocol.errors import MethodNotAllowed, transport_error, unexpected_failure
+from ..protocol.handler import Exchange, resolve
 from ..protocol.headers import bearer_token, client_key
 from ..protocol.limits import MAX_BODY_BYTES, body_to_read
 from ..protocol.namespaces import NAMESPACE_PREFIX
@@ -133,8 +132,6 @@ class Exchanges:
         asked = admitted_request(environ, prefix)
         try:
             exchange = Exchange.admit(mock.backend, asked, mock.options)
-        except StoreUnavailable as error:
-            return send(unavailable(error), start_response)
         except BaanxError as error:
             # Refused before any route is found, and journaled in the default namespace.
             exchange = Exchange(mock.backend, mock.options, asked, routes=mock.routes)
@@ -154,13 +151,7 @@ class Exchanges:
             # The server around the app acts the fault out (connections.py); a WSGI test
             # client, with no connection, gets the reply as it stands.
             environ[FAULT_KEY] = reply
-        try:
-            headers.extend(exchange.settle(reply))
-        except StoreUnavailable as error:
-            close = getattr(chunks, "close", None)
-            if close is not None:
-                close()
-            return send(unavailable(error), start_response)
+        headers.extend(exchange.settle(reply))
         start_response(status, headers, exc_info)
         return chunks
 
@@ -212,13 +203,6 @@ def read_body(stream: Any, length: int | None) -> bytes:
         received += len(chunk)
     # A body read in one piece comes back as it is: join does not copy a lone item.
     return b"".join(chunks)
-
-
-def send(reply: Reply, start_response: Callable[..., Any]) -> list[bytes]:
-    """`reply`, sent without the app (the store away before the request was admitted)."""
-    start_response(f"{reply.status} {HTTP_STATUS_CODES.get(reply.status, 'Error')}",
-                   list(reply.headers))
-    return [reply.body]
 
 
 # --- The steps inside Flask ------------------------------------------------------------
@@ -287,8 +271,6 @@ def allowed_methods() -> tuple[str, ...]:
 
 
 def baanx_error(error: BaanxError) -> Response:
-    if isinstance(error, StoreUnavailable):
-        raise error  # answered 503 by the middleware, which journals nothing
     return to_flask(exchange_of_request().refuse(error))
 
 

@@ -1,4 +1,5 @@
-"""`mock-baanx serve`'s HTTP server: granian, whose HTTP handling is Rust, in this process.
+"""`mock-baanx serve`'s HTTP server: granian, whose HTTP handling is Rust, embedded in this
+process through its documented embeddable server (`granian.server.embed.Server`).
 
 Chosen by measurement (bench/run.py). On waitress, parsing and writing HTTP in Python cost
 more than the mock itself. On granian's WSGI interface, the app runs on a pool of Python
@@ -7,21 +8,25 @@ slow to send its body holds up everyone, and with several the threads spend thei
 handing the GIL to each other (less throughput, p99 latency in the hundreds of ms).
 
 So the Flask app is served through granian's asynchronous interface, RSGI, by a small
-bridge: on one event-loop thread it awaits the request body, calls the app — which decides
-its reply at once — and then awaits any delay the reply asked for before sending it. No
-request ever waits behind another one's delay or body, and there is no second thread to
-hand the GIL to. The state stays in this process's memory, so an order created by one
-request is there for the very next one.
+bridge: on the event loop of this process's main thread it awaits the request body, calls
+the app — which decides its reply at once — and then awaits any delay the reply asked for
+before sending it. No request ever waits behind another one's delay or body, and there is
+no second thread to hand the GIL to. The state stays in this process's memory, so an order
+created by one request is there for the very next one. The embeddable server is the one
+granian offers to a program that runs its own event loop and its own processes: `serve
+--workers` starts more processes, each its own embedded server on the same port.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import gc
 import io
 import logging
 import os
+import re
 import signal
 import socket
 import sys
@@ -29,21 +34,20 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, NoReturn
+from typing import Any
 
 from granian.constants import HTTPModes, Interfaces, TaskImpl
 from granian.http import HTTP1Settings
 from granian.log import LogLevels
-from granian.net import SocketHolder  # type: ignore[attr-defined]
 from granian.rsgi import HTTPProtocol, ProtocolClosed, Scope  # type: ignore[attr-defined]
-from granian.server import MTServer
+from granian.server.embed import Server
 
 from ..core import FaultKind
 from ..protocol import Reply
 from ..protocol.errors import RequestTimeout, error_reply, unexpected_failure
 from ..protocol.limits import MAX_BODY_BYTES, body_to_read
 from .access_log import WsgiApp, access_line
-from .connections import FAULT_KEY, MAX_HANG_SECONDS, peer_of, sever, truncated_headers
+from .connections import FAULT_KEY, MAX_HANG_SECONDS, sever, split_address, truncated_headers
 
 log = logging.getLogger("mock_baanx")
 
@@ -58,13 +62,12 @@ MAX_CONNECTIONS = 65_536
 # stalls holds nothing for long. (10 s is ample for the 1 MiB a body may be.)
 HEADER_READ_TIMEOUT_SECONDS = 10
 BODY_READ_DEADLINE_SECONDS = 10
-GRANIAN_LOGGING = {
-    "handlers": {
-        "console": {"formatter": "generic", "class": "logging.StreamHandler",
-                    "stream": "ext://sys.stderr"},
-        "access": {"formatter": "access", "class": "logging.StreamHandler",
-                   "stream": "ext://sys.stderr"},
-    },
+# granian configures its loggers through logging.config.dictConfig: incrementally, so that
+# it only sets their levels and leaves the process's handlers as they are (its messages go
+# to stderr through the mock's own).
+GRANIAN_LOGGING: dict[str, Any] = {
+    "version": 1, "incremental": True, "formatters": {}, "handlers": {},
+    "loggers": {"_granian": {}, "granian.access": {}},
 }
 
 
@@ -150,7 +153,7 @@ class RsgiBridge:
             if fault is None:
                 protocol.response_bytes(status, headers, body)
             else:
-                status = await self._act_out(fault, scope, protocol)
+                status = await self._act_out(fault, scope, protocol, (status, headers, body))
         finally:
             if not self.unlogged(scope.path):
                 self.write_log_line(access_line(scope.method, scope.path, status,
@@ -159,9 +162,11 @@ class RsgiBridge:
             if self._answered % FREEZE_EVERY_REQUESTS == 0:
                 freeze_what_lives()
 
-    async def _act_out(self, reply: Reply, scope: Scope, protocol: HTTPProtocol) -> int:
+    async def _act_out(self, reply: Reply, scope: Scope, protocol: HTTPProtocol,
+                       answer: tuple[int, list[tuple[str, str]], bytes]) -> int:
         """Produce the network fault `reply` stands for; the status logged for it (0 when
-        the client got none)."""
+        the client got none). Where the connection cannot be found (connections.py), the
+        app's `answer` goes out as it is: a 502 that says so."""
         if reply.fault == FaultKind.TRUNCATED:
             stream = protocol.response_stream(reply.status, truncated_headers(reply))
             await stream.send_bytes(reply.body)
@@ -170,8 +175,10 @@ class RsgiBridge:
             # Held until the client gives up, or at most MAX_HANG_SECONDS.
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(protocol.client_disconnect(), MAX_HANG_SECONDS)
-        host, _, port = scope.client.rpartition(":")
-        sever(peer_of(host.strip("[]"), port), reset=reply.fault == FaultKind.RESET)
+        if not sever(split_address(scope.client), reset=reply.fault == FaultKind.RESET,
+                     local=split_address(scope.server)):
+            protocol.response_bytes(*answer)
+            return answer[0]
         # granian wants an answer; it goes to a socket that is no longer the client's.
         protocol.response_empty(reply.status, [("connection", "close")])
         return 0
@@ -257,89 +264,14 @@ async def read_body(declared: str | None, chunked: bool, protocol: HTTPProtocol)
     return b"".join(chunks)
 
 
-class InProcessGranian(MTServer):
-    """Granian with its worker as a thread of this process, not a child process.
-
-    Granian ships this server for free-threaded Python and refuses it where the GIL is on
-    (`_check_gil`). The mock wants it anyway: one worker, one process, the app and its
-    state built once in memory — a forked worker would double the memory and could not
-    share an open state file. The worker runs one event loop, the only thread that runs
-    the app.
-    """
-
-    def __init__(self, listener: socket.socket, address: str, port: int) -> None:
-        super().__init__(target="mock-baanx", address=address, port=port,
-                         interface=Interfaces.RSGI, workers=1, backlog=BACKLOG,
-                         backpressure=MAX_CONNECTIONS, http=HTTPModes.http1,
-                         http1_settings=HTTP1Settings(
-                             header_read_timeout=HEADER_READ_TIMEOUT_SECONDS * 1000),
-                         log_level=LogLevels.error, log_dictconfig=GRANIAN_LOGGING,
-                         websockets=False,
-                         # Each request a real asyncio task: the bridge's timeout scope for
-                         # a body cancels it, which granian's own task kind cannot do.
-                         task_impl=TaskImpl.asyncio)
-        self._listener = listener
-
-    def run(self, bridge: RsgiBridge) -> None:
-        """Serve every request through `bridge` until the process ends."""
-        self.serve(target_loader=lambda *args: bridge, wrap_loader=False)
-
-    def _check_gil(self) -> None:
-        pass
-
-    def signal_handler_interrupt(self, *args: Any, **kwargs: Any) -> None:
-        # SIGINT and SIGTERM end the process through `stop_on_signals`; granian's graceful
-        # stop must not start beside it.
-        pass
-
-    def _init_shared_socket(self) -> None:
-        # The socket this process bound and listens on, rather than one granian binds per
-        # worker with SO_REUSEPORT: a second mock on a busy port must fail, not share it.
-        # (fd, is a Unix socket, backlog): what granian's own pickling of a holder passes.
-        holder = SocketHolder(self._listener.detach(), False, self.backlog)  # type: ignore[call-arg]
-        self._shd = holder  # type: ignore[assignment]
-        self._ssp = None
 
 
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
-
-
-def stop_on_signals(on_stop: Callable[[], None], quiet: threading.Lock) -> None:
-    """From now on, SIGINT or SIGTERM calls `on_stop()`, as soon as `quiet` is free, and
-    ends the process with status 0. Call on the main thread.
-
-    The stop runs on a thread of its own rather than in a signal handler. Python runs a
-    handler on the main thread, once that thread runs Python again, and granian's main
-    thread sleeps on an Event: under load, `serve` now and then slept on through a Ctrl-C,
-    its main thread still waiting there. Whichever thread the signal lands on, the
-    interpreter writes its number to the wakeup fd, and this thread is waiting there.
-
-    Not granian's graceful stop either: with its worker on a thread of this process, that
-    can wait forever for a worker still starting, and its Rust threads can outlive the
-    interpreter's shutdown and abort the process. Every change is committed before its
-    reply (the state file included), so ending at once loses nothing."""
-    receiving, sending = socket.socketpair()
-    sending.setblocking(False)
-    # The wakeup fd first: a signal that comes before the handlers below are set still
-    # reaches it, through Python's default handler for SIGINT.
-    signal.set_wakeup_fd(sending.fileno(), warn_on_full_buffer=False)
-    for signum in STOP_SIGNALS:
-        # The interpreter only catches a signal (and writes it to the wakeup fd) while a
-        # Python handler is set; the stop itself is the watcher's.
-        signal.signal(signum, lambda signum, frame: None)
-    stop_numbers = {int(signum) for signum in STOP_SIGNALS}
-
-    def watch(sending: socket.socket) -> None:
-        # `sending` is held here for as long as the process lives: were it collected, the
-        # wakeup fd would be closed under the interpreter.
-        while not stop_numbers.intersection(receiving.recv(64)):
-            pass
-        with quiet:
-            on_stop()
-            os._exit(0)
-
-    threading.Thread(target=watch, args=(sending,), name="mock-baanx stop watcher",
-                     daemon=True).start()
+# How long a stop waits for requests in flight (a delayed reply, a held connection) before
+# the process ends anyway: every change is committed before its reply, so nothing is lost.
+STOP_GRACE_SECONDS = 2.0
+LISTEN_DEADLINE_SECONDS = 10.0
+LISTEN_POLL_SECONDS = 0.005
 
 
 # Below this many open files, `serve` says at start-up that it holds fewer connections
@@ -362,46 +294,119 @@ def raise_open_file_limit() -> int:
     return int(resource.getrlimit(resource.RLIMIT_NOFILE)[0])
 
 
+def numeric_address(host: str) -> tuple[socket.AddressFamily, str]:
+    """The address family and numeric address `host` names (granian binds numbers)."""
+    family, _, _, _, address = socket.getaddrinfo(host, None, type=socket.SOCK_STREAM)[0]
+    return family, str(address[0])
+
+
+def claim_port(family: socket.AddressFamily, address: str, port: int) -> int:
+    """The port to serve on: `port`, or a free one for 0. OSError (EADDRINUSE) when any
+    socket already listens there, another mock-baanx included — granian shares a port
+    with any process that binds it as it does, and a second mock must fail, not share."""
+    with socket.create_server((address, port), family=family) as probe:
+        return int(probe.getsockname()[1])
+
+
+def connectable(address: str) -> str:
+    """Where this process reaches a server bound to `address`: a wildcard by loopback."""
+    return {"0.0.0.0": "127.0.0.1", "::": "::1"}.get(address, address)
+
+
 def serve(app: WsgiApp, deferred: DeferredSleep, host: str, port: int,
-          on_listening: Callable[[int, int], None], write_log_line: Callable[[str], None],
+          on_listening: Callable[[int], None], write_log_line: Callable[[str], None],
           on_stop: Callable[[], None],
           unlogged: Callable[[str], bool] = lambda path: False,
-          listener_fd: int | None = None, app_threads: int = 0) -> NoReturn:
-    """Serve `app`, built with `Options(sleep=deferred)`. `on_listening(port)` is called
-    once the socket listens, before the first request is taken; each request's access log
-    line goes to `write_log_line`, but for paths `unlogged` says yes to. SIGINT or SIGTERM
-    calls `on_stop()` and ends the process with status 0; a stop that comes while
-    `on_listening` runs waits for it to return, rather than cut its output in half. Raises
-    OSError when the address cannot be bound; a worker that fails ends the process from
-    within granian, with status 1. `listener_fd`: serve on this listening socket, inherited
-    from the process that bound it (a worker of `serve --workers`), rather than bind one;
-    `on_listening` gets the listening socket's descriptor too, for workers to inherit.
-    `app_threads`: call the app on that many threads (RsgiBridge)."""
+          app_threads: int = 0, join: bool = False) -> None:
+    """Serve `app`, built with `Options(sleep=deferred)`, until SIGINT or SIGTERM, then
+    call `on_stop()` and return. `on_listening(port)` is called once the port answers,
+    before the first request is answered; a stop that comes while it runs waits for it to
+    return. Each request's access log line goes to `write_log_line`, but for paths
+    `unlogged` says yes to. Raises OSError when the address cannot be bound or the server
+    fails. `app_threads`: call the app on that many threads (RsgiBridge). `join`: serve
+    beside the processes already serving `port` (a worker of `serve --workers`), rather
+    than refuse a port in use."""
     open_files = raise_open_file_limit()
     if open_files < WANTED_OPEN_FILES:
         log.warning("mock-baanx: this system lets the process open %s files, so it holds "
                     "at most about as many connections at once (raise it with ulimit -n)",
                     f"{open_files:,}")
-    if listener_fd is None:
-        family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
-        listener = socket.create_server((host, port), family=family, backlog=BACKLOG)
-    else:
-        listener = socket.socket(fileno=listener_fd)
-    bound_port = int(listener.getsockname()[1])
-    descriptor = listener.fileno()
-    server = InProcessGranian(listener, host, bound_port)
-    announcing = threading.Lock()
-    stop_on_signals(on_stop, announcing)
-
-    def started() -> None:
-        with announcing:
-            on_listening(bound_port, descriptor)
-
-    server.on_startup(started)
+    family, address = numeric_address(host)
+    if not join:
+        port = claim_port(family, address, port)
     bridge = RsgiBridge(app, deferred, write_log_line, unlogged, app_threads)
+    server = Server(bridge, address=address, port=port, interface=Interfaces.RSGI,
+                    backlog=BACKLOG, backpressure=MAX_CONNECTIONS, http=HTTPModes.http1,
+                    http1_settings=HTTP1Settings(
+                        header_read_timeout=HEADER_READ_TIMEOUT_SECONDS * 1000),
+                    websockets=False, log_level=LogLevels.error,
+                    log_dictconfig=GRANIAN_LOGGING,
+                    # Each request a real asyncio task: the bridge's timeout scope for a
+                    # body cancels it, which granian's own task kind cannot do.
+                    task_impl=TaskImpl.asyncio)
     # What start-up built (modules, fixtures, schemas) lives as long as the process: out of
     # the collector's sight, each full collection only walks what requests made since.
     gc.freeze()
-    server.run(bridge)
-    # granian returns only after a graceful stop of its own, which the mock never starts.
-    raise RuntimeError("granian stopped serving without being asked to")
+    with asyncio.Runner(loop_factory=event_loop_factory()) as runner:
+        runner.run(until_stopped(server, connectable(address), port, on_listening, on_stop))
+
+
+def event_loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
+    """uvloop's event loop where it is installed (faster under load:
+    docs/performance.md), else asyncio's own."""
+    try:
+        import uvloop
+    except ImportError:
+        return None
+    return uvloop.new_event_loop
+
+
+async def until_stopped(server: Server, address: str, port: int,
+                        on_listening: Callable[[int], None], on_stop: Callable[[], None]
+                        ) -> None:
+    serving = asyncio.create_task(server.serve())
+    await until_listening(serving, address, port)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in STOP_SIGNALS:
+        # asyncio's handler: whichever thread the signal lands on, the loop takes it.
+        loop.add_signal_handler(signum, stop.set)
+    # A signal that comes while this runs is taken after it: the announcement is whole.
+    on_listening(port)
+    stopping = asyncio.create_task(stop.wait())
+    await asyncio.wait((serving, stopping), return_when=asyncio.FIRST_COMPLETED)
+    if serving.done():
+        stopping.cancel()
+        raise failure_of(serving)
+    on_stop()
+    server.stop()  # type: ignore[no-untyped-call]
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(serving, STOP_GRACE_SECONDS)
+
+
+async def until_listening(serving: asyncio.Task[None], address: str, port: int) -> None:
+    """Return once `port` takes connections; raise what the server failed with if it ends
+    first, or OSError after a deadline."""
+    deadline = time.monotonic() + LISTEN_DEADLINE_SECONDS
+    while not serving.done():
+        try:
+            _, writer = await asyncio.open_connection(address, port)
+        except OSError:
+            if time.monotonic() > deadline:
+                raise OSError(errno.ETIMEDOUT, "the server did not start listening") from None
+            await asyncio.sleep(LISTEN_POLL_SECONDS)
+            continue
+        writer.close()
+        return
+    raise failure_of(serving)
+
+
+def failure_of(serving: asyncio.Task[None]) -> OSError:
+    """What a server task that ended by itself failed with, as an OSError of one line
+    (granian's errors carry a backtrace after their first line)."""
+    error = serving.exception() if not serving.cancelled() else None
+    if isinstance(error, OSError):
+        return error
+    text = str(error).splitlines()[0] if error else "granian stopped serving by itself"
+    code = re.search(r"\(os error (\d+)\)", text)
+    return OSError(int(code[1]), os.strerror(int(code[1]))) if code else OSError(text)

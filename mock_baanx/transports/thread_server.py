@@ -96,12 +96,15 @@ class ActOutFaults:
 
 
 def make_server(app: WsgiApp, host: str, port: int, threads: int = DEFAULT_THREADS,
-                stopping: threading.Event | None = None) -> Any:
+                stopping: threading.Event | None = None,
+                channels: dict[int, Any] | None = None) -> Any:
     """A waitress server, bound and listening but not yet running: call `.run()` (blocks
     until `.close()` or Ctrl-C) — `.effective_port` tells the port when `port` was 0.
-    `stopping`, once set, ends any hang a fault holds a connection in."""
+    `stopping`, once set, ends any hang a fault holds a connection in. `channels`: the map
+    waitress keeps its sockets in (listening, connections, its wake-up pipe), by number."""
     served = ActOutFaults(app, stopping or threading.Event())
-    server = create_server(AccessLog(served), host=host, port=port, threads=threads,
+    server = create_server(AccessLog(served), map=channels, host=host, port=port,
+                           threads=threads,
                            ident="mock-baanx", max_request_body_size=WAITRESS_BODY_LIMIT,
                            clear_untrusted_proxy_headers=True,
                            connection_limit=CONNECTION_LIMIT,
@@ -117,7 +120,9 @@ class BackgroundServer:
     def __init__(self, app: WsgiApp, host: str = "127.0.0.1", port: int = 0,
                  threads: int = DEFAULT_THREADS) -> None:
         self._stopping_event = threading.Event()
-        self._server = make_server(app, host, port, threads, self._stopping_event)
+        self._channels: dict[int, Any] = {}
+        self._server = make_server(app, host, port, threads, self._stopping_event,
+                                   self._channels)
         shown = f"[{host}]" if ":" in host else host
         self.url = f"http://{shown}:{self._server.effective_port}"
         self._thread = threading.Thread(target=self._server.run, name=f"mock-baanx {self.url}",
@@ -142,7 +147,7 @@ class BackgroundServer:
         trigger = server.trigger
 
         def close_all_but_the_trigger() -> None:
-            for dispatcher in list(server._map.values()):
+            for dispatcher in list(self._channels.values()):
                 if dispatcher is trigger:
                     # Out of the loop's map, so that the loop ends, but still open. waitress
                     # runs a trigger's callbacks whenever its loop wakes, so this one may run

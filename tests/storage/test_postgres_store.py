@@ -158,7 +158,10 @@ def test_a_database_restart_under_load_answers_503_meanwhile_and_loses_no_acknow
         while len(acknowledged) < 20:
             time.sleep(0.05)
         postgres_cluster.stop()
-        time.sleep(1)
+        deadline = time.monotonic() + 30
+        while 503 not in statuses:
+            assert time.monotonic() < deadline, "no 503 while the database was away"
+            time.sleep(0.05)
         postgres_cluster.start()
         recovered = len(acknowledged)
         deadline = time.monotonic() + 30
@@ -215,7 +218,7 @@ def test_workers_share_one_port_and_one_database_and_no_one_else_can_bind_it(pos
         port = served.url.rsplit(":", 1)[1]
         intruder = run_cli("serve", "--port", port, "--state-url", postgres_url, "--workers",
                            "2")
-        assert intruder.returncode == 1
+        assert intruder.returncode == 2
         assert "cannot listen" in intruder.stderr
         children = Path(f"/proc/{served.process.pid}/task/{served.process.pid}/children")
         assert len(children.read_text().split()) == 1
@@ -229,6 +232,21 @@ def test_workers_share_one_port_and_one_database_and_no_one_else_can_bind_it(pos
         served.stop()
     assert not Path(f"/proc/{worker}").exists() or "zombie" in Path(
         f"/proc/{worker}/status").read_text()
+
+
+def test_a_worker_ends_when_the_first_process_is_killed(postgres_url):
+    served = Served("--state-url", postgres_url, "--workers", "2")
+    pid = served.process.pid
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    worker = int(children.read_text().split()[0])
+    served.process.kill()
+    served.process.wait(timeout=10)
+    deadline = time.monotonic() + 10
+    while Path(f"/proc/{worker}").exists() and "zombie" not in Path(
+            f"/proc/{worker}/status").read_text():
+        assert time.monotonic() < deadline, "the worker outlived the first process"
+        time.sleep(0.05)
+    served.stop()
 
 
 def test_each_namespace_keeps_its_own_most_recent_journal_entries(postgres_url):
