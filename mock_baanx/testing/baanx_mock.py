@@ -1,8 +1,9 @@
 """BaanxMock: the mock in-process, for code that calls Baanx through `requests`.
 
-Its requests go through a transport adapter of its own (requests_adapter.py), so the
-user's own `responses` mocks keep working beside it whichever starts first. Every
-intercepted request goes through `protocol.handle`, the same handler the served mock uses,
+Its `requests` calls are answered by a `responses` mock of its own (requests_adapter.py),
+so the user's own `responses` mocks keep working beside it whichever starts first; its
+httpx calls by httpx's transports (httpx_transport.py). Every intercepted request takes the
+protocol's steps (`protocol.handler`) through the route's handler, as the served mock's do,
 so both behave identically.
 """
 
@@ -24,7 +25,14 @@ from ..core.store import DEFAULT_MAX_ORDERS
 from ..protocol import Options, Reply, Request, handle
 from ..storage.fixture_files import load_fixtures
 from .control_client import ControlClient, DefaultCredentials, parse_control_reply
-from .requests_adapter import BaanxAdapter, RefusingAdapter, activate, deactivate, sleep_now
+from .requests_adapter import (
+    BaanxAdapter,
+    RefusingAdapter,
+    RequestsDoor,
+    activate,
+    deactivate,
+    sleep_now,
+)
 
 DEFAULT_BASE_URLS = ("https://api.baanx.com", "https://dev.api.baanx.com")
 
@@ -72,7 +80,7 @@ class BaanxMock(DefaultCredentials, ControlClient):
         self.options = Options(control=control, strict=strict, sleep=sleep_now)
         self.base_urls = tuple(url.rstrip("/") for url in base_urls)
         self._passthrough = passthrough
-        self._adapter = BaanxAdapter(self)
+        self._adapter: BaanxAdapter | None = None
         self._refusing = RefusingAdapter()
 
     @property
@@ -83,6 +91,8 @@ class BaanxMock(DefaultCredentials, ControlClient):
     # --- Activation -----------------------------------------------------------------
 
     def start(self) -> None:
+        # Built at each start, from the options and base URLs in force then.
+        self._adapter = BaanxAdapter(RequestsDoor(self))
         activate(self)
         httpx_door = _httpx_door()
         if httpx_door is not None:

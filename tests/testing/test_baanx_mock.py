@@ -153,6 +153,19 @@ def test_your_responses_mocks_work_beside_it_whichever_starts_first():
             assert requests.get(baanx.base_url + PRODUCTS, headers=baanx.headers()).ok
 
 
+def test_it_answers_through_a_responses_mock_of_its_own_that_holds_no_calls():
+    with BaanxMock() as baanx:
+        door = baanx.adapter_for(baanx.base_url).door
+        assert isinstance(door.responses, responses.RequestsMock)
+        assert responses.mock.registered() == []  # yours stays untouched
+        session = requests.Session()
+        for _ in range(50):
+            assert session.get(baanx.base_url + PRODUCTS, headers=baanx.headers()).ok
+        assert session.get(baanx.base_url + "/v1/nowhere").status_code == 404
+        assert len(door.responses.calls) <= 1
+        assert all(len(route.calls) <= 1 for route in door.responses.registered())
+
+
 def test_responses_activate_inside_a_test_that_uses_the_fixture(pytester):
     pytester.makepyfile(test_both="""
 import requests
