@@ -2,6 +2,13 @@
 
 The same validators check the mock's own replies (strict mode, and the test suite), the
 fixtures users write, and the live API's replies in the contract tests.
+
+One verdict on validity: JSON Schema 2020-12's, whose `pattern` is an ECMA-262 regular
+expression. `jsonschema` is the reference; its `pattern` keyword is replaced by one that
+matches with `regress`, an ECMA-262 engine, rather than Python's `re` (whose `$` lets a
+trailing newline through and whose `\\d` takes any Unicode digit). jsonschema-rs, which
+speaks ECMA-262 too, answers first because it is fast; tests/protocol/test_schema_patterns.py
+runs every pattern of `schemas/` through both and fails on any split verdict.
 """
 
 from __future__ import annotations
@@ -21,8 +28,10 @@ if TYPE_CHECKING:
     # At run time these are imported on first use: only an invalid instance needs the
     # Python validator, and importing it with its registry would weigh on the mock's
     # start-up (docs/performance.md).
-    from jsonschema import Draft202012Validator
+    from collections.abc import Iterator as Errors
+
     from jsonschema.exceptions import ValidationError
+    from jsonschema.protocols import Validator
     from referencing import Registry
 
 SCHEMA_BASE = "https://mock-baanx.example/schemas/"
@@ -92,12 +101,48 @@ def registry(extended: bool = False) -> Registry:
 
 
 @cache
-def validator(name: str, extended: bool = False) -> Draft202012Validator:
+def validator(name: str, extended: bool = False) -> Validator:
     """The validator of `schemas/<name>`, e.g. `error.json` or `fixtures/users.json`;
     `extended` allows the statuses real clients know but the docs do not."""
-    from jsonschema import Draft202012Validator
+    return validator_class()(_schemas(extended)[name], registry=registry(extended))
 
-    return Draft202012Validator(_schemas(extended)[name], registry=registry(extended))
+
+@cache
+def validator_class() -> type[Validator]:
+    """JSON Schema 2020-12's validator, with `pattern` matched as ECMA-262 matches."""
+    from jsonschema import Draft202012Validator, validators
+
+    extended: type[Validator] = validators.extend(  # type: ignore[no-untyped-call]
+        Draft202012Validator, {"pattern": ecma_pattern})
+    return extended
+
+
+def ecma_pattern(validator: Validator, pattern: str, instance: Any, schema: Any
+                 ) -> Errors[ValidationError]:
+    """The `pattern` keyword: `instance`, a string, matches the ECMA-262 regular expression
+    `pattern` somewhere (patterns are not anchored unless they say so)."""
+    if validator.is_type(instance, "string") and ecma_regex(pattern).find(
+            ecma_text(instance)) is None:
+        from jsonschema.exceptions import ValidationError
+
+        yield ValidationError(f"{instance!r} does not match {pattern!r}")
+
+
+@cache
+def ecma_regex(pattern: str) -> Any:
+    import regress
+
+    return regress.Regex(pattern, "u")
+
+
+def ecma_text(text: str) -> str:
+    """`text` as a regular expression engine can take it: a lone surrogate (which JSON's
+    `\\ud800` escapes can give) read as U+FFFD, the same for every engine."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    return text
 
 
 @cache
@@ -106,12 +151,12 @@ def fast_validator(name: str, extended: bool = False) -> jsonschema_rs.Validator
                                        registry=fast_registry(extended))
 
 
-def is_valid(name: str, instance: object, extended: bool = False) -> bool:
+def is_valid(name: str, instance: Any, extended: bool = False) -> bool:
     try:
         return bool(fast_validator(name, extended).is_valid(instance))
     except (ValueError, TypeError, OverflowError):
-        # A value JSON cannot carry (an infinite float from `1e999`, a huge integer): let
-        # the Python validator judge it.
+        # A value the fast engine cannot take (an infinite float from `1e999`, a huge
+        # integer, a lone surrogate): the reference judges it.
         return validator(name, extended).is_valid(instance)
 
 
@@ -133,14 +178,14 @@ def _problem(error: ValidationError) -> Problem:
                    message=error.message)
 
 
-def problems(name: str, instance: object, extended: bool = False) -> list[Problem]:
+def problems(name: str, instance: Any, extended: bool = False) -> list[Problem]:
     """Every problem of `instance` against `schemas/<name>`, in document order."""
     errors = sorted(validator(name, extended).iter_errors(instance),
                     key=lambda e: list(map(str, e.path)))
     return [_problem(error) for error in errors]
 
 
-def first_error(name: str, instance: object, extended: bool = False) -> ValidationError | None:
+def first_error(name: str, instance: Any, extended: bool = False) -> ValidationError | None:
     """The most telling error of `instance` against `schemas/<name>`, if any."""
     if is_valid(name, instance, extended):
         return None
