@@ -26,6 +26,7 @@ from .protocol.version import __version__
 from .storage.fixture_files import FixtureError, load_fixtures
 from .transports import granian_server
 from .transports.buffered_stderr import BufferedStderr
+from .transports.extensions import ExtensionError, extend
 from .transports.flask_app import create_app
 
 DEFAULT_HOST = "127.0.0.1"
@@ -94,6 +95,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     serve.add_argument("--extended-statuses", action="store_true",
                        help="let lifecycles and forced transitions use PENDING and REFUNDED, "
                             "statuses real clients handle that the Baanx docs do not list")
+    serve.add_argument("--extend", action="append", default=[], metavar="MODULE:FUNCTION",
+                       help="call FUNCTION with the mock's Flask app before serving, to add "
+                            "routes, blueprints or hooks (repeatable; MODULE is imported from "
+                            "the current folder too)")
     serve.add_argument("--no-strict", action="store_true",
                        help="skip checking each reply against the schemas")
     serve.add_argument("--state-file", metavar="PATH",
@@ -301,6 +306,11 @@ def _serve(args: argparse.Namespace) -> int:
     deferred = granian_server.DeferredSleep()
     options = Options(control=not args.no_control, strict=not args.no_strict, sleep=deferred)
     app = create_app(backend, options)
+    try:
+        extend(app, args.extend)
+    except ExtensionError as error:
+        print(f"mock-baanx: --extend {error}", file=sys.stderr)
+        return USAGE_ERROR
     stderr = BufferedStderr()
     # Errors go through the same buffer (flushed at once), so that lines keep their order.
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=stderr.stream)

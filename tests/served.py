@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import queue
 import re
 import signal
@@ -16,10 +17,10 @@ START_TIMEOUT = 20
 class Served:
     """A `mock-baanx serve` child process on a free loopback port."""
 
-    def __init__(self, *args: str) -> None:
+    def __init__(self, *args: str, cwd: str | os.PathLike[str] | None = None) -> None:
         self.process = subprocess.Popen(
             [sys.executable, "-m", "mock_baanx", "serve", "--port", "0", *args],
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=cwd)
         self.lines: queue.Queue[str] = queue.Queue()
         self.reader = threading.Thread(target=self._read, daemon=True)
         self.reader.start()
@@ -62,6 +63,8 @@ class Served:
             self.process.stdout.close()
 
 
-def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
+def run_cli(*args: str, cwd: str | os.PathLike[str] | None = None
+            ) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "mock_baanx", *args], capture_output=True,
+                          cwd=cwd,
                           text=True, timeout=30, check=False)

@@ -5,11 +5,14 @@ already running mock-baanx."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import requests
 
 from ..core import DEFAULT_NAMESPACE, Backend
 from ..protocol.namespaces import NAMESPACE_PREFIX
 from ..protocol.version import VERSION_HEADER
+from ..transports.extensions import extend as extend_app
 from ..transports.flask_app import create_app
 from ..transports.thread_server import BackgroundServer
 from .control_client import DefaultCredentials, HttpControl
@@ -35,9 +38,14 @@ class BaanxServer(DefaultCredentials, HttpControl):
         self._server = server
 
     @classmethod
-    def start(cls, backend: Backend, host: str = "127.0.0.1", port: int = 0) -> BaanxServer:
-        """Serve `backend` on `host`:`port` (0: a free one) on a thread, until `stop()`."""
-        server = BackgroundServer(create_app(backend), host, port)
+    def start(cls, backend: Backend, host: str = "127.0.0.1", port: int = 0,
+              extend: Iterable[str] = ()) -> BaanxServer:
+        """Serve `backend` on `host`:`port` (0: a free one) on a thread, until `stop()`,
+        with the app extended by each `MODULE:FUNCTION` of `extend`
+        (transports/extensions.py)."""
+        app = create_app(backend)
+        extend_app(app, extend)
+        server = BackgroundServer(app, host, port)
         return cls(server.url, backend=backend, server=server)
 
     @classmethod

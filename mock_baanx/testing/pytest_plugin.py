@@ -13,8 +13,8 @@ point: installing mock-baanx is enough to use them.
 
 `--baanx-coverage` prints at the end of the session the documented outcomes no test was
 served; `--baanx-coverage-fail-under=PCT` fails a session that was served less than PCT%.
-The ini options `baanx_fixtures`, `baanx_lifecycle`, `baanx_seed` and `baanx_url` set the
-rest.
+The ini options `baanx_fixtures`, `baanx_lifecycle`, `baanx_seed`, `baanx_url` and
+`baanx_extend` set the rest.
 
 pytest loads this module in every session of an environment where mock-baanx is
 installed, whether or not a test uses it: it imports nothing but pytest until a fixture
@@ -61,6 +61,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addini("baanx_seed", "derive mock-baanx's ids from this whole number (default: "
                                 "random)")
     parser.addini("baanx_url", "an already running mock-baanx for baanx_server")
+    parser.addini("baanx_extend", "MODULE:FUNCTION called with baanx_server's Flask app "
+                  "before it serves, to add routes (one per line)", type="linelist")
     parser.addini("baanx_extended_statuses", "let mock-baanx's lifecycles use PENDING and "
                   "REFUNDED, statuses real clients handle that the docs do not list",
                   type="bool", default=False)
@@ -80,6 +82,7 @@ class Settings:
     seed: int | None
     url: str | None
     extended_statuses: bool
+    extend: tuple[str, ...] = ()
 
 
 SETTINGS = pytest.StashKey[Settings]()
@@ -96,6 +99,16 @@ def pytest_configure(config: pytest.Config) -> None:
             BaanxServer.connect(settings.url)
         except NotAMockBaanx as error:
             raise pytest.UsageError(f"--baanx-url: {error}") from None
+    if settings.extend:
+        # Tried now on an app of its own, so that a wrong one stops the session in one line
+        # rather than fail each test that uses baanx_server.
+        from ..transports.extensions import ExtensionError, extend
+        from ..transports.flask_app import create_app
+
+        try:
+            extend(create_app(_backend(settings)), settings.extend)
+        except ExtensionError as error:
+            raise pytest.UsageError(f"baanx_extend: {error}") from None
     if config.getoption("baanx_coverage_fail_under") is not None:
         config.option.baanx_coverage = True
 
@@ -114,7 +127,8 @@ def _settings(config: pytest.Config) -> Settings:
         raise pytest.UsageError(f"--baanx-url {url}: give an http:// or https:// URL")
     return Settings(fixtures, str(config.getini("baanx_lifecycle")),
                     int(seed_text) if seed_text else None, url,
-                    bool(config.getini("baanx_extended_statuses")))
+                    bool(config.getini("baanx_extended_statuses")),
+                    tuple(config.getini("baanx_extend")))
 
 
 def _backend(settings: Settings) -> Backend:
@@ -155,7 +169,7 @@ def _baanx_served(request: pytest.FixtureRequest) -> Iterator[BaanxServer]:
 
     settings = request.config.stash[SETTINGS]
     if settings.url is None:
-        server = BaanxServer.start(_backend(settings))
+        server = BaanxServer.start(_backend(settings), extend=settings.extend)
     else:
         server = BaanxServer.connect(settings.url)
     try:

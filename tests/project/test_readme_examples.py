@@ -27,12 +27,17 @@ def test_the_readme_shows_the_example_verbatim(example):
     assert f"```python\n{example.read_text(encoding='utf-8').strip()}\n```" in README
 
 
+EXTEND = "wallet_endpoints:extend"
+
+
 def _copy_examples(pytester) -> None:
     for example in EXAMPLES:
         pytester.makepyfile(**{example.stem: example.read_text(encoding="utf-8")})
+    # As the README says a project adds its own endpoints to the served mock.
+    pytester.makeini(f"[pytest]\nbaanx_extend = {EXTEND}\n")
 
 
-EXAMPLE_TESTS = 8
+EXAMPLE_TESTS = 9
 
 
 def test_the_examples_pass(pytester):
@@ -52,7 +57,7 @@ def test_the_plugin_works_under_xdist(pytester):
 def test_four_workers_share_one_served_mock_each_test_in_its_own_namespace(pytester):
     pytest.importorskip("xdist", reason="pytest-xdist is in the test extras")
     _copy_examples(pytester)
-    served = Served()
+    served = Served("--extend", EXTEND, cwd=pytester.path)
     try:
         result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-n", "4",
                                                "--baanx-url", served.url)
@@ -61,8 +66,10 @@ def test_four_workers_share_one_served_mock_each_test_in_its_own_namespace(pytes
     finally:
         served.stop()
     namespaces = {entry["name"]: entry["orders"] for entry in listed["namespaces"]}
-    # The two baanx_server tests, each with its one order in a namespace of its own.
-    assert sorted(count for name, count in namespaces.items() if name != "default") == [1, 1]
+    # The three baanx_server tests, each in a namespace of its own: two with their one
+    # order, the third calling the endpoint the README adds.
+    assert sorted(count for name, count in namespaces.items() if name != "default") == \
+        [0, 1, 1]
     assert namespaces.get("default", 0) == 0
 
 
