@@ -9,7 +9,7 @@ processes share the state (each asks the store for the next number).
 from __future__ import annotations
 
 import hashlib
-import secrets
+import random
 
 _URL_SAFE = "abcdefghijklmnopqrstuvwxyz0123456789"
 # Daimo payment ids are base58: no 0, O, I or l.
@@ -36,10 +36,15 @@ class IdSource:
 
     seed: int | None = None
 
+    def __init__(self) -> None:
+        # Seeded from the system's randomness once; then each id is a draw in memory rather
+        # than a system call. An opaque id needs to be unique, not a secret.
+        self._random = random.Random()
+
     def _bytes(self, length: int, namespace: str, number: int, kind: str) -> bytes:
         # One draw of random bytes per id, mapped in C: a draw or a division per character
         # cost more than the rest of creating an order.
-        return secrets.token_bytes(length)
+        return self._random.randbytes(length)
 
     def _text(self, table: bytes, length: int, namespace: str, number: int, kind: str) -> str:
         return self._bytes(length, namespace, number, kind).translate(table).decode("ascii")
@@ -68,6 +73,7 @@ class SeededIds(IdSource):
     def __init__(self, seed: int) -> None:
         if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
             raise ValueError(f"a seed is a whole number from 0, not {seed!r}")
+        super().__init__()
         self.seed = seed
 
     def _bytes(self, length: int, namespace: str, number: int, kind: str) -> bytes:

@@ -49,7 +49,8 @@ def parse_json(raw: bytes) -> Any:
     refused (a JavaScript parser would make it Infinity); an integer of any length is
     read, past Python's limit on digits too."""
     try:
-        return json.loads(raw, parse_constant=_not_json, parse_float=_finite, parse_int=_integer)
+        # Decoded as json.loads decodes bytes.
+        return RFC_8259.decode(raw.decode(json.detect_encoding(raw), "surrogatepass"))
     except RecursionError:
         raise ValidationFailed("request body is nested too deeply") from None
     except TooLarge as error:
@@ -77,6 +78,10 @@ def _finite(text: str) -> float:
 def _integer(text: str) -> int | Decimal:
     # Past Python's limit on digits (sys.int_info), an exact decimal: read in linear time.
     return int(text) if len(text) <= INT_DIGITS else Decimal(text)
+
+
+# Built once: json.loads with any option builds a new decoder on every call.
+RFC_8259 = json.JSONDecoder(parse_constant=_not_json, parse_float=_finite, parse_int=_integer)
 
 
 def json_object(request: Request) -> dict[str, Any]:

@@ -12,6 +12,7 @@ error the mock sends has the same shape.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from ..core import DEFAULT_NAMESPACE, Backend
 from ..core.errors import BaanxError, StoreUnavailable
@@ -60,6 +61,8 @@ class Exchange:
     endpoint: str | None = None
     delay_ms: int = 0
     routes: tuple[Route, ...] = field(default=())
+    # The namespace's clock when the request was admitted: its journal entry's moment.
+    moment: datetime | None = None
     # The reply the mock built, for a door that sends it on (a Flask response) to settle by.
     reply: Reply | None = None
     # Whether the store went away while answering: nothing more is kept (no journal entry,
@@ -76,7 +79,8 @@ class Exchange:
         refuse_what_is_too_large(request)
         if options.control:
             exchange.namespace, exchange.prefix, exchange.request = namespace_of(request)
-            backend.now(exchange.namespace)  # a namespace comes into being on first use
+            # A namespace comes into being on first use.
+            exchange.moment = backend.now(exchange.namespace)
         return exchange
 
     def found(self, route: Route | None, endpoint: str | None = None) -> None:
@@ -168,7 +172,8 @@ class Exchange:
         request = self.request
         if not is_the_mocks_own(request.path):
             self.backend.record(JournalEntry(
-                at=self.backend.now(self.namespace), method=request.method, path=request.path,
+                at=self.moment or self.backend.now(self.namespace), method=request.method,
+                path=request.path,
                 headers=recorded_headers(request.header_pairs), body=body_text(request.body),
                 status=0 if leaves_no_status(reply) else reply.status,
                 endpoint=self.endpoint, fault=reply.fault), namespace=self.namespace)

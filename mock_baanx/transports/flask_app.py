@@ -180,14 +180,14 @@ def admitted_request(environ: dict[str, Any], prefix: str) -> Request:
 
 
 def header_pairs(environ: dict[str, Any]) -> Iterable[tuple[str, str]]:
-    """The request's headers from a WSGI environ, named and ordered as Werkzeug's
-    `request.headers` gives them."""
+    """The request's headers from a WSGI environ, in the order Werkzeug's
+    `request.headers` gives them, named in lower case (as the journal keeps them)."""
     for key, value in environ.items():
         if key.startswith("HTTP_"):
             if key not in ("HTTP_CONTENT_TYPE", "HTTP_CONTENT_LENGTH"):
-                yield key[5:].replace("_", "-").title(), value
+                yield key[5:].replace("_", "-").lower(), value
         elif key in ("CONTENT_TYPE", "CONTENT_LENGTH") and value:
-            yield key.replace("_", "-").title(), value
+            yield key.replace("_", "-").lower(), value
 
 
 def read_body(stream: Any, length: int | None) -> bytes:

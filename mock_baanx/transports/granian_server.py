@@ -124,20 +124,25 @@ class RsgiBridge:
     async def __call__(self, scope: Scope, protocol: HTTPProtocol) -> None:
         started = time.perf_counter()
         environ = wsgi_environ(scope)
-        try:
-            # A timeout scope, not wait_for: that one makes a task of its own per request.
-            async with asyncio.timeout(BODY_READ_DEADLINE_SECONDS):
-                body = await read_body(environ.get("CONTENT_LENGTH"),
-                                       "HTTP_TRANSFER_ENCODING" in environ, protocol)
-        except ProtocolClosed:
-            return  # The client left before sending its body: there is no one to answer.
-        except TimeoutError:
-            reply = error_reply(RequestTimeout())
-            protocol.response_bytes(reply.status, [*reply.headers, ("connection", "close")],
-                                    reply.body)
-            self.write_log_line(access_line(scope.method, scope.path, reply.status,
-                                            (time.perf_counter() - started) * 1000))
-            return
+        declared = environ.get("CONTENT_LENGTH")
+        # A length that is not a number announces nothing to wait for.
+        length = None if declared is None else int(declared) if declared.isdigit() else 0
+        chunked = "HTTP_TRANSFER_ENCODING" in environ
+        body = b""
+        if body_to_read(length, chunked):
+            try:
+                # A timeout scope, not wait_for: that one makes a task of its own.
+                async with asyncio.timeout(BODY_READ_DEADLINE_SECONDS):
+                    body = await read_body(length, protocol)
+            except ProtocolClosed:
+                return  # The client left before sending its body: there is no one to answer.
+            except TimeoutError:
+                reply = error_reply(RequestTimeout())
+                protocol.response_bytes(reply.status,
+                                        [*reply.headers, ("connection", "close")], reply.body)
+                self.write_log_line(access_line(scope.method, scope.path, reply.status,
+                                                (time.perf_counter() - started) * 1000))
+                return
         environ["wsgi.input"] = io.BytesIO(body)
         # The body is whole by now, chunked or not: Werkzeug may read the stream to its end.
         environ["wsgi.input_terminated"] = True
@@ -244,14 +249,9 @@ def wsgi_environ(scope: Scope) -> dict[str, Any]:
     return environ
 
 
-async def read_body(declared: str | None, chunked: bool, protocol: HTTPProtocol) -> bytes:
-    """The body, or as much of it as the app needs to refuse it: none when its announced
-    length (`declared`, the Content-Length header) is past the limit, and no more than just
-    past the limit when it comes `chunked`."""
-    # A length that is not a number announces nothing to wait for.
-    length = None if declared is None else int(declared) if declared.isdigit() else 0
-    if not body_to_read(length, chunked):
-        return b""
+async def read_body(length: int | None, protocol: HTTPProtocol) -> bytes:
+    """A body to read (`limits.body_to_read`): whole when its length is announced (within
+    the limit), and no more than just past the limit when it comes chunked."""
     if length is not None:
         return await protocol()
     chunks: list[bytes] = []
