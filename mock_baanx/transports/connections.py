@@ -11,8 +11,8 @@ fails its next write, as it would after any client had vanished.
 
 Platforms: Linux (the process's descriptors listed in /proc/self/fd; the connection's
 socket found by its inode, which the kernel's socket diagnostics (sock_diag) tell for its
-addresses in one request, so that a fault costs a stat per descriptor: about 1 ms per
-thousand connections held); other systems that list a process's descriptors in /dev/fd
+addresses in one request, so that a fault costs at most a stat per descriptor: about 1 ms
+per thousand connections held, bench/fault_cost.py); other systems that list a process's descriptors in /dev/fd
 (macOS, the BSDs: each socket's peer asked in turn). Where neither exists, no connection
 is found and the fault's reply is sent as it is (a 502 that says so).
 """
@@ -41,11 +41,13 @@ DESCRIPTOR_FOLDERS = ("/proc/self/fd", "/dev/fd")
 
 
 def descriptors(folders: tuple[str, ...] = DESCRIPTOR_FOLDERS) -> list[int]:
-    """This process's open descriptors, from the first of `folders` the system has; none
-    where it has none of them."""
+    """This process's open descriptors, from the first of `folders` the system has (none
+    where it has none of them), the highest first: a new descriptor takes the lowest free
+    number, so a connection opened after those held (as one for a faulted request most
+    often is) comes first."""
     for folder in folders:
         try:
-            return [int(name) for name in os.listdir(folder)]
+            return sorted((int(name) for name in os.listdir(folder)), reverse=True)
         except (OSError, ValueError):
             continue
     return []
