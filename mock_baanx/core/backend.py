@@ -38,6 +38,7 @@ from .store import (
     DEFAULT_MAX_NAMESPACES,
     DEFAULT_MAX_ORDERS,
     DEFAULT_NAMESPACE,
+    Creation,
     MemoryStore,
     NamespaceSummary,
     NextLifecycle,
@@ -108,6 +109,12 @@ class Backend:
         offset = self.store.use(namespace, real)
         return real + timedelta(seconds=offset) if offset else real
 
+    def at_offset(self, offset: float) -> datetime:
+        """The clock of a namespace `offset` seconds ahead of real time, read now: called
+        inside a store's step, so that the moment is the step's own."""
+        real = self.clock.now()
+        return real + timedelta(seconds=offset) if offset else real
+
     def clock_offset(self, namespace: str = DEFAULT_NAMESPACE) -> float:
         return self.store.use(namespace, self.clock.now())
 
@@ -144,20 +151,25 @@ class Backend:
         if lifecycle is not None:
             self.known_lifecycle(lifecycle, namespace=namespace)
         product = self.view(namespace).catalog.orderable(identity.user, product_id)
-        now = self.now(namespace)
-        chosen = (lifecycle or self.store.take_next_lifecycle(namespace) or product.lifecycle
-                  or self.default_lifecycle)
-        order = new_order(identity, product, payment_method, chosen, now, namespace,
-                          self.store.next_number(namespace), self.ids)
-        self.store.add_order(order)
-        return order
+
+        def build(creation: Creation) -> Order:
+            chosen = (lifecycle or creation.next_lifecycle or product.lifecycle
+                      or self.default_lifecycle)
+            return new_order(identity, product, payment_method, chosen,
+                             self.at_offset(creation.clock_offset), namespace,
+                             creation.number, self.ids)
+
+        # One step of the store: a reset never comes between the number, the lifecycle
+        # and the order kept.
+        return self.store.create_order(namespace, build, take_next_lifecycle=lifecycle is None)
 
     def poll_order(self, identity: Identity, order_id: str, *,
                    namespace: str = DEFAULT_NAMESPACE) -> Order:
-        now = self.now(namespace)
         lifecycles = self.view(namespace).lifecycles
-        return self.store.change_order(namespace, order_id, lambda order: polled(
-            order, identity, lifecycles[order.lifecycle], now, self.ids))
+        # The poll's moment is taken inside the store's step that keeps it: concurrent polls
+        # of one order keep their moments oldest first.
+        return self.store.change_order(namespace, order_id, lambda order, offset: polled(
+            order, identity, lifecycles[order.lifecycle], self.at_offset(offset), self.ids))
 
     # --- Scripting, for tests and the control API ------------------------------------
 
@@ -199,18 +211,21 @@ class Backend:
 
     def order(self, order_id: str, *, namespace: str = DEFAULT_NAMESPACE) -> Order:
         """Any order of the namespace, with whatever time has done to it; not a poll."""
-        now = self.now(namespace)
-        return self.store.change_order(namespace, order_id,
-                                       lambda order: self._caught_up(order, now))
+        return self.store.change_order(namespace, order_id, lambda order, offset:
+                                       self._caught_up(order, self.at_offset(offset)))
 
     def force_status(self, order_id: str, status: OrderStatus,
                      outcome: Outcome | None = None, *,
                      namespace: str = DEFAULT_NAMESPACE) -> Order:
         if not status.is_documented:
             self.allowed((status,), "status")
-        now = self.now(namespace)
-        return self.store.change_order(namespace, order_id, lambda order: forced(
-            self._caught_up(order, now), status, outcome or Outcome(), now, self.ids))
+
+        def force(order: Order, offset: float) -> Order:
+            now = self.at_offset(offset)
+            return forced(self._caught_up(order, now), status, outcome or Outcome(), now,
+                          self.ids)
+
+        return self.store.change_order(namespace, order_id, force)
 
     def set_next_lifecycle(self, name: str, count: int | None = None, *,
                            namespace: str = DEFAULT_NAMESPACE) -> NextLifecycle:

@@ -60,6 +60,25 @@ NO_ADDITIONS = Additions()
 
 
 @dataclass(frozen=True, slots=True)
+class Creation:
+    """What a store gives the order it is about to keep: its number in the namespace, the
+    lifecycle set for the next orders (if one was, and taken), and the namespace's clock
+    offset in seconds."""
+
+    number: int
+    next_lifecycle: str | None
+    clock_offset: float
+
+
+def after_taking(upcoming: NextLifecycle | None) -> NextLifecycle | None:
+    """The lifecycle set for the next orders once one order has taken it."""
+    if upcoming is None or upcoming.remaining is None:
+        return upcoming
+    return replace(upcoming, remaining=upcoming.remaining - 1) if upcoming.remaining > 1 \
+        else None
+
+
+@dataclass(frozen=True, slots=True)
 class NamespaceSummary:
     name: str
     orders: int
@@ -94,19 +113,23 @@ class Store(Protocol):
         """Move the namespace's clock forward; its new offset."""
         ...
 
-    def next_number(self, namespace: str) -> int:
-        """The number of the namespace's next order: 1, 2, 3…"""
-        ...
-
-    def add_order(self, order: Order) -> None:
-        """Keep a new order; past the bound, forget the order used longest ago."""
+    def create_order(self, namespace: str, build: Callable[[Creation], Order],
+                     take_next_lifecycle: bool = True) -> Order:
+        """Build the namespace's next order and keep it, as one step: its number (1, 2,
+        3…), the lifecycle set for the next orders (taken, and counted as used, only with
+        `take_next_lifecycle`), the namespace's clock offset and the order kept, with no
+        other change of the namespace (a reset, another create) in between. Anything
+        `build` raises changes nothing. Past the bound, the order used longest ago is
+        forgotten."""
         ...
 
     def change_order(self, namespace: str, order_id: str,
-                     change: Callable[[Order], Order]) -> Order:
+                     change: Callable[[Order, float], Order]) -> Order:
         """Apply `change` to the order and keep what it returns, as one step: no other
-        change of that order comes in between. OrderNotFound if there is no such order;
-        anything `change` raises leaves the order as it was. The order counts as used."""
+        change of that order comes in between, so that a moment `change` takes (given the
+        namespace's clock offset, read in the same step) is never earlier than one a
+        change before it took. OrderNotFound if there is no such order; anything `change`
+        raises leaves the order as it was. The order counts as used."""
         ...
 
     def orders(self, namespace: str, offset: int = 0, limit: int | None = None) -> list[Order]:
@@ -135,10 +158,6 @@ class Store(Protocol):
     def next_lifecycle(self, namespace: str) -> NextLifecycle | None: ...
 
     def set_next_lifecycle(self, namespace: str, upcoming: NextLifecycle | None) -> None: ...
-
-    def take_next_lifecycle(self, namespace: str) -> str | None:
-        """The lifecycle set for the next order, counting it as used."""
-        ...
 
     def add_fault(self, namespace: str, fault: Fault) -> None: ...
 
@@ -262,22 +281,31 @@ class MemoryStore:
             space.clock_offset += seconds
             return space.clock_offset
 
-    def next_number(self, namespace: str) -> int:
-        with self._lock:
-            space = self._space(namespace)
-            space.numbers_used += 1
-            return space.numbers_used
-
     # --- Orders ------------------------------------------------------------------------
 
-    def add_order(self, order: Order) -> None:
+    def create_order(self, namespace: str, build: Callable[[Creation], Order],
+                     take_next_lifecycle: bool = True) -> Order:
         with self._lock:
-            space = self._space(order.namespace)
-            space.order_ids.append(order.order_id)
-            space.order_count += 1
-            self._orders[order.order_id] = order
-            while len(self._orders) > self.max_orders:
-                self._forget_order(self._orders.popitem(last=False)[1])
+            space = self._space(namespace)
+            upcoming = space.next_lifecycle if take_next_lifecycle else None
+            order = build(Creation(space.numbers_used + 1,
+                                   upcoming.name if upcoming is not None else None,
+                                   space.clock_offset))
+            space.numbers_used += 1
+            if upcoming is not None:
+                space.next_lifecycle = after_taking(upcoming)
+            self._keep_new(order)
+            return order
+
+    def _keep_new(self, order: Order) -> None:
+        """Keep an order just created (or read back from a file); past the bound, forget
+        the one used longest ago. Called under the lock."""
+        space = self._space(order.namespace)
+        space.order_ids.append(order.order_id)
+        space.order_count += 1
+        self._orders[order.order_id] = order
+        while len(self._orders) > self.max_orders:
+            self._forget_order(self._orders.popitem(last=False)[1])
 
     def _forget_order(self, order: Order) -> None:
         """`order`, just taken out of the book, out of its namespace too."""
@@ -299,12 +327,12 @@ class MemoryStore:
         return order if order is not None and order.namespace == namespace else None
 
     def change_order(self, namespace: str, order_id: str,
-                     change: Callable[[Order], Order]) -> Order:
+                     change: Callable[[Order, float], Order]) -> Order:
         with self._lock:
             order = self._kept_order(namespace, order_id)
             if order is None:
                 raise OrderNotFound()
-            changed = change(order)
+            changed = change(order, self._space(namespace).clock_offset)
             self._orders[order_id] = changed
             self._orders.move_to_end(order_id)
             return changed
@@ -345,17 +373,6 @@ class MemoryStore:
     def set_next_lifecycle(self, namespace: str, upcoming: NextLifecycle | None) -> None:
         with self._lock:
             self._space(namespace).next_lifecycle = upcoming
-
-    def take_next_lifecycle(self, namespace: str) -> str | None:
-        with self._lock:
-            space = self._space(namespace)
-            upcoming = space.next_lifecycle
-            if upcoming is None:
-                return None
-            if upcoming.remaining is not None:
-                space.next_lifecycle = (replace(upcoming, remaining=upcoming.remaining - 1)
-                                        if upcoming.remaining > 1 else None)
-            return upcoming.name
 
     # --- Faults ------------------------------------------------------------------------
 

@@ -35,9 +35,11 @@ from ..core.store import (
     DEFAULT_NAMESPACE,
     NO_ADDITIONS,
     Additions,
+    Creation,
     NamespaceSummary,
     NextLifecycle,
     StoreError,
+    after_taking,
     with_item,
 )
 from ..protocol.bodies import order_from_record, order_record
@@ -299,50 +301,69 @@ class PostgresStore:
             assert row is not None
             return float(row[0])
 
-    def next_number(self, namespace: str) -> int:
-        with self._transaction() as cursor:
-            self._ensure_namespace(cursor, namespace)
-            cursor.execute("UPDATE mock_baanx.namespaces SET numbers_used = numbers_used + 1 "
-                           "WHERE name = %s RETURNING numbers_used", (namespace,))
-            row = cursor.fetchone()
-            assert row is not None
-            return int(row[0])
-
     # --- Orders ------------------------------------------------------------------------
 
-    def add_order(self, order: Order) -> None:
+    def create_order(self, namespace: str, build: Callable[[Creation], Order],
+                     take_next_lifecycle: bool = True) -> Order:
         with self._transaction() as cursor:
-            cursor.execute(
-                "INSERT INTO mock_baanx.orders (order_id, namespace, used, lifecycle, body) "
-                "VALUES (%s, %s, nextval('mock_baanx.use_order'), %s, %s)",
-                (order.order_id, order.namespace, order.lifecycle,
-                 json.dumps(order_record(order))))
-            cursor.execute("UPDATE mock_baanx.counters SET value = value + 1 WHERE name = "
-                           "'kept' RETURNING value")
+            # The namespace's row, made if need be and locked in one statement: a reset or
+            # another create waits for this one, and one that came first is waited for.
+            cursor.execute("INSERT INTO mock_baanx.namespaces (name, last_used) VALUES "
+                           "(%s, '0001-01-01 00:00:00+00') ON CONFLICT (name) DO UPDATE SET "
+                           "name = excluded.name RETURNING numbers_used, clock_offset, "
+                           "next_lifecycle, next_remaining", (namespace,))
             row = cursor.fetchone()
             assert row is not None
-            excess = int(row[0]) - self.max_orders
-            if excess > 0:
-                # Kept goes down and forgotten up by the orders deleted, in one statement.
-                cursor.execute(
-                    "WITH forgotten AS (DELETE FROM mock_baanx.orders WHERE order_id IN "
-                    "(SELECT order_id FROM mock_baanx.orders ORDER BY used LIMIT %s FOR "
-                    "UPDATE SKIP LOCKED) RETURNING 1), how_many AS (SELECT count(*) AS "
-                    "orders FROM forgotten) UPDATE mock_baanx.counters SET value = value + "
-                    "CASE name WHEN 'kept' THEN -(SELECT orders FROM how_many) ELSE "
-                    "(SELECT orders FROM how_many) END", (excess,))
-                self._forgot_any = True
+            numbers_used, clock_offset, next_name, next_remaining = row
+            upcoming = (NextLifecycle(next_name, next_remaining)
+                        if take_next_lifecycle and next_name is not None else None)
+            order = build(Creation(int(numbers_used) + 1,
+                                   upcoming.name if upcoming is not None else None,
+                                   float(clock_offset)))
+            after = after_taking(upcoming) if upcoming is not None else None
+            cursor.execute(
+                "UPDATE mock_baanx.namespaces SET numbers_used = numbers_used + 1, "
+                "next_lifecycle = CASE WHEN %s THEN %s ELSE next_lifecycle END, "
+                "next_remaining = CASE WHEN %s THEN %s ELSE next_remaining END WHERE name = %s",
+                (upcoming is not None, None if after is None else after.name,
+                 upcoming is not None, None if after is None else after.remaining, namespace))
+            self._keep_new(cursor, order)
+            return order
+
+    def _keep_new(self, cursor: psycopg.Cursor[Any], order: Order) -> None:
+        cursor.execute(
+            "INSERT INTO mock_baanx.orders (order_id, namespace, used, lifecycle, body) "
+            "VALUES (%s, %s, nextval('mock_baanx.use_order'), %s, %s)",
+            (order.order_id, order.namespace, order.lifecycle,
+             json.dumps(order_record(order))))
+        cursor.execute("UPDATE mock_baanx.counters SET value = value + 1 WHERE name = "
+                       "'kept' RETURNING value")
+        row = cursor.fetchone()
+        assert row is not None
+        excess = int(row[0]) - self.max_orders
+        if excess > 0:
+            # Kept goes down and forgotten up by the orders deleted, in one statement.
+            cursor.execute(
+                "WITH forgotten AS (DELETE FROM mock_baanx.orders WHERE order_id IN "
+                "(SELECT order_id FROM mock_baanx.orders ORDER BY used LIMIT %s FOR "
+                "UPDATE SKIP LOCKED) RETURNING 1), how_many AS (SELECT count(*) AS "
+                "orders FROM forgotten) UPDATE mock_baanx.counters SET value = value + "
+                "CASE name WHEN 'kept' THEN -(SELECT orders FROM how_many) ELSE "
+                "(SELECT orders FROM how_many) END", (excess,))
+            self._forgot_any = True
 
     def change_order(self, namespace: str, order_id: str,
-                     change: Callable[[Order], Order]) -> Order:
+                     change: Callable[[Order, float], Order]) -> Order:
         with self._transaction() as cursor:
-            cursor.execute("SELECT body FROM mock_baanx.orders WHERE order_id = %s AND "
-                           "namespace = %s FOR UPDATE", (order_id, namespace))
+            cursor.execute("SELECT o.body, n.clock_offset FROM mock_baanx.orders o JOIN "
+                           "mock_baanx.namespaces n ON n.name = o.namespace WHERE "
+                           "o.order_id = %s AND o.namespace = %s FOR UPDATE OF o",
+                           (order_id, namespace))
             row = cursor.fetchone()
             if row is None:
                 raise OrderNotFound()
             order = order_from_record(row[0])
-            changed = change(order)
+            changed = change(order, float(row[1]))
             cursor.execute("UPDATE mock_baanx.orders SET used = nextval('mock_baanx.use_order')"
                            ", body = %s WHERE order_id = %s",
                            (json.dumps(order_record(changed)) if changed != order else
@@ -398,21 +419,6 @@ class PostgresStore:
                            "next_remaining = %s WHERE name = %s",
                            (None if upcoming is None else upcoming.name,
                             None if upcoming is None else upcoming.remaining, namespace))
-
-    def take_next_lifecycle(self, namespace: str) -> str | None:
-        with self._transaction() as cursor:
-            cursor.execute("SELECT next_lifecycle, next_remaining FROM mock_baanx.namespaces "
-                           "WHERE name = %s FOR UPDATE", (namespace,))
-            row = cursor.fetchone()
-            if row is None or row[0] is None:
-                return None
-            name, remaining = row
-            if remaining is not None:
-                left = remaining - 1
-                cursor.execute("UPDATE mock_baanx.namespaces SET next_lifecycle = %s, "
-                               "next_remaining = %s WHERE name = %s",
-                               (name if left else None, left or None, namespace))
-            return str(name)
 
     # --- Faults ------------------------------------------------------------------------
 

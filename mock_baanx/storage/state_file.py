@@ -23,6 +23,7 @@ from ..core.store import (
     DEFAULT_MAX_NAMESPACES,
     DEFAULT_MAX_ORDERS,
     DEFAULT_NAMESPACE,
+    Creation,
     MemoryStore,
     StoreError,
 )
@@ -119,7 +120,7 @@ class SqliteStore(MemoryStore):
                     "SELECT namespace, kind, key, body FROM additions ORDER BY seq"):
                 super().add(namespace, addition_from(kind, key, json.loads(body)))
             for (body,) in self._db.execute("SELECT body FROM orders ORDER BY seq"):
-                super().add_order(order_from_record(json.loads(body)))
+                self._keep_new(order_from_record(json.loads(body)))
         except (ValueError, KeyError, TypeError, FixtureError) as error:
             raise StoreError(f"{self.path}: unreadable order data ({error})") from None
         row = self._db.execute("SELECT MAX(COALESCE((SELECT MAX(seq) FROM orders), 0), "
@@ -142,10 +143,13 @@ class SqliteStore(MemoryStore):
             "clock_offset = excluded.clock_offset, numbers_used = excluded.numbers_used",
             (namespace, space.clock_offset, space.numbers_used))
 
-    def add_order(self, order: Order) -> None:
+    def create_order(self, namespace: str, build: Callable[[Creation], Order],
+                     take_next_lifecycle: bool = True) -> Order:
         with self._lock:
-            super().add_order(order)
+            order = super().create_order(namespace, build, take_next_lifecycle)
+            self._save_namespace(namespace)
             self._save_order(order)
+            return order
 
     def add(self, namespace: str, item: User | Product | Lifecycle) -> None:
         with self._lock:
@@ -166,7 +170,7 @@ class SqliteStore(MemoryStore):
                          (order.namespace, order.order_id))
 
     def change_order(self, namespace: str, order_id: str,
-                     change: Callable[[Order], Order]) -> Order:
+                     change: Callable[[Order, float], Order]) -> Order:
         with self._lock:
             before = self._kept_order(namespace, order_id)
             changed = super().change_order(namespace, order_id, change)
@@ -179,12 +183,6 @@ class SqliteStore(MemoryStore):
             offset = super().advance_clock(namespace, seconds)
             self._save_namespace(namespace)
             return offset
-
-    def next_number(self, namespace: str) -> int:
-        with self._lock:
-            number = super().next_number(namespace)
-            self._save_namespace(namespace)
-            return number
 
     def _drop(self, namespace: str) -> None:
         super()._drop(namespace)

@@ -12,9 +12,10 @@ fails its next write, as it would after any client had vanished.
 Platforms: Linux (the process's descriptors listed in /proc/self/fd; the connection's
 socket found by its inode, which the kernel's socket diagnostics (sock_diag) tell for its
 addresses in one request, so that a fault costs at most a stat per descriptor: about 1 ms
-per thousand connections held, bench/fault_cost.py); other systems that list a process's descriptors in /dev/fd
-(macOS, the BSDs: each socket's peer asked in turn). Where neither exists, no connection
-is found and the fault's reply is sent as it is (a 502 that says so).
+per thousand connections held, bench/fault_cost.py); other systems that list a process's
+descriptors in /dev/fd (macOS, the BSDs: each socket's peer asked in turn). Where neither
+exists, no connection is found and the fault's reply is sent as it is (a 502 that says
+so).
 """
 
 from __future__ import annotations

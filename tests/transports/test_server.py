@@ -56,3 +56,4 @@ def test_stopping_twice_is_harmless():
     served.stop()
     served.stop()
     assert not served._thread.is_alive()
+
