@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import importlib.util
+import inspect
 import json
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
@@ -53,9 +54,9 @@ class BaanxMock(DefaultCredentials, ControlClient):
     """The Baanx order API, answered in-process for `requests` and (where it is installed)
     httpx, sync and async.
 
-    Use it as a context manager (`with BaanxMock() as baanx:`) or a decorator
-    (`@BaanxMock()`). `base_urls` are the hosts it answers for (by default Baanx's
-    production and development hosts). Requests to other hosts `passthrough` (True, the
+    Use it as a context manager (`with BaanxMock() as baanx:`, or `async with`) or a
+    decorator (`@BaanxMock()`, on a function or an `async def`). `base_urls` are the hosts
+    it answers for (by default Baanx's production and development hosts). Requests to other hosts `passthrough` (True, the
     default) to whatever would have handled them — the network, or a `responses` mock;
     False refuses them with a ConnectionError; a list of URL prefixes lets only those
     through.
@@ -131,7 +132,25 @@ class BaanxMock(DefaultCredentials, ControlClient):
                  traceback: TracebackType | None) -> None:
         self.stop()
 
+    async def __aenter__(self) -> BaanxMock:
+        self.start()
+        return self
+
+    async def __aexit__(self, kind: type[BaseException] | None, error: BaseException | None,
+                        traceback: TracebackType | None) -> None:
+        self.stop()
+
     def __call__(self, function: F) -> F:
+        """As a decorator: the mock is active while `function` runs — for a coroutine
+        function, while its coroutine runs, not merely while it is made."""
+        if inspect.iscoroutinefunction(function):
+            @functools.wraps(function)
+            async def awaited(*args: Any, **kwargs: Any) -> Any:
+                async with self:
+                    return await function(*args, **kwargs)
+
+            return awaited  # type: ignore[return-value]
+
         @functools.wraps(function)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             with self:
