@@ -19,11 +19,14 @@ from .fixture_documents import FixtureError, lifecycle_from, product_from, user_
 from .messages import Reply
 from .route import Call
 
+# What JSON (RFC 8259) counts as white space: a form feed, say, is not nothing.
+JSON_WHITESPACE = b" \t\r\n"
+
 
 def control_body(call: Call, schema: str) -> dict[str, Any]:
     """The request body, valid against `schemas/control/<schema>`. Any content type is
     read as JSON, so that a bare `curl -d` works; an empty body is an empty object."""
-    raw = call.request.body.strip()
+    raw = call.request.body.strip(JSON_WHITESPACE)
     return validated(f"control/{schema}", parse_json(raw) if raw else {},
                      call.backend.extended_statuses)
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Sequence
-from functools import cache
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urljoin
 
@@ -154,19 +154,21 @@ def _reply_content(route: Route) -> dict[str, Any]:
 
 
 def _request_body(route: Route, values: dict[str, tuple[str, ...]]) -> dict[str, Any]:
-    """The JSON content of the route's request schema; a narrowed field lists the values
-    this very mock accepts (its products, its lifecycles), on top of the contract's shape."""
+    """The JSON content of the route's request schema; a field that names one of this
+    mock's products or lifecycles lists those it knows now as examples — never as an
+    enum: more may be added at run time (and the real API adds products), and an unknown
+    one gets the 422 the operation documents."""
     assert route.request_schema is not None
     content = _json(route.request_schema)
-    narrowing = {}
-    for field, kind in route.narrowed:
+    named = {}
+    for field, kind in route.known_values:
         if values.get(kind):
-            names = {"enum": list(values[kind])}
+            names = {"examples": list(values[kind])}
             is_list = field.endswith("[]")
-            narrowing[field.removesuffix("[]")] = {"items": names} if is_list else names
-    if narrowing:
+            named[field.removesuffix("[]")] = {"items": names} if is_list else names
+    if named:
         media = content["application/json"]
-        media["schema"] = {"allOf": [media["schema"], {"properties": narrowing}]}
+        media["schema"] = {"allOf": [media["schema"], {"properties": named}]}
     return content
 
 
@@ -178,7 +180,7 @@ def _baanx_parameters(route: Route, control: bool, values: dict[str, tuple[str, 
          "description": "The partner application's client id (x-client-key is accepted too). "
                         "Missing: 499; not recognised: 498.",
          "schema": {"type": "string", "minLength": 1,
-                    **({"enum": list(clients)} if clients else {})}},
+                    **({"examples": list(clients)} if clients else {})}},
         {"name": "x-us-env", "in": "header", "required": False,
          "description": "true routes a request to the US backend; the mock accepts and "
                         "ignores it.",
@@ -188,8 +190,10 @@ def _baanx_parameters(route: Route, control: bool, values: dict[str, tuple[str, 
         lifecycles = values.get("lifecycles", ())
         parameters.append({
             "name": "X-Mock-Lifecycle", "in": "header", "required": False,
-            "description": "mock-baanx only: the lifecycle this order follows.",
-            "schema": {"type": "string", **({"enum": list(lifecycles)} if lifecycles else {})},
+            "description": "mock-baanx only: the lifecycle this order follows (an unknown one: "
+                           "422).",
+            "schema": {"type": "string",
+                       **({"examples": list(lifecycles)} if lifecycles else {})},
         })
     return parameters
 
@@ -259,31 +263,17 @@ def document(routes: Sequence[Route], control: bool = True, products: tuple[str,
     """The OpenAPI 3.1 document of `routes`: the three Baanx endpoints, and the control API
     when `control` is on.
 
-    A served mock names its `clients`, its catalogue's `products` and its `lifecycles`, so
-    that a client generated from the document, or a fuzzer, knows which values this mock
-    accepts.
+    A served mock names its `clients`, its catalogue's `products` and its `lifecycles` as
+    examples, so that a client generated from the document, or a fuzzer, knows values this
+    mock accepts, without the document refusing others the mock may accept later.
     """
-    return _document(tuple(routes), control, products, lifecycles, clients)
-
-
-@cache
-def _document(routes: tuple[Route, ...], control: bool, products: tuple[str, ...],
-              lifecycles: tuple[str, ...], clients: tuple[str, ...]) -> dict[str, Any]:
     values = {"products": products, "lifecycles": lifecycles, "clients": clients}
-    described = [route for route in routes if route.kind is RouteKind.BAANX
-                 or (control and route.kind is RouteKind.CONTROL)]
+    described = _described(tuple(routes), control)
     paths: dict[str, Any] = {}
     for route in described:
         paths.setdefault(route.template, {})[route.method.lower()] = _operation(
             route, control, values)
     kinds = [kind for kind in TAG_DESCRIPTIONS if any(route.kind is kind for route in described)]
-    body_schemas = _reachable(["error.json", *(
-        name for route in described for name in (route.reply_schema, route.request_schema)
-        if name is not None)])
-    components = _components(body_schemas)
-    _open_replies(components, _reachable(["error.json", *(
-        route.reply_schema for route in described
-        if route.kind is RouteKind.BAANX and route.reply_schema is not None)]))
     return {
         "openapi": "3.1.0",
         "info": {
@@ -299,13 +289,36 @@ def _document(routes: tuple[Route, ...], control: bool, products: tuple[str, ...
         "tags": [{"name": kind.value, "description": TAG_DESCRIPTIONS[kind]} for kind in kinds],
         "paths": paths,
         "components": {
-            "schemas": components,
+            "schemas": _components_of(tuple(described)),
             "securitySchemes": {
                 "bearerAuth": {"type": "http", "scheme": "bearer",
                                "description": "The signed-in user's access token."},
             },
         },
     }
+
+
+def _described(routes: tuple[Route, ...], control: bool) -> list[Route]:
+    return [route for route in routes if route.kind is RouteKind.BAANX
+            or (control and route.kind is RouteKind.CONTROL)]
+
+
+# The one cache of the document: its shapes, per set of routes described (with and without
+# the control API), the least recently used forgotten past this many. Everything a
+# namespace adds (its products, lifecycles) is put in on each request, never cached.
+COMPONENT_SETS_CACHED = 8
+
+
+@lru_cache(maxsize=COMPONENT_SETS_CACHED)
+def _components_of(described: tuple[Route, ...]) -> dict[str, Any]:
+    body_schemas = _reachable(["error.json", *(
+        name for route in described for name in (route.reply_schema, route.request_schema)
+        if name is not None)])
+    components = _components(body_schemas)
+    _open_replies(components, _reachable(["error.json", *(
+        route.reply_schema for route in described
+        if route.kind is RouteKind.BAANX and route.reply_schema is not None)]))
+    return components
 
 
 def get_openapi(call: Call) -> Reply:

@@ -79,9 +79,10 @@ class Route:
     # request must carry one.
     request_schema: str | None = None
     request_body_required: bool = True
-    # Request body fields whose values the serving mock narrows to its own names, and which
-    # of them ("products" or "lifecycles"); a field ending in [] is a list of such names.
-    narrowed: tuple[tuple[str, str], ...] = ()
+    # Request body fields that name one of the mock's products or lifecycles ("products" or
+    # "lifecycles"), which the OpenAPI document lists as examples; a field ending in [] is a
+    # list of such names.
+    known_values: tuple[tuple[str, str], ...] = ()
     reply_media_type: str = "application/json"
     # The status of a successful reply: 200, or 302 for a redirect.
     reply_status: int = 200

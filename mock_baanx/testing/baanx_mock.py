@@ -56,10 +56,10 @@ class BaanxMock(DefaultCredentials, ControlClient):
 
     Use it as a context manager (`with BaanxMock() as baanx:`, or `async with`) or a
     decorator (`@BaanxMock()`, on a function or an `async def`). `base_urls` are the hosts
-    it answers for (by default Baanx's production and development hosts). Requests to other hosts `passthrough` (True, the
-    default) to whatever would have handled them — the network, or a `responses` mock;
-    False refuses them with a ConnectionError; a list of URL prefixes lets only those
-    through.
+    it answers for (by default Baanx's production and development hosts). Requests to other
+    hosts `passthrough` (True, the default) to whatever would have handled them — the
+    network, or a `responses` mock; False refuses them with a ConnectionError; a list of URL
+    prefixes lets only those through.
     """
 
     def __init__(self, *, base_urls: Iterable[str] = DEFAULT_BASE_URLS,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from jsonschema import Draft202012Validator
@@ -109,3 +110,29 @@ def test_each_documented_reply_names_the_rules_that_govern_it_and_their_basis(do
     assert {"rule": "client-key.missing", "basis": "documented"} in replies["499"]["x-fidelity"]
     assert {"rule": "status.unknown-order", "basis": "documented"} in replies["404"][
         "x-fidelity"]
+
+
+def test_values_that_can_change_at_run_time_are_named_not_fenced(client, document):
+    text = json.dumps(document)
+    create = document["paths"]["/v1/order"]["post"]
+    (named,) = [part for part in create["requestBody"]["content"]["application/json"]
+                ["schema"]["allOf"] if "properties" in part]
+    assert named["properties"]["productId"] == {"examples": ["PREMIUM_SUBSCRIPTION",
+                                                             "METAL_CARD"]}
+    client_id = next(parameter for parameter in create["parameters"]
+                     if parameter["name"] == "X-Client-ID")
+    assert "enum" not in client_id["schema"]
+    assert "demo-client" in client_id["schema"]["examples"]
+    fenced = {value for values in re.findall(r'"enum": \[([^\]]*)\]', text)
+              for value in json.loads(f"[{values}]")}
+    assert not fenced & {"PREMIUM_SUBSCRIPTION", "METAL_CARD", "demo-client", "complete"}
+    # A product added later is as valid by the document read before as by the mock.
+    client.post("/__mock/products", json={"id": "LATER", "description": "Added later"})
+    request_schema = {"$defs": document["components"]["schemas"],
+                      **create["requestBody"]["content"]["application/json"]["schema"]}
+    resolver_document = json.loads(json.dumps(request_schema).replace(
+        "#/components/schemas/", "#/$defs/"))
+    body = {"productId": "LATER", "paymentMethod": "CRYPTO_EXTERNAL_DAIMO"}
+    assert not list(Draft202012Validator(resolver_document).iter_errors(body))
+    assert client.post("/v1/order", json=body, headers={
+        "X-Client-ID": "demo-client", "Authorization": "Bearer demo-token"}).status_code == 200
