@@ -62,6 +62,11 @@ MAX_CONNECTIONS = 65_536
 # stalls holds nothing for long. (10 s is ample for the 1 MiB a body may be.)
 HEADER_READ_TIMEOUT_SECONDS = 10
 BODY_READ_DEADLINE_SECONDS = 10
+# How much of a request's head granian reads before refusing it by itself (a 431 with no
+# body): well past the mock's own limit (limits.MAX_HEAD_BYTES), so that a head up to this
+# size gets the catalogue's JSON 431 from the mock. granian's other limits of its own — a
+# request target past 64 KiB, more than 100 header fields — it has no setting for.
+HEAD_BUFFER_BYTES = 4 * 1024 * 1024
 # granian configures its loggers through logging.config.dictConfig: incrementally, so that
 # it only sets their levels and leaves the process's handlers as they are (its messages go
 # to stderr through the mock's own).
@@ -338,7 +343,8 @@ def serve(app: WsgiApp, deferred: DeferredSleep, host: str, port: int,
     server = Server(bridge, address=address, port=port, interface=Interfaces.RSGI,
                     backlog=BACKLOG, backpressure=MAX_CONNECTIONS, http=HTTPModes.http1,
                     http1_settings=HTTP1Settings(
-                        header_read_timeout=HEADER_READ_TIMEOUT_SECONDS * 1000),
+                        header_read_timeout=HEADER_READ_TIMEOUT_SECONDS * 1000,
+                        max_buffer_size=HEAD_BUFFER_BYTES),
                     websockets=False, log_level=LogLevels.error,
                     log_dictconfig=GRANIAN_LOGGING,
                     # Each request a real asyncio task: the bridge's timeout scope for a
