@@ -16,18 +16,18 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from .core import Backend, SeededIds, Store, StoreError
-from .core.backend import UnknownStoredLifecycle
-from .core.errors import StoreUnavailable, UnknownLifecycle, ValidationFailed
-from .core.store import DEFAULT_MAX_NAMESPACES, DEFAULT_MAX_ORDERS
-from .protocol import ROUTES, Options, fidelity_ledger, openapi
-from .protocol.handler import is_the_mocks_own
-from .protocol.version import __version__
-from .storage.fixture_files import FixtureError, load_fixtures
-from .transports import granian_server
-from .transports.buffered_stderr import BufferedStderr
-from .transports.extensions import ExtensionError, extend
-from .transports.flask_app import create_app
+from ..core import Backend, SeededIds, Store, StoreError
+from ..core.backend import UnknownStoredLifecycle
+from ..core.errors import StoreUnavailable, UnknownLifecycle, ValidationFailed
+from ..core.store import DEFAULT_MAX_NAMESPACES, DEFAULT_MAX_ORDERS
+from ..protocol import ROUTES, Options, fidelity_ledger, openapi
+from ..protocol.handler import is_the_mocks_own
+from ..protocol.version import __version__
+from ..storage.fixture_files import FixtureError, load_fixtures
+from ..transports import granian_server
+from ..transports.buffered_stderr import BufferedStderr
+from ..transports.extensions import ExtensionError, extend
+from ..transports.flask_app import create_app
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 4010
@@ -216,7 +216,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _verify(args: argparse.Namespace) -> int:
     # Imported here: the checks need requests, which `serve` never does.
-    from .contract import verify
+    from ..contract import verify
 
     problem = url_problem(args.base_url)
     if problem is not None:
@@ -236,7 +236,7 @@ def _verify(args: argparse.Namespace) -> int:
 
 def _proxy(args: argparse.Namespace) -> int:
     # Imported here: the proxy needs requests and the contract kit, which `serve` never does.
-    from .contract import proxy, recorder
+    from ..contract import proxy, recorder
 
     problem = url_problem(args.upstream)
     if problem is not None:
@@ -375,7 +375,7 @@ def _serve(args: argparse.Namespace) -> int:
 
 def _open_state_file(path: str, max_orders: int, max_namespaces: int) -> Store:
     # Imported here: SQLite is memory that every run without --state-file would carry.
-    from .storage.state_file import SqliteStore, hold
+    from ..storage.state_file import SqliteStore, hold
 
     hold(Path(path))  # for as long as this process lives
     return SqliteStore(path, max_orders, max_namespaces)
@@ -386,7 +386,7 @@ def _open_state_url(url: str, max_orders: int, max_namespaces: int) -> Store:
     # away; each request answered 503 logs its own line instead.
     logging.getLogger("psycopg.pool").setLevel(logging.CRITICAL)
     try:
-        from .storage.postgres_store import PostgresStore
+        from ..storage.postgres_store import PostgresStore
     except ImportError:
         raise StoreError("needs the postgres extra: pip install 'mock-baanx[postgres]'"
                          ) from None
