@@ -1,5 +1,4 @@
-# Baanx endpoints your app calls beside the order API, added to the mock's Flask app with
-# `mock-baanx serve --extend wallet_endpoints:extend` (ini: baanx_extend).
+# Baanx endpoints your app calls beside the order API, for the mock's Flask app.
 from flask import Blueprint
 
 from mock_baanx import requires_baanx_auth

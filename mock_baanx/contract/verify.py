@@ -62,9 +62,11 @@ def run(base_url: str, settings: Settings) -> int:
         if not settings.client_id or not settings.token:
             try:
                 # Whether anything answers at all, before asking for credentials.
-                target.send("GET", checks.PRODUCTS, headers={})
+                answered = target.send("GET", checks.PRODUCTS, headers={})
             except checks.Unreachable as error:
                 return _refuse(redact(f"the environment, not drift: {error}"))
+            if not _speaks_baanx(answered):
+                return _refuse(_not_baanx(answered))
             return _refuse("give --client-id and --token (or set BAANX_CLIENT_ID and "
                            "BAANX_ACCESS_TOKEN): only a mock-baanx target needs none")
     else:
@@ -104,13 +106,32 @@ def run(base_url: str, settings: Settings) -> int:
 
 
 def _refused_credentials(target: checks.Target) -> str | None:
-    """A line saying the credentials were refused, or None when they were taken."""
+    """A line saying the credentials were refused, or that what answered is no Baanx API;
+    None when they were taken."""
     response = target.send("GET", checks.PRODUCTS)
+    if not _speaks_baanx(response):
+        return _not_baanx(response)
     what = REFUSED_CREDENTIALS.get(response.status_code)
     if what is None:
         return None
     return (f"the credentials, not drift: the target answered {response.status_code} to "
             f"{checks.GET_PRODUCTS} with them: check {what} (expired or mistyped?)")
+
+
+def _speaks_baanx(response: requests.Response) -> bool:
+    """Whether a reply to GET /v1/order/products/available could be Baanx's: JSON, from a
+    server that knows the path (a Baanx API answers even a request without credentials with
+    its JSON 499). Anything else is the environment — a wrong base URL, a proxy's page —
+    rather than drift."""
+    media_type = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
+    return media_type == "application/json" and response.status_code not in (404, 405)
+
+
+def _not_baanx(response: requests.Response) -> str:
+    media_type = response.headers.get("Content-Type", "").split(";")[0].strip() or \
+        "no content type"
+    return (f"the environment, not drift: {checks.GET_PRODUCTS} answered "
+            f"{response.status_code} {media_type} — is this a Baanx base URL?")
 
 
 def _refuse(line: str) -> int:

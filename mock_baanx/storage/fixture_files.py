@@ -42,7 +42,11 @@ def load_fixtures(fixtures: str | Path | Mapping[str, Any] | None = None, *,
     else:
         path = Path(fixtures)
         if path.is_dir():
-            given = _read_folder(path, extended_statuses)
+            try:
+                given = _read_folder(path, extended_statuses)
+            except OSError as error:  # a folder that cannot be listed
+                raise FixtureError(path, f"cannot be read: {error.strerror or error}"
+                                   ) from None
             if not given:
                 raise FixtureError(path, f"no fixtures found: expected {EXPECTED}")
         elif path.is_file():

@@ -67,7 +67,10 @@ def hold(path: Path) -> None:
     import fcntl
 
     lock_path = path.with_name(path.name + ".lock")
-    lock = open(lock_path, "a+", encoding="utf-8")  # noqa: SIM115 (held until exit)
+    try:
+        lock = open(lock_path, "a+", encoding="utf-8")  # noqa: SIM115 (held until exit)
+    except OSError as error:  # no such folder, or one this process may not write in
+        raise StoreError(f"{path}: cannot be written ({error.strerror or error})") from None
     try:
         fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except OSError:

@@ -23,6 +23,7 @@ is asked for.
 
 from __future__ import annotations
 
+import argparse
 import hashlib
 import re
 import secrets
@@ -52,7 +53,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                          "per session); each test works in a namespace of its own")
     group.addoption("--baanx-coverage", action="store_true",
                     help="print the documented Baanx outcomes no test was served")
-    group.addoption("--baanx-coverage-fail-under", metavar="PCT", type=_percentage,
+    group.addoption("--baanx-coverage-fail-under", metavar="PCT", type=percentage,
                     default=None, help="fail the session if its tests were served less than "
                                        "PCT%% of the documented outcomes")
     parser.addini("baanx_fixtures", "mock-baanx fixtures folder or file, relative to this ini "
@@ -68,11 +69,22 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                   type="bool", default=False)
 
 
-def _percentage(text: str) -> float:
-    value = float(text)
+def percentage(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
     if not 0 <= value <= 100:
-        raise ValueError(f"{text} is not a percentage from 0 to 100")
+        # argparse says this message as it is (a ValueError would name the function).
+        raise argparse.ArgumentTypeError(f"{text!r} is not a percentage from 0 to 100")
     return value
+
+
+def share_text(served: int, total: int) -> str:
+    """`served` of `total` as a percentage, written the same wherever it is said: whole
+    when it is, else to one decimal (16 of 26 is 61.5%, never 61% here and 62% there)."""
+    share = served * 100 / total if total else 100.0
+    return f"{share:.0f}%" if share == int(share) else f"{share:.1f}%"
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +111,20 @@ def pytest_configure(config: pytest.Config) -> None:
             BaanxServer.connect(settings.url)
         except NotAMockBaanx as error:
             raise pytest.UsageError(f"--baanx-url: {error}") from None
+    if settings.fixtures is not None or settings.lifecycle != "complete" \
+            or settings.extended_statuses:
+        # Tried now, so that a wrong ini value stops the session in one line rather than
+        # fail each test that uses a fixture with a traceback.
+        from ..core.errors import BaanxError
+        from ..storage.fixture_files import FixtureError
+
+        try:
+            _backend(settings)
+        except FixtureError as error:
+            raise pytest.UsageError(f"baanx_fixtures: {error}") from None
+        except BaanxError as error:
+            raise pytest.UsageError(f"baanx_lifecycle = {settings.lifecycle}: "
+                                    f"{error.message}") from None
     if settings.extend:
         # Tried now on an app of its own, so that a wrong one stops the session in one line
         # rather than fail each test that uses baanx_server.
@@ -291,7 +317,7 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
     write = terminalreporter.write_line
     terminalreporter.section("mock-baanx outcome coverage")
     write(f"{served} of {total} documented outcomes served to this session's tests "
-          f"({served * 100 // total}%)")
+          f"({share_text(served, total)})")
     never: dict[tuple[str, str], list[str]] = {}
     for method, path, outcome in _documented():
         if not seen.get((method, path, outcome)):
@@ -302,7 +328,7 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
             write(f"  {method:<6} {path:<30} {', '.join(outcomes)}")
     threshold = config.getoption("baanx_coverage_fail_under")
     if threshold is not None and served * 100 < threshold * total:
-        write(f"FAIL: {served * 100 / total:.0f}% is under --baanx-coverage-fail-under="
+        write(f"FAIL: {share_text(served, total)} is under --baanx-coverage-fail-under="
               f"{threshold:g}", red=True)
 
 

@@ -17,12 +17,21 @@ function itself (`from time import sleep`) keeps the real one unless passed to `
 from __future__ import annotations
 
 import asyncio
+import sys
+import sysconfig
 import time
+import warnings
 from collections.abc import Callable
 from types import ModuleType, TracebackType
 from typing import Any
 
 PATCHED = ("sleep", "time", "monotonic", "time_ns", "monotonic_ns")
+# Real time passing under virtual time past this is most likely a real sleep: said once.
+REAL_TIME_WARNED_AFTER_SECONDS = 1.0
+
+
+class RealTimeUnderVirtualTime(UserWarning):
+    """Real time passed under virtual time: something slept for real."""
 
 
 class VirtualTime:
@@ -31,10 +40,13 @@ class VirtualTime:
     `advance(seconds)` moves the mock's clock; BaanxMock.virtual_time(), the served
     fixture and the `baanx_virtual_time` pytest fixture pass their own."""
 
-    def __init__(self, advance: Callable[[float], object]) -> None:
+    def __init__(self, advance: Callable[[float], object],
+                 warn_after: float = REAL_TIME_WARNED_AFTER_SECONDS) -> None:
         self._advance = advance
         self._elapsed = 0.0
         self._originals: dict[tuple[Any, str], Any] = {}
+        self._warn_after = warn_after
+        self._started = 0.0
 
     @property
     def elapsed(self) -> float:
@@ -76,6 +88,7 @@ class VirtualTime:
     def __enter__(self) -> VirtualTime:
         if self._originals:
             raise RuntimeError("this virtual time is already on")
+        self._started = time.monotonic()
         for name in PATCHED:
             self._replace(time, name, getattr(self, name))
         self._replace(asyncio, "sleep", self.async_sleep)
@@ -99,6 +112,31 @@ class VirtualTime:
 
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
                  traceback: TracebackType | None) -> None:
+        real = self._real("monotonic")() - self._started
+        suspects = self.sleeping_for_real()
         for (owner, name), original in reversed(list(self._originals.items())):
             setattr(owner, name, original)
         self._originals.clear()
+        if real > self._warn_after:
+            named = f" ({', '.join(suspects)})" if suspects else ""
+            warnings.warn(RealTimeUnderVirtualTime(
+                f"{real:.1f} s of real time passed under virtual time: code that imported a "
+                f"sleep itself (from time import sleep) waits for real{named}; pass its "
+                f"module to include(...) of the virtual time (baanx_virtual_time.include("
+                f"module))"), stacklevel=2)
+
+    def sleeping_for_real(self) -> list[str]:
+        """The modules of the code under test (not Python's library, not an installed
+        package) that hold the real `time.sleep` or `asyncio.sleep` under a name of their
+        own: those that sleep for real here."""
+        real = {id(self._originals[(time, "sleep")]), id(self._originals[(asyncio, "sleep")])}
+        library = sysconfig.get_paths()["stdlib"]
+        found = []
+        for name, module in list(sys.modules.items()):
+            where = getattr(module, "__file__", None) or ""
+            if not where or where.startswith(library) or "site-packages" in where \
+                    or name.startswith("mock_baanx"):
+                continue
+            if any(id(value) in real for value in list(vars(module).values())):
+                found.append(name)
+        return sorted(found)[:5]

@@ -13,7 +13,7 @@ sync_api = pytest.importorskip("playwright.sync_api",
                                reason="playwright is in the test extras")
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 if CHROMIUM is None:
-    pytest.skip("no Chromium to drive: apt-get install chromium (the README says how)",
+    pytest.skip("no Chromium to drive: apt-get install chromium (.ci/run does it)",
                 allow_module_level=True)
 
 from ..helpers import ORDER_BODY, headers  # noqa: E402

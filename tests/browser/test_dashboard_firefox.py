@@ -22,7 +22,7 @@ FIREFOX = shutil.which("firefox-esr") or shutil.which("firefox")
 
 def test_an_order_appears_and_one_click_fails_it_in_firefox(baanx_server):
     if NODE is None or FIREFOX is None:
-        pytest.skip("needs node and Firefox: apt-get install firefox-esr (the README says how)")
+        pytest.skip("needs node and Firefox: apt-get install firefox-esr (.ci/run does it)")
     if not (HERE / "node_modules" / "puppeteer-core").is_dir():
         pytest.skip(f"needs puppeteer-core: npm ci --prefix {HERE}")
     result = subprocess.run([NODE, str(HERE / "dashboard_check.mjs"), baanx_server.url,

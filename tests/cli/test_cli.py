@@ -212,7 +212,7 @@ def test_a_busy_port_is_a_clear_error(served):
     ("0.0.0.0", False, False),
 ])
 def test_binding_beyond_loopback_with_control_on_warns(host, control, warned):
-    from mock_baanx.cli import exposure_warning
+    from mock_baanx.cli.serve import exposure_warning
 
     warning = exposure_warning(host, control)
     assert (warning is not None) == warned

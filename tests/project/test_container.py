@@ -1,4 +1,4 @@
-"""The container image: built from the Containerfile with no network, on a base assembled
+"""The container image: built from the Dockerfile with no network, on a base assembled
 from Debian packages (.ci/base-image), run with podman; the three endpoints answer from
 the host, it runs as a user without privileges, its health check passes, and SIGTERM
 stops it cleanly."""
@@ -39,7 +39,7 @@ def image(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     if podman("image", "exists", BASE).returncode != 0:
         pytest.skip(f"needs the base image {BASE}: .ci/base-image builds it (.ci/run does)")
     context = tmp_path_factory.mktemp("container")
-    for name in ("Containerfile", ".containerignore"):
+    for name in ("Dockerfile", ".dockerignore"):
         shutil.copy(ROOT / name, context / name)
     subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--wheel-dir",
                     str(context / "wheels"), f"{ROOT}[postgres]"], check=True, timeout=600,

@@ -138,14 +138,49 @@ def test_ids(baanx_mock, baanx_server):
 
 
 @pytest.mark.parametrize(("args", "ini", "message"), [
-    (["--baanx-coverage-fail-under=abc"], "", "*--baanx-coverage-fail-under*"),
-    (["--baanx-coverage-fail-under=150"], "", "*--baanx-coverage-fail-under*"),
+    (["--baanx-coverage-fail-under=abc"], "",
+     "*argument --baanx-coverage-fail-under: 'abc' is not a percentage from 0 to 100"),
+    (["--baanx-coverage-fail-under=150"], "",
+     "*argument --baanx-coverage-fail-under: '150' is not a percentage from 0 to 100"),
     (["--baanx-coverag"], "", "*"),
     ([], "baanx_seed = -3", "ERROR: baanx_seed = -3: a seed is a whole number from 0"),
+    ([], "baanx_fixtures = nothere", "ERROR: baanx_fixtures: *nothere: no such file or folder"),
+    ([], "baanx_lifecycle = bogus",
+     "ERROR: baanx_lifecycle = bogus: default lifecycle must be one of: complete*"),
 ])
 def test_bad_options_are_usage_errors(pytester, args, ini, message):
     pytester.makeini(f"[pytest]\n{ini}\n")
-    pytester.makepyfile(test_x="def test_x():\n    pass\n")
+    pytester.makepyfile(test_x="def test_x(baanx_mock):\n    pass\n")
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider", *args)
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines([message])
+    assert "Traceback" not in result.stdout.str() + result.stderr.str()
+
+
+def test_real_time_under_virtual_time_is_warned_of_once_naming_include(pytester):
+    pytester.makepyfile(slow_client="""
+from time import sleep
+
+
+def wait():
+    sleep(1.2)
+""", test_slow="""
+import slow_client
+
+
+def test_waits_for_real(baanx_mock, baanx_virtual_time):
+    slow_client.wait()
+
+
+def test_included(baanx_mock, baanx_virtual_time):
+    baanx_virtual_time.include(slow_client)
+    slow_client.wait()
+""")
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-W",
+                                           "always::UserWarning")
+    result.assert_outcomes(passed=2)
+    result.stdout.fnmatch_lines([
+        "*RealTimeUnderVirtualTime: 1.* s of real time passed under virtual time: code that "
+        "imported a sleep itself (from time import sleep) waits for real (slow_client); pass "
+        "its module to include(...)*"])
+    assert result.stdout.str().count("RealTimeUnderVirtualTime:") == 1

@@ -1,0 +1,11 @@
+import httpx
+import pytest
+
+
+# httpx too, sync or async (here under pytest-asyncio): the same mock, no server.
+@pytest.mark.asyncio
+async def test_products_with_an_async_httpx_client(baanx_mock):
+    async with httpx.AsyncClient() as client:
+        reply = await client.get(f"{baanx_mock.base_url}/v1/order/products/available",
+                                 headers=baanx_mock.headers())
+    assert reply.json()[0]["id"] == "PREMIUM_SUBSCRIPTION"
