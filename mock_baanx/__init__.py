@@ -3,11 +3,11 @@
 The package is layered, each layer importing only the ones before it:
 
     core        the domain: products, users, orders, lifecycles, clock, ids (no HTTP, no IO)
-    protocol    the wire: the route table, handle(), errors, headers, bodies, OpenAPI
-    storage     fixture files and the state file
-    transports  the Flask app, `serve`'s server, the in-thread server, the access log
+    protocol    the wire: the route table, a request's steps, errors, headers, bodies, OpenAPI
+    storage     fixture files, the state file (SQLite), the shared state (PostgreSQL)
+    transports  the Flask app and its extensions, `serve`'s server, the in-thread server
     testing     BaanxMock, the control client, the polling judge, the pytest plugin
-    contract    the contract checks and the drift report
+    contract    the contract checks and the drift report, the validating proxy, the recorder
     cli         the `mock-baanx` command
 
 The names below are re-exported from where they live, each imported on first use: the

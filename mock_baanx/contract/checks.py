@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 import requests
 
 from ..core import FINAL_STATUSES
+from ..protocol.routes import route
 from ..testing.control_client import ControlClient, HttpControl
 from .findings import (
     NOT_JSON,
@@ -30,8 +31,9 @@ from .findings import (
 )
 from .order_rules import OrderRules
 
-PRODUCTS = "/v1/order/products/available"
-ORDERS = "/v1/order"
+# The Baanx paths the checks call, from the route table.
+PRODUCTS = route("getAvailableProducts").template
+ORDERS = route("createOrder").template
 PAYMENT_METHOD = "CRYPTO_EXTERNAL_DAIMO"
 MAX_POLLS = 40
 
@@ -267,7 +269,7 @@ def check(name: str, endpoint: str, rule: str, rule_id: str, promise: str
 
 GET_PRODUCTS = f"GET {PRODUCTS}"
 POST_ORDER = f"POST {ORDERS}"
-GET_ORDER = "GET /v1/order/{orderId}"
+GET_ORDER = f"GET {route('getOrderStatus').template}"
 HEADER_RULES = "the header rules"
 
 

@@ -13,7 +13,6 @@ app sends is redacted from what the proxy says.
 from __future__ import annotations
 
 import json
-import re
 import sys
 import threading
 import time
@@ -29,10 +28,12 @@ from typing import Any, TextIO
 import requests
 import urllib3
 
-from ..core.errors import DOCUMENTED_ERRORS
+from ..core.errors import DOCUMENTED_ERRORS, BaanxError
+from ..protocol import Request
 from ..protocol.fidelity_ledger import CREATE as CREATE_ORDER
 from ..protocol.fidelity_ledger import PRODUCTS, STATUS
-from ..protocol.routes import route
+from ..protocol.handler import resolve
+from ..protocol.routes import WITHOUT_CONTROL, route
 from ..transports.thread_server import BackgroundServer
 from .checks import GET_ORDER, GET_PRODUCTS, POST_ORDER, environment_failure, public_url
 from .findings import (
@@ -53,7 +54,6 @@ MAX_JUDGED_BYTES = 1024 * 1024
 DEFAULT_UPSTREAM_TIMEOUT = 30.0
 HOP_BY_HOP = {"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te",
               "trailer", "trailers", "transfer-encoding", "upgrade", "host"}
-ORDER_PATH = re.compile(r"/v1/order/(?P<order_id>[^/]+)")
 # From the one route table: each operation's statuses and the schema of its success.
 DOCUMENTED_STATUSES = {operation: (route(operation).reply_status, *route(operation).errors)
                        for operation in (PRODUCTS, CREATE_ORDER, STATUS)}
@@ -66,15 +66,13 @@ DOCUMENTED_MESSAGES = {status: DOCUMENTED_ERRORS[status].default_message
 
 
 def operation_of(method: str, path: str) -> tuple[str, str | None] | None:
-    """The Baanx operation a request is, and the order id it names; None for any other."""
-    if method == "GET" and path == "/v1/order/products/available":
-        return PRODUCTS, None
-    if method == "POST" and path == "/v1/order":
-        return CREATE_ORDER, None
-    match = ORDER_PATH.fullmatch(path)
-    if method == "GET" and match:
-        return STATUS, match["order_id"]
-    return None
+    """The Baanx operation a request is, and the order id it names; None for any other.
+    Found by the route table's own resolution, as every door of the mock finds it."""
+    try:
+        found, params = resolve(Request.build(method, path), WITHOUT_CONTROL)
+    except BaanxError:  # a path or method the Baanx API does not take
+        return None
+    return found.operation, params.get("orderId")
 
 
 class ContractJudge:

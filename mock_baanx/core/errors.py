@@ -86,7 +86,8 @@ class StoreUnavailable(BaanxError):
     default_message = "Service Unavailable: the mock's state database does not answer"
 
 
-# The statuses a user may ask the mock to fake (fault injection): the documented errors.
+# The errors the Baanx docs document, by status: their texts are the catalogue's (a fault
+# may answer any status from 400 to 599, with these texts where the docs give one).
 DOCUMENTED_ERRORS: dict[int, type[BaanxError]] = {
     cls.status: cls
     for cls in (

@@ -7,8 +7,6 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 ANY_ENDPOINT = "*"
-# Retry-After goes with these statuses only: the ones HTTP gives it to.
-RETRY_AFTER_STATUSES = frozenset({429, 503})
 
 
 class FaultKind(StrEnum):

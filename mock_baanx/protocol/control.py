@@ -13,11 +13,12 @@ from urllib.parse import parse_qs
 
 from ..core import Fault, FaultKind, OrderStatus, Outcome
 from ..core.errors import ValidationFailed
+from ..core.faults import ANY_ENDPOINT
 from .bodies import moment_text, order_detail, parse_json, validated
 from .coverage import coverage_report
 from .fixture_documents import FixtureError, lifecycle_from, product_from, user_from
 from .messages import Reply
-from .route import Call
+from .route import Call, Route, RouteKind
 
 # What JSON (RFC 8259) counts as white space: a form feed, say, is not nothing.
 JSON_WHITESPACE = b" \t\r\n"
@@ -154,12 +155,20 @@ def faults_state(call: Call) -> dict[str, Any]:
     ]}
 
 
+def faultable(call: Call) -> list[Route]:
+    """The routes a fault may name, from the route table: the Baanx API's."""
+    return [route for route in call.routes if route.kind is RouteKind.BAANX]
+
+
 def get_faults(call: Call) -> Reply:
     return Reply.json(200, faults_state(call))
 
 
 def add_fault(call: Call) -> Reply:
     body = control_body(call, "fault-request.json")
+    known = [ANY_ENDPOINT, *(route.operation for route in faultable(call))]
+    if body["endpoint"] not in known:
+        raise ValidationFailed(f"endpoint must be one of: {', '.join(known)}")
     status, kind, retry_after = body.get("status"), body.get("kind"), body.get("retryAfter")
     call.backend.add_fault(Fault(endpoint=body["endpoint"], status=status,
                                  kind=None if kind is None else FaultKind(kind),

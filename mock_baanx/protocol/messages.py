@@ -1,4 +1,5 @@
-"""Request and Reply: what the transport adapters hand to `api.handle` and get back.
+"""Request and Reply: what the doors hand to the protocol's steps (`handler.py`) and get
+back.
 
 Neither knows Flask, WSGI or `requests`; each adapter converts to and from them, so the
 served mock and the in-process mock run the very same code.
@@ -76,6 +77,3 @@ class Reply:
         return Reply(status=self.status, body=self.body, headers=(*self.headers, *headers),
                      payload=self.payload, fault=self.fault,
                      declared_length=self.declared_length)
-
-    def json_body(self) -> Any:
-        return json.loads(self.body)

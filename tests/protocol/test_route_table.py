@@ -124,9 +124,44 @@ def test_every_control_client_method_calls_a_control_route():
 
 def test_every_call_the_dashboard_makes_is_a_control_route():
     page = (files("mock_baanx.protocol") / "ui" / "dashboard.html").read_text()
-    calls = re.findall(r'call\("(\w+)",\s*"(/__mock/[^"]*)"(?:\s*\+[^+]+\+\s*"([^"]*)")?', page)
-    assert len(calls) >= 9
+    calls = re.findall(r'call\("(\w+)",\s*"(/[^"]*)"(?:\s*\+[^+]+\+\s*"([^"]*)")?', page)
+    assert len(calls) >= 10
     for method, path, rest in calls:
         path = (path + ("ord_1" + rest if rest else "")).partition("?")[0]
         route, _ = resolve(Request.build(method, path), ROUTES)
-        assert route.kind is RouteKind.CONTROL, (method, path, rest)
+        assert route.kind in (RouteKind.CONTROL, RouteKind.DOCUMENT), (method, path, rest)
+
+
+def test_every_operation_named_elsewhere_is_one_of_the_table():
+    from mock_baanx.contract import checks, proxy
+    from mock_baanx.protocol import coverage, fidelity_ledger
+
+    operations = {route.operation for route in ROUTES}
+    named = {operation for rule in fidelity_ledger.RULES for operation, _ in rule.replies}
+    named |= {fidelity_ledger.PRODUCTS, fidelity_ledger.CREATE, fidelity_ledger.STATUS,
+              coverage.STATUS_OPERATION}
+    assert named <= operations
+    baanx = [route for route in ROUTES if route.kind is RouteKind.BAANX]
+    # The proxy finds an exchange's operation as every door does: by the table.
+    for route in baanx:
+        path = route.template.replace("{orderId}", "ord_1")
+        assert proxy.operation_of(route.method, path) == (
+            route.operation, "ord_1" if "{orderId}" in route.template else None)
+    assert proxy.operation_of("GET", "/v1/elsewhere") is None
+    assert {checks.GET_PRODUCTS, checks.POST_ORDER, checks.GET_ORDER} == {
+        f"{route.method} {route.template}" for route in baanx}
+
+
+def test_the_dashboard_names_no_operation_of_its_own():
+    """It lists the endpoints a fault may name from the mock's document, which is made from
+    the table."""
+    page = (files("mock_baanx.protocol") / "ui" / "dashboard.html").read_text()
+    for route in ROUTES:
+        assert f'"{route.operation}"' not in page, route.operation
+
+
+def test_faults_name_the_tables_operations_and_refuse_others(client):
+    refused = client.post("/__mock/faults", json={"endpoint": "mockReset", "status": 500})
+    assert refused.status_code == 422
+    assert refused.get_json()["message"] == ("endpoint must be one of: *, getAvailableProducts, "
+                                             "createOrder, getOrderStatus")
