@@ -8,6 +8,7 @@ import ipaddress
 import json
 import logging
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -22,6 +23,7 @@ from ..core.backend import UnknownStoredLifecycle
 from ..core.errors import StoreUnavailable, UnknownLifecycle, ValidationFailed
 from ..core.store import DEFAULT_MAX_NAMESPACES, DEFAULT_MAX_ORDERS
 from ..protocol import Options
+from ..protocol.access import HOSTS_ENVIRONMENT, TOKEN_ENVIRONMENT, HostRule
 from ..protocol.handler import is_the_mocks_own
 from ..storage.fixture_files import FixtureError, load_fixtures
 from ..transports import granian_server
@@ -31,6 +33,7 @@ from ..transports.flask_app import create_app
 from .arguments import DEFAULT_HOST, EXIT_CODES, fail, whole_number
 
 DEFAULT_PORT = 4010
+MIN_TOKEN_LENGTH = 16
 # With --state-url, requests wait on the database: this many are served at once (more
 # threads only contend for the GIL: docs/performance.md).
 STATE_URL_APP_THREADS = 4
@@ -56,6 +59,14 @@ def add_parser(commands: Any) -> None:
         help="lifecycle orders follow when nothing else says (default complete)")
     add("--no-control", action="store_true",
         help="no /__mock/ control API and no X-Mock-* headers: look exactly like the real API")
+    add("--allowed-host", action="append", default=[], metavar="NAME",
+        help="a Host name to answer besides loopback ones and addresses (repeatable; "
+             f"${HOSTS_ENVIRONMENT} too, comma-separated); '*' answers any, for trusted "
+             "networks only")
+    add("--control-token", metavar="TOKEN",
+        help=f"every control request must carry Authorization: Bearer TOKEN (${TOKEN_ENVIRONMENT}"
+             " too); bound beyond loopback with none given, one is made and printed; 'none' "
+             "leaves the control API open")
     add("--ready-file", metavar="PATH",
         help="once the mock answers, write JSON with its url and pid here (removed when it "
              "stops): for scripts, with --port 0 too")
@@ -102,7 +113,8 @@ def run(args: argparse.Namespace) -> int:
         backend = backend_of(args)
         deferred = granian_server.DeferredSleep()
         options = Options(control=not args.no_control, strict=not args.no_strict,
-                          sleep=deferred)
+                          sleep=deferred, hosts=HostRule.of(args.host, allowed_hosts(args)),
+                          control_token=control_token(args))
         app = create_app(backend, options)
         try:
             extend(app, args.extend)
@@ -111,6 +123,30 @@ def run(args: argparse.Namespace) -> int:
     except Refused as refused:
         return fail("", str(refused))
     return Serving(args, options).serve(app, deferred)
+
+
+def allowed_hosts(args: argparse.Namespace) -> list[str]:
+    from_environment = os.environ.get(HOSTS_ENVIRONMENT, "")
+    return [*args.allowed_host, *(name for name in from_environment.split(",") if name.strip())]
+
+
+def control_token(args: argparse.Namespace) -> str | None:
+    """The token the control API asks for: the one given (option, then environment); one
+    made for this run when the mock is bound beyond loopback with its control API on; none
+    with `none` (or on loopback)."""
+    given = args.control_token or os.environ.get(TOKEN_ENVIRONMENT) or None
+    if given is not None:
+        if given.strip().lower() == "none":
+            return None
+        if len(given) < MIN_TOKEN_LENGTH or any(character.isspace() for character in given):
+            raise Refused(f"--control-token: give at least {MIN_TOKEN_LENGTH} characters and "
+                          "no spaces (or none)")
+        return given
+    if args.no_control or is_loopback(args.host):
+        return None
+    made = secrets.token_urlsafe(24)
+    args.made_token = made
+    return made
 
 
 def check_surroundings(args: argparse.Namespace) -> None:
@@ -224,15 +260,21 @@ class Serving:
         args = self.args
         if args.worker:
             return
-        self.workers.extend(start_workers(args.workers - 1, port, args.command_line))
+        self.workers.extend(start_workers(args.workers - 1, port, args.command_line,
+                                          self.options.control_token))
         host = f"[{args.host}]" if ":" in args.host else args.host
         url = f"http://{host}:{port}"
         if args.ready_file:
             # Before the start-up line: whoever waits for either finds the file there.
             write_ready_file(Path(args.ready_file), url)
-        warning = exposure_warning(args.host, self.options.control)
-        if warning:
-            print(warning, file=sys.stderr)
+        if getattr(args, "made_token", None):
+            print(f"mock-baanx: bound to {args.host}: the control API asks for this run's "
+                  f"token: Authorization: Bearer {args.made_token} (give your own with "
+                  "--control-token, or none)", file=sys.stderr)
+        elif self.options.control_token is None:
+            warning = exposure_warning(args.host, self.options.control)
+            if warning:
+                print(warning, file=sys.stderr)
         print(f"mock-baanx serving the Baanx order API on {url} (fixtures: "
               f"{args.fixtures or 'default'}, lifecycle: {args.lifecycle}, "
               f"state: {state_shown(args)}"
@@ -267,19 +309,23 @@ def state_shown(args: argparse.Namespace) -> str:
     return str(args.state_file or "in memory")
 
 
-def start_workers(count: int, port: int, command_line: list[str]
+def start_workers(count: int, port: int, command_line: list[str], token: str | None
                   ) -> list[subprocess.Popen[bytes]]:
     """`count` more processes serving this command line on `port` beside this one (the
     kernel spreads connections across them: granian binds a port shared, SO_REUSEPORT),
-    stopped when this one stops — or ends, which closes their standard input."""
+    stopped when this one stops — or ends, which closes their standard input. They ask for
+    this one's control token, given them in their environment (never on a command line,
+    which any user of the machine may read)."""
     command = [sys.executable, "-m", "mock_baanx", *worker_arguments(command_line, port)]
-    return [subprocess.Popen(command, stdin=subprocess.PIPE) for _ in range(count)]
+    environment = {**os.environ, TOKEN_ENVIRONMENT: token or "none"}
+    return [subprocess.Popen(command, stdin=subprocess.PIPE, env=environment)
+            for _ in range(count)]
 
 
 def worker_arguments(argv: list[str], port: int) -> list[str]:
     """This command line for a worker: one worker, on the port this process serves, no
     ready file."""
-    dropped = {"--port", "--workers", "--ready-file"}
+    dropped = {"--port", "--workers", "--ready-file", "--control-token"}
     kept: list[str] = []
     skip = False
     for argument in argv:
@@ -319,8 +365,9 @@ def exposure_warning(host: str, control: bool) -> str | None:
     """A warning when the control API is reachable from beyond this machine."""
     if not control or is_loopback(host):
         return None
-    return (f"mock-baanx: warning: bound to {host} with the control API on: anyone who can "
-            "reach this address can script the mock (use --no-control)")
+    return (f"mock-baanx: warning: bound to {host} with the control API on and no token: "
+            "anyone who can reach this address can script the mock (use --control-token or "
+            "--no-control)")
 
 
 def is_loopback(host: str) -> bool:

@@ -35,6 +35,9 @@ def add_parser(commands: Any) -> None:
     add("--pace", type=float, default=0.5, metavar="S",
         help="least seconds between two requests to a live target (default 0.5; a mock is "
              "not paced)")
+    add("--control-token", default=os.environ.get("MOCK_BAANX_CONTROL_TOKEN"), metavar="TOKEN",
+        help="a mock-baanx target's control token, if it asks for one (default: "
+             "$MOCK_BAANX_CONTROL_TOKEN)")
     add("--require-all", action="store_true",
         help="exit 1 unless every check that applies was run: a skip fails")
     add("--strict", action="store_true",
@@ -57,4 +60,5 @@ def run(args: argparse.Namespace) -> int:
         client_id=args.client_id, token=args.token, ineligible_token=args.ineligible_token,
         allow_orders=args.allow_orders, poll_interval=args.poll_interval,
         max_orders=args.max_orders, pace=args.pace, require_all=args.require_all,
-        strict=args.strict, json=args.json, junit_xml=args.junit_xml))
+        strict=args.strict, json=args.json, junit_xml=args.junit_xml,
+        control_token=args.control_token))

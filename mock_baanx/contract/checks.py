@@ -193,8 +193,9 @@ def product_ids(products: Any, *, eligible: bool) -> list[str]:
             and item.get("isEligible") is eligible and isinstance(item.get("id"), str)]
 
 
-def detect_control(target: Target) -> ControlClient | None:
-    """The target's control API if it is a mock-baanx, else None."""
+def detect_control(target: Target, control_token: str | None = None) -> ControlClient | None:
+    """The target's control API if it is a mock-baanx (with the token it asks for), else
+    None."""
     try:
         response = target.session.get(target.base_url.rstrip("/") + "/__mock/health",
                                       timeout=target.timeout)
@@ -202,7 +203,7 @@ def detect_control(target: Target) -> ControlClient | None:
         return None
     body = _json(response)
     if response.status_code == 200 and isinstance(body, dict) and body.get("status") == "ok":
-        return HttpControl(target.base_url, target.session, target.timeout)
+        return HttpControl(target.base_url, target.session, target.timeout, control_token)
     return None
 
 

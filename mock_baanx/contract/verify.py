@@ -45,6 +45,8 @@ class Settings:
     strict: bool = False
     json: bool = False
     junit_xml: str | None = None
+    # The control token of a mock-baanx target, if it asks for one.
+    control_token: str | None = None
 
 
 def run(base_url: str, settings: Settings) -> int:
@@ -57,7 +59,7 @@ def run(base_url: str, settings: Settings) -> int:
                            poll_interval=settings.poll_interval,
                            ineligible_token=settings.ineligible_token,
                            max_orders=settings.max_orders, pace=settings.pace)
-    control = checks.detect_control(target)
+    control = checks.detect_control(target, settings.control_token)
     if control is None:
         if not settings.client_id or not settings.token:
             try:
@@ -70,10 +72,17 @@ def run(base_url: str, settings: Settings) -> int:
             return _refuse("give --client-id and --token (or set BAANX_CLIENT_ID and "
                            "BAANX_ACCESS_TOKEN): only a mock-baanx target needs none")
     else:
+        try:
+            control.namespaces()  # a call that needs the token, if the mock asks for one
+        except ControlError as error:
+            return _refuse(f"the mock-baanx at {shown_url} refused its control API: "
+                           f"{error.message} (give --control-token, or "
+                           "$MOCK_BAANX_CONTROL_TOKEN)")
         # A namespace of its own: the run neither sees nor disturbs anyone else's orders,
         # faults or clock on a shared mock.
         target.base_url = f"{base_url.rstrip('/')}/ns/verify-{secrets.token_hex(4)}"
-        target.control = HttpControl(target.base_url, target.session, target.timeout)
+        target.control = HttpControl(target.base_url, target.session, target.timeout,
+                                     settings.control_token)
         target.allow_orders = True  # a mock's orders cost nothing
         if not settings.token:
             target.ineligible_token = settings.ineligible_token or MOCK_INELIGIBLE_TOKEN

@@ -17,6 +17,7 @@ from datetime import datetime
 from ..core import DEFAULT_NAMESPACE, Backend
 from ..core.errors import BaanxError, StoreUnavailable
 from ..core.journal import JournalEntry
+from .access import check_host, check_same_site, check_token
 from .bodies import body_text
 from .cors import ALLOW_ANY_ORIGIN, preflight
 from .coverage import served_outcomes
@@ -42,6 +43,11 @@ from .route import Call, Route, RouteKind
 from .routes import CONTROL_PREFIX, MOCK_PAGES, routes_for
 from .strict import checked
 from .version import VERSION_HEADER, __version__
+
+# The control routes that answer without the control token: the dashboard's page (which
+# asks for it) and its way there, and health (only that the mock is up).
+OPEN_CONTROL_OPERATIONS = frozenset({"mockHome", "mockDashboard", "mockDashboardFolder",
+                                     "mockHealth"})
 
 
 @dataclass(slots=True)
@@ -77,6 +83,7 @@ class Exchange:
         rule; either way `exchange_of_refused` still journals it."""
         exchange = cls(backend, options, request, routes=routes_for(options))
         refuse_what_is_too_large(request)
+        check_host(request, options.hosts)
         if options.control:
             exchange.namespace, exchange.prefix, exchange.request = namespace_of(request)
             # A namespace comes into being on first use.
@@ -116,8 +123,10 @@ class Exchange:
         route = self.route
         assert route is not None
         try:
+            self.guard()
             if self.request.method == "OPTIONS":
-                reply = preflight(route.method, self.options.control)
+                reply = Reply(204) if route.kind is RouteKind.CONTROL else preflight(
+                    route.method, self.options.control)
             else:
                 reply = self.plan() or route.handler(Call(
                     self.backend, self.namespace, self.prefix, route, self.request, params,
@@ -138,6 +147,17 @@ class Exchange:
             self.reply = self.checked(error_reply(error))
         return self.reply
 
+    def guard(self) -> None:
+        """The control API's own doors: no state-changing request from another site's
+        page, and the token when the mock has one (its dashboard page and health answer
+        without it: the page asks for it, and health says only that the mock is up)."""
+        route = self.route
+        if route is None or route.kind is not RouteKind.CONTROL:
+            return
+        check_same_site(self.request)
+        if route.operation not in OPEN_CONTROL_OPERATIONS:
+            check_token(self.request, self.options.control_token)
+
     def checked(self, reply: Reply) -> Reply:
         """`reply`, or in strict mode the 500 that says how it broke its schema. A user's
         own view's reply has no schema of the mock's to meet."""
@@ -150,10 +170,13 @@ class Exchange:
         """Journal and count `reply`, wait the delay a fault asked for, and give the headers
         every reply carries. The journal entry and the outcome count are lost, not the
         reply, if the store is away."""
-        headers = [ALLOW_ANY_ORIGIN]
+        is_control = self.request.path.startswith(CONTROL_PREFIX) or (
+            self.route is not None and self.route.kind is RouteKind.CONTROL)
+        # The control API answers no other origin (its dashboard is of its own).
+        headers = [] if is_control else [ALLOW_ANY_ORIGIN]
         if self.store_away:
             return headers
-        if self.route is not None and self.route.kind is RouteKind.CONTROL:
+        if is_control:
             headers.append((VERSION_HEADER, __version__))
         try:
             self.keep_books(reply)

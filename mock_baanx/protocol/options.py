@@ -7,6 +7,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from .access import HostRule
+
 
 @dataclass(frozen=True, slots=True)
 class Options:
@@ -19,6 +21,11 @@ class Options:
     # How a delayed reply waits. A served mock passes one that defers the wait to its event
     # loop rather than block it.
     sleep: Callable[[float], None] = time.sleep
+    # The Host values a served mock answers (access.py); None, for an in-process mock,
+    # checks none.
+    hosts: HostRule | None = None
+    # The token every control request must carry, if any.
+    control_token: str | None = None
 
 
 DEFAULT_OPTIONS = Options()

@@ -10,12 +10,14 @@ from collections.abc import Iterable
 import requests
 
 from ..core import DEFAULT_NAMESPACE, Backend
+from ..protocol import Options
+from ..protocol.access import HostRule
 from ..protocol.namespaces import NAMESPACE_PREFIX
 from ..protocol.version import VERSION_HEADER
 from ..transports.extensions import extend as extend_app
 from ..transports.flask_app import create_app
 from ..transports.thread_server import BackgroundServer
-from .control_client import DefaultCredentials, HttpControl
+from .control_client import ControlError, DefaultCredentials, HttpControl
 
 
 class NotAMockBaanx(Exception):
@@ -28,29 +30,35 @@ class BaanxServer(DefaultCredentials, HttpControl):
 
     def __init__(self, base_url: str, namespace: str = DEFAULT_NAMESPACE,
                  backend: Backend | None = None, server: BackgroundServer | None = None,
-                 session: requests.Session | None = None) -> None:
+                 session: requests.Session | None = None,
+                 control_token: str | None = None) -> None:
         self.base_url = base_url.rstrip("/")
         self.namespace = namespace
         prefix = "" if namespace == DEFAULT_NAMESPACE else f"{NAMESPACE_PREFIX}{namespace}"
-        super().__init__(self.base_url + prefix, session)
+        super().__init__(self.base_url + prefix, session, control_token=control_token)
         # The backend behind a server of this process; None for one running elsewhere.
         self.backend = backend
         self._server = server
 
     @classmethod
     def start(cls, backend: Backend, host: str = "127.0.0.1", port: int = 0,
-              extend: Iterable[str] = ()) -> BaanxServer:
+              extend: Iterable[str] = (), allowed_hosts: Iterable[str] = (),
+              control_token: str | None = None) -> BaanxServer:
         """Serve `backend` on `host`:`port` (0: a free one) on a thread, until `stop()`,
         with the app extended by each `MODULE:FUNCTION` of `extend`
-        (transports/extensions.py)."""
-        app = create_app(backend)
+        (transports/extensions.py), answering the Host names `allowed_hosts` besides
+        loopback ones, its control API asking for `control_token` if one is given."""
+        app = create_app(backend, Options(hosts=HostRule.of(host, allowed_hosts),
+                                          control_token=control_token))
         extend_app(app, extend)
         server = BackgroundServer(app, host, port)
-        return cls(server.url, backend=backend, server=server)
+        return cls(server.url, backend=backend, server=server, control_token=control_token)
 
     @classmethod
-    def connect(cls, url: str, timeout: float = 10) -> BaanxServer:
-        """An already running mock-baanx at `url`; NotAMockBaanx if none answers there."""
+    def connect(cls, url: str, timeout: float = 10, control_token: str | None = None
+                ) -> BaanxServer:
+        """An already running mock-baanx at `url` (its control API's token, if it asks for
+        one); NotAMockBaanx if none answers there."""
         session = requests.Session()
         try:
             reply = session.get(url.rstrip("/") + "/__mock/health", timeout=timeout)
@@ -60,11 +68,19 @@ class BaanxServer(DefaultCredentials, HttpControl):
             raise NotAMockBaanx(f"{url} is not a mock-baanx with its control API on "
                                 f"(GET /__mock/health answered {reply.status_code} without "
                                 f"{VERSION_HEADER})")
-        return cls(url, session=session)
+        served = cls(url, session=session, control_token=control_token)
+        try:
+            served.namespaces()  # a call that needs the token, if the mock asks for one
+        except ControlError as error:
+            raise NotAMockBaanx(f"{url} refused its control API: {error.message} (give it "
+                                "with --baanx-control-token, ini baanx_control_token)"
+                                ) from None
+        return served
 
     def in_namespace(self, namespace: str) -> BaanxServer:
         """The same server, seen from another namespace."""
-        return BaanxServer(self.base_url, namespace, self.backend, self._server, self._session)
+        return BaanxServer(self.base_url, namespace, self.backend, self._server, self._session,
+                           self.control_token)
 
     def reset(self) -> None:
         if self.backend is not None:

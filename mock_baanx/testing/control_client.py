@@ -194,18 +194,23 @@ class ControlClient:
 
 
 class HttpControl(ControlClient):
-    """The control API of a mock served at `url`."""
+    """The control API of a mock served at `url`; `control_token`, the token it asks for
+    (`serve --control-token`), if any."""
 
     def __init__(self, url: str, session: requests.Session | None = None,
-                 timeout: float = 10) -> None:
+                 timeout: float = 10, control_token: str | None = None) -> None:
         self.url = url.rstrip("/")
         self._session = session or requests.Session()
         self._timeout = timeout
+        self.control_token = control_token
 
     def _send(self, method: str, path: str, body: Any = None) -> Any:
+        headers = {"Content-Type": "application/json"}
+        if self.control_token is not None:
+            headers["Authorization"] = f"Bearer {self.control_token}"
         response = self._session.request(method, self.url + path, timeout=self._timeout,
                                          data=None if body is None else json.dumps(body),
-                                         headers={"Content-Type": "application/json"})
+                                         headers=headers)
         return parse_control_reply(response.status_code, response.content)
 
 

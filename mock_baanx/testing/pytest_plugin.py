@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import os
 import re
 import secrets
 from collections import Counter
@@ -51,6 +52,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--baanx-url", metavar="URL", default=None,
                     help="an already running mock-baanx for baanx_server (default: start one "
                          "per session); each test works in a namespace of its own")
+    group.addoption("--baanx-control-token", metavar="TOKEN", default=None,
+                    help="the control token of the running mock --baanx-url names (default: "
+                         "ini baanx_control_token, then $MOCK_BAANX_CONTROL_TOKEN)")
     group.addoption("--baanx-coverage", action="store_true",
                     help="print the documented Baanx outcomes no test was served")
     group.addoption("--baanx-coverage-fail-under", metavar="PCT", type=percentage,
@@ -62,6 +66,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addini("baanx_seed", "derive mock-baanx's ids from this whole number (default: "
                                 "random)")
     parser.addini("baanx_url", "an already running mock-baanx for baanx_server")
+    parser.addini("baanx_control_token", "the control token of the mock baanx_server talks to")
+    parser.addini("baanx_allowed_hosts", "Host names the session's own server answers besides "
+                  "loopback ones (one per line)", type="linelist")
     parser.addini("baanx_extend", "MODULE:FUNCTION called with baanx_server's Flask app "
                   "before it serves, to add routes (one per line)", type="linelist")
     parser.addini("baanx_extended_statuses", "let mock-baanx's lifecycles use PENDING and "
@@ -95,6 +102,8 @@ class Settings:
     url: str | None
     extended_statuses: bool
     extend: tuple[str, ...] = ()
+    control_token: str | None = None
+    allowed_hosts: tuple[str, ...] = ()
 
 
 SETTINGS = pytest.StashKey[Settings]()
@@ -108,7 +117,7 @@ def pytest_configure(config: pytest.Config) -> None:
         from .baanx_server import BaanxServer, NotAMockBaanx
 
         try:
-            BaanxServer.connect(settings.url)
+            BaanxServer.connect(settings.url, control_token=settings.control_token)
         except NotAMockBaanx as error:
             raise pytest.UsageError(f"--baanx-url: {error}") from None
     if settings.fixtures is not None or settings.lifecycle != "complete" \
@@ -151,10 +160,13 @@ def _settings(config: pytest.Config) -> Settings:
     url = config.getoption("baanx_url") or str(config.getini("baanx_url") or "") or None
     if url is not None and not re.match(r"https?://[^/]", url):
         raise pytest.UsageError(f"--baanx-url {url}: give an http:// or https:// URL")
+    token = (config.getoption("baanx_control_token") or str(config.getini(
+        "baanx_control_token") or "") or os.environ.get("MOCK_BAANX_CONTROL_TOKEN") or None)
     return Settings(fixtures, str(config.getini("baanx_lifecycle")),
                     int(seed_text) if seed_text else None, url,
                     bool(config.getini("baanx_extended_statuses")),
-                    tuple(config.getini("baanx_extend")))
+                    tuple(config.getini("baanx_extend")), token,
+                    tuple(config.getini("baanx_allowed_hosts")))
 
 
 def _backend(settings: Settings) -> Backend:
@@ -195,9 +207,11 @@ def _baanx_served(request: pytest.FixtureRequest) -> Iterator[BaanxServer]:
 
     settings = request.config.stash[SETTINGS]
     if settings.url is None:
-        server = BaanxServer.start(_backend(settings), extend=settings.extend)
+        server = BaanxServer.start(_backend(settings), extend=settings.extend,
+                                   allowed_hosts=settings.allowed_hosts,
+                                   control_token=settings.control_token)
     else:
-        server = BaanxServer.connect(settings.url)
+        server = BaanxServer.connect(settings.url, control_token=settings.control_token)
     try:
         yield server
     finally:

@@ -224,7 +224,7 @@ def route_found(mock: Served) -> Callable[[], Response | None]:
                 # A preflight of one of the mock's paths, which take no OPTIONS otherwise.
                 preflighted, _ = resolve(exchange.request, mock.routes)
                 exchange.found(preflighted)
-                return answered(exchange, preflight(preflighted.method, mock.options.control))
+                return to_flask(exchange.answer({}))
             return None  # Werkzeug's 404 or 405, answered by `http_error`
         route = mock.by_endpoint.get(endpoint)
         exchange.found(route, endpoint)

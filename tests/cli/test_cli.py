@@ -132,7 +132,7 @@ def test_a_delayed_reply_holds_up_no_one_else(served):
     cannot come during the test; the test waits for nothing but the others' replies."""
     delayed = socket.create_connection(address_of(served.url), timeout=10)
     try:
-        delayed.sendall(b"GET /v1/order/products/available HTTP/1.1\r\nHost: mock\r\n"
+        delayed.sendall(b"GET /v1/order/products/available HTTP/1.1\r\nHost: 127.0.0.1\r\n"
                         b"X-Client-ID: demo-client\r\nAuthorization: Bearer demo-token\r\n"
                         b"X-Mock-Delay-Ms: 60000\r\n\r\n")
         for _ in range(5):

@@ -51,6 +51,9 @@ def image(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     podman("rmi", "--force", IMAGE)
 
 
+CONTROL_TOKEN = "a-control-token-for-the-container-test"
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -60,7 +63,8 @@ def free_port() -> int:
 def test_the_image_serves_the_api_as_a_user_without_privileges_and_stops_on_sigterm(image):
     port = free_port()
     started = podman("run", "--detach", "--init", *RUN_OPTIONS, "--health-interval",
-                     "disable", "--publish", f"127.0.0.1:{port}:4010", image)
+                     "disable", "--publish", f"127.0.0.1:{port}:4010", "--env",
+                     f"MOCK_BAANX_CONTROL_TOKEN={CONTROL_TOKEN}", image)
     assert started.returncode == 0, started.stderr
     container = started.stdout.strip()
     try:
@@ -80,6 +84,10 @@ def test_the_image_serves_the_api_as_a_user_without_privileges_and_stops_on_sigt
         status = requests.get(f"{base}/v1/order/{order['orderId']}", headers=DEMO, timeout=10)
         assert status.json()["status"] == "STARTED"
         assert podman("healthcheck", "run", container).returncode == 0
+        # Bound to every address inside, its control API asks for the token it was given.
+        assert requests.get(base + "/__mock/orders", timeout=10).status_code == 401
+        assert requests.get(base + "/__mock/orders", timeout=10, headers={
+            "Authorization": f"Bearer {CONTROL_TOKEN}"}).status_code == 200
         assert podman("exec", container, "id", "-u").stdout.strip() != "0"
         stopped = podman("stop", "--time", "10", container)
         assert stopped.returncode == 0, stopped.stderr
@@ -88,6 +96,7 @@ def test_the_image_serves_the_api_as_a_user_without_privileges_and_stops_on_sigt
         logs = podman("logs", container).stderr
         assert "mock-baanx stopped" in logs
         assert "Traceback" not in logs
+        assert CONTROL_TOKEN not in logs
     finally:
         podman("rm", "--force", container)
 

@@ -120,5 +120,5 @@ def test_creates_racing_resets_leave_no_order_behind_and_never_repeat_an_id(make
 
     in_threads(CREATING_THREADS + 1, work)
     look()
-    assert resets > CREATING_THREADS
+    assert resets >= CREATING_THREADS
     assert broken == []

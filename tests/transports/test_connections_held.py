@@ -40,7 +40,7 @@ def address(served: Served) -> tuple[str, int]:
 def idle_connection(where: tuple[str, int]) -> socket.socket:
     """A keep-alive connection that asked once and now says nothing."""
     connection = socket.create_connection(where, timeout=10)
-    connection.sendall(f"GET {PRODUCTS} HTTP/1.1\r\nHost: mock\r\nX-Client-ID: demo-client\r\n"
+    connection.sendall(f"GET {PRODUCTS} HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Client-ID: demo-client\r\n"
                        "Authorization: Bearer demo-token\r\n\r\n".encode())
     connection.recv(65536)
     return connection
@@ -70,7 +70,7 @@ def test_many_idle_and_stalled_connections_do_not_lock_a_newcomer_out(served):
 def test_a_client_stalled_mid_body_gets_a_408_and_one_stalled_mid_headers_is_dropped(served):
     where = address(served)
     mid_body = socket.create_connection(where, timeout=BODY_READ_DEADLINE_SECONDS * 3)
-    mid_body.sendall(b"POST /v1/order HTTP/1.1\r\nHost: mock\r\nContent-Type: application/json"
+    mid_body.sendall(b"POST /v1/order HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json"
                      b"\r\nContent-Length: 100\r\n\r\n{\"productId\":")
     mid_headers = socket.create_connection(where, timeout=BODY_READ_DEADLINE_SECONDS * 3)
     mid_headers.sendall(b"GET /v1/order/products/available HTTP/1.1\r\nHost: mo")

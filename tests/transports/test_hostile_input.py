@@ -89,7 +89,7 @@ def still_serving(server):
 def request(path: bytes = b"/v1/order/products/available", extra: bytes = b"",
             method: bytes = b"GET", body: bytes = b"") -> bytes:
     length = f"Content-Length: {len(body)}\r\n".encode() if body else b""
-    return (method + b" " + path + b" HTTP/1.1\r\nHost: mock\r\nConnection: close\r\n" + AUTH
+    return (method + b" " + path + b" HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n" + AUTH
             + extra + length + b"\r\n" + body)
 
 
