@@ -191,3 +191,37 @@ def test_at_390_px_status_and_payment_are_in_view(browser, baanx_server):
         assert box["x"] + box["width"] <= 390
     expect(row.get_by_role("button", name=f"Fail payment of order {order_id}")).to_be_visible()
     context.close()
+
+
+def test_on_a_guarded_mock_the_dashboard_asks_for_the_token_once_and_keeps_it(browser):
+    from mock_baanx.core import Backend
+    from mock_baanx.storage.fixture_files import load_fixtures
+    from mock_baanx.testing.baanx_server import BaanxServer
+
+    token = "a-token-for-the-dashboard-test"
+    served = BaanxServer.start(Backend(load_fixtures()), control_token=token)
+    context = browser.new_context()
+    try:
+        opened = context.new_page()
+        asked: list[str] = []
+
+        def answer(dialog) -> None:
+            asked.append(dialog.message)
+            dialog.accept(token)
+
+        opened.on("dialog", answer)
+        opened.goto(f"{served.url}/__mock/ui")
+        expect(opened.locator("#message")).not_to_contain_text("Cannot reach")
+        expect(opened.locator("#fault-endpoint option")).to_have_count(4)
+        order_id = create_order(served)
+        expect(row_of(opened, order_id)).to_be_visible()
+        assert len(asked) == 1
+        assert "token" in asked[0]
+        # A reload in the same tab asks no more: the token is kept for the tab.
+        opened.reload()
+        expect(row_of(opened, order_id)).to_be_visible()
+        assert len(asked) == 1
+        assert token not in opened.url
+    finally:
+        context.close()
+        served.stop()
