@@ -5,6 +5,7 @@ there, a target that is not Baanx, a mistyped option. Each is one line on stderr
 from __future__ import annotations
 
 import http.server
+import os
 import subprocess
 import sys
 import threading
@@ -21,16 +22,19 @@ CLOSED_PIPE = 141
 
 @pytest.mark.parametrize("command", [["openapi"], ["rules"], ["rules", "--json"]])
 def test_a_closed_pipe_ends_quietly(command):
-    # What `mock-baanx openapi | head -3` does: the reader stops after a few bytes.
-    process = subprocess.Popen([sys.executable, "-m", "mock_baanx", *command],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    assert process.stdout is not None
-    assert process.stderr is not None
-    process.stdout.read(10)
-    process.stdout.close()
-    assert process.wait(timeout=30) == CLOSED_PIPE
-    assert process.stderr.read() == b""
-    process.stderr.close()
+    # What `mock-baanx openapi | head -3` does: the reader stops reading. Here its end is
+    # closed before the command starts, so that every write meets the closed pipe however
+    # the two processes are scheduled.
+    reading, writing = os.pipe()
+    os.close(reading)
+    try:
+        process = subprocess.Popen([sys.executable, "-m", "mock_baanx", *command],
+                                   stdout=writing, stderr=subprocess.PIPE)
+    finally:
+        os.close(writing)
+    _, stderr = process.communicate(timeout=30)
+    assert process.returncode == CLOSED_PIPE
+    assert stderr == b""
 
 
 def one_line(result: subprocess.CompletedProcess[str]) -> str:
