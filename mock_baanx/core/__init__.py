@@ -35,6 +35,7 @@ from .store import (
     Store,
     StoreError,
 )
+from .stubs import Conditions, Stub
 
 __all__ = [
     "ANY_ENDPOINT",
@@ -46,6 +47,7 @@ __all__ = [
     "Catalog",
     "Client",
     "Clock",
+    "Conditions",
     "Fault",
     "FaultKind",
     "Fixtures",
@@ -69,6 +71,7 @@ __all__ = [
     "Step",
     "Store",
     "StoreError",
+    "Stub",
     "User",
     "paid_at_text",
     "seeded_ids",

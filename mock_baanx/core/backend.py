@@ -44,6 +44,7 @@ from .store import (
     NextLifecycle,
     Store,
 )
+from .stubs import Stub
 
 DEFAULT_LIFECYCLE = "complete"
 # Views of namespaces with additions are kept for the next request; past this many, the
@@ -63,6 +64,7 @@ class Fixtures:
     users: tuple[User, ...]
     products: tuple[Product, ...]
     lifecycles: Mapping[str, Lifecycle] = field(default_factory=dict)
+    stubs: tuple[Stub, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +74,9 @@ class View:
     directory: Directory
     catalog: Catalog
     lifecycles: Mapping[str, Lifecycle]
+    # The fixtures' stubs, then those added at run time; one added with a fixture stub's id
+    # takes its place.
+    stubs: tuple[Stub, ...] = ()
 
 
 class Backend:
@@ -92,7 +97,7 @@ class Backend:
         self.directory = Directory(fixtures.clients, fixtures.users)
         self.catalog = Catalog(fixtures.products)
         self.lifecycles = dict(fixtures.lifecycles)
-        self._base = View(self.directory, self.catalog, self.lifecycles)
+        self._base = View(self.directory, self.catalog, self.lifecycles, fixtures.stubs)
         # Each namespace's view, with the additions version it was built from.
         self._views: dict[str, tuple[int, View]] = {}
         self.ids = ids or IdSource()
@@ -132,9 +137,10 @@ class Backend:
             self._views.clear()
         users = {user.token: user for user in self.fixtures.users} | dict(additions.users)
         products = {product.id: product for product in self.fixtures.products}
+        stubs = {stub.id: stub for stub in self.fixtures.stubs} | dict(additions.stubs)
         view = View(Directory(self.fixtures.clients, users.values()),
                     Catalog((products | dict(additions.products)).values()),
-                    {**self.lifecycles, **additions.lifecycles})
+                    {**self.lifecycles, **additions.lifecycles}, tuple(stubs.values()))
         self._views[namespace] = (additions.version, view)
         return view
 
@@ -316,6 +322,18 @@ class Backend:
         replaced = lifecycle.name in self.view(namespace).lifecycles
         self.store.add(namespace, lifecycle)
         return replaced
+
+    def add_stub(self, stub: Stub, *, namespace: str = DEFAULT_NAMESPACE) -> bool:
+        """Add a stub to the namespace, or replace the one with its id; whether it replaced
+        one (a fixture's included)."""
+        replaced = any(known.id == stub.id for known in self.view(namespace).stubs)
+        self.store.add(namespace, stub)
+        return replaced
+
+    def remove_stub(self, stub_id: str, *, namespace: str = DEFAULT_NAMESPACE) -> bool:
+        """Take out a stub added to the namespace at run time; whether there was one (a
+        fixture's stays: a reset is what returns a namespace to its fixtures)."""
+        return self.store.remove_stub(namespace, stub_id)
 
     def _caught_up(self, order: Order, now: datetime) -> Order:
         lifecycle = self.view(order.namespace).lifecycles[order.lifecycle]

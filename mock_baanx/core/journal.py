@@ -23,3 +23,5 @@ class JournalEntry:
     status: int
     endpoint: str | None
     fault: str | None = None
+    # What the mock noted of its answer (a stub's placeholder that named nothing).
+    note: str | None = None

@@ -21,6 +21,9 @@ from .faults import ANY_ENDPOINT, Fault
 from .journal import JOURNAL_SIZE, JournalEntry
 from .lifecycle import Lifecycle
 from .models import Order, Product, User
+from .stubs import Stub
+
+Addition = User | Product | Lifecycle | Stub
 
 DEFAULT_NAMESPACE = "default"
 # A whole load test at 5,000 creates/s whose orders are polled for the docs' two minutes;
@@ -46,13 +49,14 @@ class NextLifecycle:
 
 @dataclass(frozen=True, slots=True)
 class Additions:
-    """Users, products and lifecycles added to one namespace at run time, over the shared
-    fixtures; `version` grows with each change, so that a view built from them can be kept
-    until it does."""
+    """Users, products, lifecycles and stubs added to one namespace at run time, over the
+    shared fixtures; `version` grows with each change, so that a view built from them can
+    be kept until it does."""
 
     users: Mapping[str, User] = field(default_factory=dict)
     products: Mapping[str, Product] = field(default_factory=dict)
     lifecycles: Mapping[str, Lifecycle] = field(default_factory=dict)
+    stubs: Mapping[str, Stub] = field(default_factory=dict)
     version: int = 0
 
 
@@ -185,9 +189,13 @@ class Store(Protocol):
         """How many times each outcome was served."""
         ...
 
-    def add(self, namespace: str, item: User | Product | Lifecycle) -> None:
-        """Add a user, product or lifecycle to the namespace (one with the same token, id or
-        name replaces it)."""
+    def add(self, namespace: str, item: Addition) -> None:
+        """Add a user, product, lifecycle or stub to the namespace (one with the same token,
+        id or name replaces it)."""
+        ...
+
+    def remove_stub(self, namespace: str, stub_id: str) -> bool:
+        """Take out a stub added to the namespace; whether there was one."""
         ...
 
     def additions(self, namespace: str) -> Additions: ...
@@ -425,10 +433,18 @@ class MemoryStore:
 
     # --- Data added at run time --------------------------------------------------------
 
-    def add(self, namespace: str, item: User | Product | Lifecycle) -> None:
+    def add(self, namespace: str, item: Addition) -> None:
         with self._lock:
             space = self._space(namespace)
             space.additions = with_item(space.additions, item, next(self._versions))
+
+    def remove_stub(self, namespace: str, stub_id: str) -> bool:
+        with self._lock:
+            space = self._space(namespace)
+            if stub_id not in space.additions.stubs:
+                return False
+            space.additions = without_stub(space.additions, stub_id, next(self._versions))
+            return True
 
     def additions(self, namespace: str) -> Additions:
         with self._lock:
@@ -436,8 +452,7 @@ class MemoryStore:
             return NO_ADDITIONS if space is None else space.additions
 
 
-def with_item(additions: Additions, item: User | Product | Lifecycle, version: int
-              ) -> Additions:
+def with_item(additions: Additions, item: Addition, version: int) -> Additions:
     """`additions` with `item` in, in place of one with its token, id or name; `version`
     is a number no earlier additions of any namespace had."""
     if isinstance(item, User):
@@ -445,5 +460,12 @@ def with_item(additions: Additions, item: User | Product | Lifecycle, version: i
     if isinstance(item, Product):
         return replace(additions, products={**additions.products, item.id: item},
                        version=version)
+    if isinstance(item, Stub):
+        return replace(additions, stubs={**additions.stubs, item.id: item}, version=version)
     return replace(additions, lifecycles={**additions.lifecycles, item.name: item},
                    version=version)
+
+
+def without_stub(additions: Additions, stub_id: str, version: int) -> Additions:
+    return replace(additions, stubs={key: stub for key, stub in additions.stubs.items()
+                                     if key != stub_id}, version=version)

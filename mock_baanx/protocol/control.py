@@ -16,9 +16,11 @@ from ..core.errors import ValidationFailed
 from ..core.faults import ANY_ENDPOINT
 from .bodies import moment_text, order_detail, parse_json, validated
 from .coverage import coverage_report
-from .fixture_documents import FixtureError, lifecycle_from, product_from, user_from
+from .errors import RouteNotFound
+from .fixture_documents import FixtureError, lifecycle_from, product_from, stub_from, user_from
 from .messages import Reply
 from .route import Call, Route, RouteKind
+from .stubs import refusal, stub_listing, stub_routes
 
 # What JSON (RFC 8259) counts as white space: a form feed, say, is not nothing.
 JSON_WHITESPACE = b" \t\r\n"
@@ -156,8 +158,10 @@ def faults_state(call: Call) -> dict[str, Any]:
 
 
 def faultable(call: Call) -> list[Route]:
-    """The routes a fault may name, from the route table: the Baanx API's."""
-    return [route for route in call.routes if route.kind is RouteKind.BAANX]
+    """The routes a fault may name, from the route table: the Baanx API's, and the
+    namespace's stubs (by their ids)."""
+    return [*(route for route in call.routes if route.kind is RouteKind.BAANX),
+            *stub_routes(call.backend.view(call.namespace).stubs)]
 
 
 def get_faults(call: Call) -> Reply:
@@ -190,7 +194,8 @@ def journal(call: Call) -> Reply:
     return Reply.json(200, {"requests": [
         {"at": moment_text(entry.at), "method": entry.method, "path": entry.path,
          "headers": dict(entry.headers), "body": entry.body, "status": entry.status,
-         "endpoint": entry.endpoint, "fault": entry.fault}
+         "endpoint": entry.endpoint, "fault": entry.fault,
+         **({"note": entry.note} if entry.note else {})}
         for entry in (entries if limit is None else entries[-limit:])
     ]})
 
@@ -231,6 +236,34 @@ def add_lifecycle(call: Call) -> Reply:
     return Reply.json(200, {"kind": "lifecycle", "key": body["name"], "replaced": replaced})
 
 
+def add_stub(call: Call) -> Reply:
+    """A stub for this namespace (one with its id replaced), until its reset."""
+    body = control_body(call, "stub-request.json")
+    try:
+        stub = stub_from(body, "request body")
+    except FixtureError as error:
+        raise ValidationFailed(f"{error.field.removeprefix('$.')}: {error.problem}"
+                               if error.field else error.problem) from None
+    refused = refusal(stub, call.routes)
+    if refused is not None:
+        raise ValidationFailed(f"path: {refused}")
+    replaced = call.backend.add_stub(stub, namespace=call.namespace)
+    return Reply.json(200, {"kind": "stub", "key": stub.id, "replaced": replaced})
+
+
+def list_stubs(call: Call) -> Reply:
+    return Reply.json(200, {"stubs": stub_listing(call.backend.view(call.namespace).stubs)})
+
+
+def remove_stub(call: Call) -> Reply:
+    """Take out a stub added at run time; a fixture's is the namespace's until a reset."""
+    stub_id = call.params["stubId"]
+    if not call.backend.remove_stub(stub_id, namespace=call.namespace):
+        raise RouteNotFound(f"Not found: no stub {stub_id!r} was added to this namespace (a "
+                            "fixture's stub stays: POST /__mock/reset returns to them)")
+    return list_stubs(call)
+
+
 def namespaces(call: Call) -> Reply:
     """Every namespace the mock keeps, the one used most recently first."""
     return Reply.json(200, {"namespaces": [
@@ -242,6 +275,7 @@ def namespaces(call: Call) -> Reply:
 
 def coverage(call: Call) -> Reply:
     """Which documented outcomes this namespace's consumer has been served, and how often."""
-    return Reply.json(200, {"outcomes": coverage_report(call.routes,
+    routes = (*call.routes, *stub_routes(call.backend.view(call.namespace).stubs))
+    return Reply.json(200, {"outcomes": coverage_report(routes,
                                                         call.backend.coverage(call.namespace),
                                                         call.backend.extended_statuses)})

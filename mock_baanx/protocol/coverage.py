@@ -22,7 +22,10 @@ STATUS_OPERATION = "getOrderStatus"
 
 def documented_outcomes(route: Route, extended: bool = False) -> list[str]:
     """Every outcome `route` can serve, in the order a report lists them; with `extended`,
-    the order statuses real clients know but the docs do not, too."""
+    the order statuses real clients know but the docs do not, too. A stub's are its own
+    status and those its header rules and request schema may answer."""
+    if route.stub is not None:
+        return [str(route.reply_status), *map(str, route.errors), DELAYED]
     if route.operation == STATUS_OPERATION:
         successes = [f"200 {status.value}" for status in OrderStatus
                      if extended or status.is_documented]
@@ -45,13 +48,13 @@ def coverage_report(routes: Sequence[Route], seen: Mapping[str, int], extended: 
     those never served); then any other outcome served (an undocumented status)."""
     report = []
     listed = set()
-    for route in baanx_routes(routes):
+    for route in counted_routes(routes):
         for outcome in documented_outcomes(route, extended):
             key = f"{route.operation} {outcome}"
             listed.add(key)
             report.append({"method": route.method, "path": route.template, "outcome": outcome,
                            "seen": seen.get(key, 0)})
-    by_operation = {route.operation: route for route in baanx_routes(routes)}
+    by_operation = {route.operation: route for route in counted_routes(routes)}
     for key in sorted(set(seen) - listed):
         operation, _, outcome = key.partition(" ")
         if operation in by_operation:
@@ -61,5 +64,6 @@ def coverage_report(routes: Sequence[Route], seen: Mapping[str, int], extended: 
     return report
 
 
-def baanx_routes(routes: Iterable[Route]) -> list[Route]:
-    return [route for route in routes if route.kind is RouteKind.BAANX]
+def counted_routes(routes: Iterable[Route]) -> list[Route]:
+    """The routes whose outcomes are counted: the Baanx API's, and stubs."""
+    return [route for route in routes if route.kind in (RouteKind.BAANX, RouteKind.STUB)]

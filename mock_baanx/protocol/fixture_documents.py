@@ -9,10 +9,15 @@ FixtureError naming where it came from and the field.
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Iterable, Mapping
+from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
-from ..core import Client, Fixtures, Lifecycle, OrderStatus, Product, Step, User
+from ..core import Client, Conditions, Fixtures, Lifecycle, OrderStatus, Product, Step, Stub, User
+from ..core.stubs import PLACEHOLDER
 from . import schemas
 from .bodies import field_problem, payment_config_from_json, payment_config_json
 
@@ -120,6 +125,168 @@ def lifecycle_json(lifecycle: Lifecycle) -> dict[str, Any]:
                       for step in lifecycle.steps]}
 
 
+def stub_from(item: Mapping[str, Any], source: object, field: str = "$",
+              folder: Path | None = None) -> Stub:
+    """A stub from its document, already valid against its schema. A FixtureError naming
+    the field for what the schema cannot say: a schema that is no JSON Schema (or a file
+    that cannot be read), a placeholder that names nothing, a body that breaks its own
+    schema. `folder` is where a schema given by file name lives."""
+    path_names = set(PATH_NAME.findall(item["path"]))
+    schema = _schema_of(item.get("schema"), source, f"{field}.schema", folder)
+    request_schema = _schema_of(item.get("requestSchema"), source, f"{field}.requestSchema",
+                                folder)
+    has_body = "body" in item
+    for where, text in _template_strings(item.get("body"), f"{field}.body"):
+        for kind, name in PLACEHOLDER.findall(text):
+            _refuse_unknown(kind, name, path_names, request_schema, source, where)
+    for name, value in (item.get("headers") or {}).items():
+        for kind, placeholder in PLACEHOLDER.findall(value):
+            _refuse_unknown(kind, placeholder, path_names, request_schema, source,
+                            f"{field}.headers.{name}")
+    if schema is not None and has_body:
+        error = schemas.first_error_against(schema, item["body"], _known_at_load)
+        if error is not None:
+            parts, problem = field_problem(error)
+            raise FixtureError(source, f"breaks its own schema: {problem.removeprefix(': ')}",
+                               f"{field}.body" + "".join(
+                                   f"[{part}]" if isinstance(part, int) else f".{part}"
+                                   for part in parts))
+    when = item.get("when") or {}
+    return Stub(
+        id=item["id"], method=item["method"], path=item["path"],
+        status=item.get("status", 200), body=item.get("body"), has_body=has_body,
+        headers=tuple((item.get("headers") or {}).items()),
+        auth=item.get("auth", "baanx") == "baanx", schema=schema,
+        request_schema=request_schema,
+        when=Conditions(headers=when.get("headers", {}), query=when.get("query", {}),
+                        body=when.get("body", {})),
+        example=item.get("example"), example_body=item.get("exampleBody"))
+
+
+def stub_json(stub: Stub) -> dict[str, Any]:
+    """A stub as a fixtures file writes it (its schemas inline): the inverse of `stub_from`."""
+    document: dict[str, Any] = {"id": stub.id, "method": stub.method, "path": stub.path,
+                                "status": stub.status}
+    if stub.has_body:
+        document["body"] = stub.body
+    if stub.headers:
+        document["headers"] = dict(stub.headers)
+    document["auth"] = "baanx" if stub.auth else "none"
+    if stub.schema is not None:
+        document["schema"] = stub.schema
+    if stub.request_schema is not None:
+        document["requestSchema"] = stub.request_schema
+    when = {name: dict(values) for name, values in (
+        ("headers", stub.when.headers), ("query", stub.when.query), ("body", stub.when.body))
+        if values}
+    if when:
+        document["when"] = when
+    if stub.example is not None:
+        document["example"] = stub.example
+    if stub.example_body is not None:
+        document["exampleBody"] = stub.example_body
+    return document
+
+
+PATH_NAME = re.compile(r"\{(\w+)\}")
+# What a schema says of an object's or an array's own shape, which no placeholder within
+# it can change.
+SHAPE_KEYWORDS = frozenset({"required", "additionalProperties", "unevaluatedProperties",
+                            "minProperties", "maxProperties", "propertyNames",
+                            "dependentRequired", "minItems", "maxItems"})
+
+
+def _known_at_load(error: Any) -> bool:
+    """Whether a body's error stands whatever the request fills in: it is not about a value
+    a placeholder gives (or holds one), or it is about a container's own shape."""
+    return error.validator in SHAPE_KEYWORDS or not any(
+        PLACEHOLDER.search(text) for _, text in _template_strings(error.instance, ""))
+# What {{user.NAME}} may name: a user's fixture fields.
+USER_FIELDS = frozenset({"token", "id", "description", "expired", "permitted", "kycVerified",
+                         "ineligibleProducts"})
+
+
+def _template_strings(node: Any, where: str) -> Iterable[tuple[str, str]]:
+    """Every string of a JSON value, with its JSON path."""
+    if isinstance(node, str):
+        yield where, node
+    elif isinstance(node, dict):
+        for key, value in node.items():
+            yield from _template_strings(value, f"{where}.{key}")
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from _template_strings(value, f"{where}[{index}]")
+
+
+def _refuse_unknown(kind: str, name: str, path_names: set[str], request_schema: Any,
+                    source: object, where: str) -> None:
+    """A FixtureError for a placeholder that names nothing, where that can be known: a
+    path name not in the path, a user field users do not have, a body field the request
+    schema does not list (when it lists its fields and allows no others)."""
+    first = name.split(".", 1)[0]
+    if kind == "path" and name not in path_names:
+        known = ", ".join(sorted(path_names)) or "none"
+        raise FixtureError(source, f"{{{{path.{name}}}}} names nothing: the path's names are "
+                                   f"{known}", where)
+    if kind == "user" and name not in USER_FIELDS:
+        raise FixtureError(source, f"{{{{user.{name}}}}} names nothing: a user's fields are "
+                                   f"{', '.join(sorted(USER_FIELDS))}", where)
+    if kind == "body" and isinstance(request_schema, Mapping) and \
+            request_schema.get("additionalProperties") is False and \
+            first not in request_schema.get("properties", {}):
+        raise FixtureError(source, f"{{{{body.{name}}}}} names nothing its requestSchema "
+                                   "allows", where)
+
+
+def _schema_of(given: Any, source: object, where: str, folder: Path | None
+               ) -> Mapping[str, Any] | bool | None:
+    """A stub's schema: inline, or read from the file it names beside the stubs file; a
+    FixtureError if it cannot be read or is no JSON Schema."""
+    if given is None or isinstance(given, bool):
+        return given
+    if isinstance(given, str):
+        if folder is None:
+            raise FixtureError(source, f"a schema by file name ({given!r}) needs a fixtures "
+                                       "folder to find it in: give it inline", where)
+        file = folder / given
+        try:
+            text = file.read_text(encoding="utf-8")
+            given = (json.loads(text) if file.suffix == ".json"
+                     else _yaml_document(text))
+        except (OSError, ValueError) as error:
+            raise FixtureError(source, f"schema file {given!r} cannot be read: {error}",
+                               where) from None
+        if not isinstance(given, Mapping | bool):
+            raise FixtureError(source, "a schema file must hold a JSON Schema object", where)
+    problem = schemas.schema_problem(given)
+    if problem is not None:
+        raise FixtureError(source, f"not a valid JSON Schema: {problem}", where)
+    checked_schema: Mapping[str, Any] | bool = given
+    return checked_schema
+
+
+def _yaml_document(text: str) -> Any:
+    import yaml
+
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        raise ValueError(str(error).splitlines()[0]) from None
+
+
+def stubs_from(document: Any, source: object, folder: Path | None) -> tuple[Stub, ...]:
+    """The stubs of a stubs document (a list), each id once."""
+    stubs = []
+    for index, item in enumerate(document):
+        try:
+            stubs.append(stub_from(item, source, f"$[{index}]", folder))
+        except FixtureError as error:
+            raise FixtureError(source, f"stub {item['id']}: {error.problem}",
+                               error.field) from None
+    _unique(str(source), "id", (stub.id for stub in stubs))
+    return tuple(stubs)
+
+
 # --- A whole set -----------------------------------------------------------------------------
 
 
@@ -157,7 +324,12 @@ def fixtures_from(documents: Mapping[str, Any], defaults: Mapping[str, Any]) -> 
                   for name, (body, source) in {**defaults.get("lifecycles", {}),
                                                **documents.get("lifecycles", {})}.items()}
     given_users = entries(documents["users"][0])[0] if "users" in documents else []
-    return _consistent(kinds, lifecycles, given_users)
+    fixtures = _consistent(kinds, lifecycles, given_users)
+    if "stubs" not in documents:
+        return fixtures
+    document, source = documents["stubs"]
+    folder = Path(source).parent if Path(source).is_file() else None
+    return replace(fixtures, stubs=stubs_from(document, source, folder))
 
 
 def _consistent(kinds: Mapping[str, tuple[list[Mapping[str, Any]], str]],

@@ -42,8 +42,11 @@ from .options import DEFAULT_OPTIONS, Options
 from .route import Call, Route, RouteKind
 from .routes import CONTROL_PREFIX, MOCK_PAGES, routes_for
 from .strict import checked
+from .stubs import conditions_hold, stub_routes
 from .version import VERSION_HEADER, __version__
 
+# The routes faults, delays and outcome counts apply to.
+FAULTABLE = frozenset({RouteKind.BAANX, RouteKind.STUB})
 # The control routes that answer without the control token: the dashboard's page (which
 # asks for it) and its way there, and health (only that the mock is up).
 OPEN_CONTROL_OPERATIONS = frozenset({"mockHome", "mockDashboard", "mockDashboardFolder",
@@ -69,6 +72,8 @@ class Exchange:
     routes: tuple[Route, ...] = field(default=())
     # The namespace's clock when the request was admitted: its journal entry's moment.
     moment: datetime | None = None
+    # What its handler noted for its journal entry.
+    notes: list[str] = field(default_factory=list)
     # The reply the mock built, for a door that sends it on (a Flask response) to settle by.
     reply: Reply | None = None
     # Whether the store went away while answering: nothing more is kept (no journal entry,
@@ -98,10 +103,14 @@ class Exchange:
 
     @property
     def faultable(self) -> bool:
-        """Whether faults and delays apply: on the Baanx routes and a user's own routes,
-        never on the mock's own, and only with the control API on."""
+        """Whether faults and delays apply: on the Baanx routes, stubs and a user's own
+        routes, never on the mock's own, and only with the control API on."""
         return self.options.control and self.endpoint is not None and (
-            self.route is None or self.route.kind is RouteKind.BAANX)
+            self.route is None or self.route.kind in FAULTABLE)
+
+    def all_routes(self) -> tuple[Route, ...]:
+        """The routes this request may reach: the table's, then its namespace's stubs."""
+        return self.routes + stub_routes(self.backend.view(self.namespace).stubs)
 
     def plan(self) -> Reply | None:
         """What a fault asks for instead of the route's reply: a network fault's reply, or
@@ -130,7 +139,7 @@ class Exchange:
             else:
                 reply = self.plan() or route.handler(Call(
                     self.backend, self.namespace, self.prefix, route, self.request, params,
-                    self.options, self.routes))
+                    self.options, self.routes, self.notes))
         except BaanxError as error:
             return self.refuse(error)
         except Exception:
@@ -199,9 +208,10 @@ class Exchange:
                 path=request.path,
                 headers=recorded_headers(request.header_pairs), body=body_text(request.body),
                 status=0 if leaves_no_status(reply) else reply.status,
-                endpoint=self.endpoint, fault=reply.fault), namespace=self.namespace)
+                endpoint=self.endpoint, fault=reply.fault, note="; ".join(self.notes) or None),
+                namespace=self.namespace)
         route = self.route
-        if route is not None and route.kind is RouteKind.BAANX and request.method != "OPTIONS":
+        if route is not None and route.kind in FAULTABLE and request.method != "OPTIONS":
             for outcome in served_outcomes(route, reply, delayed=self.delay_ms > 0):
                 self.backend.count_outcome(outcome, namespace=self.namespace)
 
@@ -226,7 +236,7 @@ def handle(backend: Backend, request: Request, options: Options = DEFAULT_OPTION
     except BaanxError as error:
         return refused(backend, request, options, error)
     try:
-        route, params = resolve(exchange.request, exchange.routes)
+        route, params = resolve(exchange.request, exchange.all_routes())
     except BaanxError as error:
         return settled(exchange, exchange.refuse(error))
     exchange.found(route)
@@ -263,10 +273,17 @@ def resolve(request: Request, routes: tuple[Route, ...]) -> tuple[Route, dict[st
         if match is None:
             continue
         if route.method == request.method:
-            return route, match.groupdict()
+            if route.stub is None or conditions_hold(route.stub, request):
+                return route, match.groupdict()
+            continue  # a stub whose `when` does not hold: the next one may
         allowed.append(route)
     if not allowed:
         raise RouteNotFound()
     if request.method == "OPTIONS":
         return allowed[0], {}
-    raise MethodNotAllowed(tuple(sorted({route.method for route in allowed})))
+    raise MethodNotAllowed(allowed_at(request.path, tuple(allowed)))
+
+
+def allowed_at(path: str, routes: tuple[Route, ...]) -> tuple[str, ...]:
+    """The methods `routes` take at `path`, as a 405's Allow lists them."""
+    return tuple(sorted({route.method for route in routes if route.pattern.fullmatch(path)}))

@@ -26,6 +26,7 @@ from . import fidelity_ledger
 from .messages import Reply
 from .route import Call, Route, RouteKind
 from .schemas import SCHEMA_BASE, SCHEMAS
+from .stubs import stub_routes
 
 ERROR_EXAMPLES = {
     400: "request body must be valid JSON",
@@ -50,6 +51,7 @@ ERROR_TITLES = {
 }
 TAG_DESCRIPTIONS = {
     RouteKind.BAANX: "The Baanx order API, as the public docs describe it.",
+    RouteKind.STUB: "Other Baanx endpoints this mock answers from data (its stubs).",
     RouteKind.CONTROL: "mock-baanx's own control API: never part of the Baanx contract; absent "
                        "with --no-control.",
 }
@@ -198,8 +200,38 @@ def _baanx_parameters(route: Route, control: bool, values: dict[str, tuple[str, 
     return parameters
 
 
+def _stub_operation(route: Route, control: bool, values: dict[str, tuple[str, ...]]
+                    ) -> dict[str, Any]:
+    """A stub's operation: its path, method, statuses and schemas, as its data gives them."""
+    stub = route.stub
+    assert stub is not None
+    operation: dict[str, Any] = {"tags": [route.kind.value]}
+    if stub.auth:
+        operation["security"] = [{"bearerAuth": []}]
+    operation["operationId"] = stub.id
+    operation["summary"] = route.summary
+    parameters = [{"name": name, "in": "path", "required": True,
+                   "schema": {"type": "string", "minLength": 1}}
+                  for name in route.path_parameters]
+    if stub.auth:
+        parameters += _baanx_parameters(route, False, values)
+    if parameters:
+        operation["parameters"] = parameters
+    if stub.request_schema is not None:
+        operation["requestBody"] = {"required": True, "content": {
+            "application/json": {"schema": stub.request_schema}}}
+    success: dict[str, Any] = {"description": f"What the stub {stub.id} answers"}
+    if stub.has_body:
+        success["content"] = {"application/json": {
+            "schema": stub.schema if stub.schema is not None else {}}}
+    operation["responses"] = {str(stub.status): success, **_errors(route.errors)}
+    return operation
+
+
 def _operation(route: Route, control: bool, values: dict[str, tuple[str, ...]]
                ) -> dict[str, Any]:
+    if route.stub is not None:
+        return _stub_operation(route, control, values)
     operation: dict[str, Any] = {"tags": [route.kind.value]}
     if route.kind is RouteKind.BAANX:
         operation["security"] = [{"bearerAuth": []}]
@@ -289,7 +321,8 @@ def document(routes: Sequence[Route], control: bool = True, products: tuple[str,
         "tags": [{"name": kind.value, "description": TAG_DESCRIPTIONS[kind]} for kind in kinds],
         "paths": paths,
         "components": {
-            "schemas": _components_of(tuple(described)),
+            "schemas": _components_of(tuple(route for route in described
+                                            if route.stub is None)),
             "securitySchemes": {
                 "bearerAuth": {"type": "http", "scheme": "bearer",
                                "description": "The signed-in user's access token."},
@@ -299,7 +332,7 @@ def document(routes: Sequence[Route], control: bool = True, products: tuple[str,
 
 
 def _described(routes: tuple[Route, ...], control: bool) -> list[Route]:
-    return [route for route in routes if route.kind is RouteKind.BAANX
+    return [route for route in routes if route.kind in (RouteKind.BAANX, RouteKind.STUB)
             or (control and route.kind is RouteKind.CONTROL)]
 
 
@@ -330,5 +363,6 @@ def get_openapi(call: Call) -> Reply:
     lifecycles = (tuple(sorted(backend.usable_lifecycles(call.namespace)))
                   if call.options.control else ())
     clients = tuple(client.id for client in view.directory.clients)
-    return Reply.json(200, document(call.routes, call.options.control, products, lifecycles,
+    routes = (*call.routes, *stub_routes(view.stubs))
+    return Reply.json(200, document(routes, call.options.control, products, lifecycles,
                                     clients))

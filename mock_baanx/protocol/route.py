@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 
-from ..core import Backend
+from ..core import Backend, Stub
 from .messages import Reply, Request
 from .options import Options
 
@@ -26,6 +26,8 @@ class RouteKind(Enum):
     CONTROL = "mock-control"
     # The OpenAPI document itself, which does not describe itself.
     DOCUMENT = "document"
+    # An endpoint answered from data (a stub: core/stubs.py), per namespace.
+    STUB = "stubs"
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +56,9 @@ class Call:
     params: Mapping[str, str]
     options: Options
     routes: Sequence[Route]
+    # What the handler notes for the request's journal entry (a placeholder that named
+    # nothing, say).
+    notes: list[str] = field(default_factory=list)
 
 
 Handler = Callable[[Call], Reply]
@@ -87,6 +92,8 @@ class Route:
     # The status of a successful reply: 200, or 302 for a redirect.
     reply_status: int = 200
     query: tuple[QueryParameter, ...] = ()
+    # The stub this route answers from, for a stub's route.
+    stub: Stub | None = field(default=None, compare=False)
     pattern: re.Pattern[str] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:

@@ -14,7 +14,7 @@ runs every pattern of `schemas/` through both and fails on any split verdict.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cache
 from importlib.resources.abc import Traversable
@@ -183,6 +183,34 @@ def problems(name: str, instance: Any, extended: bool = False) -> list[Problem]:
     errors = sorted(validator(name, extended).iter_errors(instance),
                     key=lambda e: list(map(str, e.path)))
     return [_problem(error) for error in errors]
+
+
+def schema_problem(schema: Any) -> str | None:
+    """What makes `schema` no JSON Schema 2020-12 (a user's, for a stub), if anything."""
+    from jsonschema.exceptions import SchemaError
+
+    try:
+        validator_class().check_schema(schema)
+    except SchemaError as error:
+        return f"{error.json_path}: {error.message}"
+    return None
+
+
+def validator_of(schema: Any) -> Validator:
+    """The reference validator of a schema given whole (a user's, for a stub)."""
+    return validator_class()(schema)
+
+
+def first_error_against(schema: Any, instance: Any,
+                        counts: Callable[[ValidationError], bool] = lambda error: True
+                        ) -> ValidationError | None:
+    """The most telling error of `instance` against a schema given whole, if any, of those
+    that `counts`."""
+    from jsonschema.exceptions import best_match
+
+    error: ValidationError | None = best_match(
+        error for error in validator_of(schema).iter_errors(instance) if counts(error))
+    return error
 
 
 def first_error(name: str, instance: Any, extended: bool = False) -> ValidationError | None:

@@ -21,18 +21,21 @@ from typing import Any
 from ..core import Fixtures
 from ..protocol.fixture_documents import KINDS, FixtureError, checked, fixtures_from
 from ..protocol.resources import bundled
+from ..protocol.routes import ROUTES
+from ..protocol.stubs import refusal
 
 SUFFIXES = (".json", ".yaml", ".yml")
-EXPECTED = ("clients, users or products (.json, .yaml or .yml), or a lifecycles/ folder of "
-            "<name>.json, .yaml or .yml files")
+EXPECTED = ("clients, users, products or stubs (.json, .yaml or .yml), or a lifecycles/ "
+            "folder of <name>.json, .yaml or .yml files")
 
 __all__ = ["FixtureError", "load_fixtures"]
 
 
 def load_fixtures(fixtures: str | Path | Mapping[str, Any] | None = None, *,
                   extended_statuses: bool = False) -> Fixtures:
-    """The default fixtures, with what `fixtures` (a folder, one file, or a dict shaped
-    like one file) replaces or adds. `extended_statuses` lets its lifecycles use PENDING and
+    """The default fixtures, with what `fixtures` (a folder, one file of them all, one
+    kind's file such as `stubs.yaml`, or a dict shaped like one file of them all) replaces
+    or adds. `extended_statuses` lets its lifecycles use PENDING and
     REFUNDED."""
     defaults = _read_folder(bundled("fixtures"), extended=True)
     if fixtures is None:
@@ -50,10 +53,22 @@ def load_fixtures(fixtures: str | Path | Mapping[str, Any] | None = None, *,
             if not given:
                 raise FixtureError(path, f"no fixtures found: expected {EXPECTED}")
         elif path.is_file():
-            given = _read_combined(_parsed(path), str(path), extended_statuses)
+            contents = _parsed(path)
+            stem = path.name.rpartition(".")[0]
+            if stem in (*KINDS, "stubs") and isinstance(contents, list):
+                # One kind's file on its own (`stubs.yaml`), as a folder would hold it.
+                given = {stem: (checked(contents, f"fixtures/{stem}.json", path), str(path))}
+            else:
+                given = _read_combined(contents, str(path), extended_statuses)
         else:
             raise FixtureError(path, "no such file or folder")
-    return fixtures_from(given, defaults)
+    loaded = fixtures_from(given, defaults)
+    for index, stub in enumerate(loaded.stubs):
+        refused = refusal(stub, ROUTES)
+        if refused is not None:
+            raise FixtureError(given["stubs"][1], f"stub {stub.id}: {refused}",
+                               f"$[{index}].path")
+    return loaded
 
 
 def _read_folder(folder: Traversable, extended: bool) -> dict[str, Any]:
@@ -65,7 +80,7 @@ def _read_folder(folder: Traversable, extended: bool) -> dict[str, Any]:
         stem, dot, suffix = name.rpartition(".")
         if name.startswith(".") or f".{suffix}" not in SUFFIXES:
             continue
-        if stem not in KINDS:
+        if stem not in (*KINDS, "stubs"):
             raise FixtureError(files[name], f"is not a fixtures file: expected {EXPECTED}")
         if stem in documents:
             raise FixtureError(folder, f"both {documents[stem][1].rpartition('/')[2]} and "
@@ -90,7 +105,7 @@ def _read_folder(folder: Traversable, extended: bool) -> dict[str, Any]:
 
 def _read_combined(contents: Any, source: str, extended: bool) -> dict[str, Any]:
     contents = checked(contents, "fixtures/fixtures.json", source, extended)
-    documents: dict[str, Any] = {kind: (contents[kind], source) for kind in KINDS
+    documents: dict[str, Any] = {kind: (contents[kind], source) for kind in (*KINDS, "stubs")
                                  if kind in contents}
     if "lifecycles" in contents:
         documents["lifecycles"] = {name: (body, source)

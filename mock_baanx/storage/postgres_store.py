@@ -25,7 +25,7 @@ from urllib.parse import urlsplit
 import psycopg
 from psycopg_pool import ConnectionPool, PoolTimeout
 
-from ..core import FaultKind, Lifecycle, Order, Product, User
+from ..core import FaultKind, Order
 from ..core.errors import OrderNotFound, StoreUnavailable
 from ..core.faults import ANY_ENDPOINT, Fault
 from ..core.journal import JOURNAL_SIZE, JournalEntry
@@ -34,6 +34,7 @@ from ..core.store import (
     DEFAULT_MAX_ORDERS,
     DEFAULT_NAMESPACE,
     NO_ADDITIONS,
+    Addition,
     Additions,
     Creation,
     NamespaceSummary,
@@ -43,7 +44,7 @@ from ..core.store import (
     with_item,
 )
 from ..protocol.bodies import order_from_record, order_record
-from .state_file import TO_JSON, addition_from
+from .state_file import TO_JSON, addition_from, kind_and_key
 
 SCHEMA_VERSION = 1
 # Each version's statements, applied in order to a database at the version before it.
@@ -97,21 +98,14 @@ def _fault_from(body: dict[str, Any], times: int | None) -> Fault:
 def _entry_json(entry: JournalEntry) -> dict[str, Any]:
     return {"at": entry.at.isoformat(), "method": entry.method, "path": entry.path,
             "headers": [list(pair) for pair in entry.headers], "body": entry.body,
-            "status": entry.status, "endpoint": entry.endpoint, "fault": entry.fault}
+            "status": entry.status, "endpoint": entry.endpoint, "fault": entry.fault,
+            "note": entry.note}
 
 
 def _entry_from(body: dict[str, Any]) -> JournalEntry:
     return JournalEntry(datetime.fromisoformat(body["at"]), body["method"], body["path"],
                         tuple((name, value) for name, value in body["headers"]), body["body"],
-                        body["status"], body["endpoint"], body["fault"])
-
-
-def _kind_and_key(item: User | Product | Lifecycle) -> tuple[str, str]:
-    if isinstance(item, User):
-        return "user", item.token
-    if isinstance(item, Product):
-        return "product", item.id
-    return "lifecycle", item.name
+                        body["status"], body["endpoint"], body["fault"], body.get("note"))
 
 
 class PostgresStore:
@@ -492,8 +486,23 @@ class PostgresStore:
 
     # --- Data added at run time --------------------------------------------------------
 
-    def add(self, namespace: str, item: User | Product | Lifecycle) -> None:
-        kind, key = _kind_and_key(item)
+    def remove_stub(self, namespace: str, stub_id: str) -> bool:
+        with self._transaction() as cursor:
+            cursor.execute("DELETE FROM mock_baanx.additions WHERE namespace = %s AND kind = "
+                           "'stub' AND key = %s", (namespace, stub_id))
+            removed = cursor.rowcount > 0
+            if removed:
+                # The newest version left grows, so that every process reads the additions
+                # again (they are read again when that version changes).
+                cursor.execute(
+                    "UPDATE mock_baanx.additions SET version = nextval(pg_get_serial_sequence("
+                    "'mock_baanx.additions', 'version')) WHERE namespace = %s AND version = "
+                    "(SELECT max(version) FROM mock_baanx.additions WHERE namespace = %s)",
+                    (namespace, namespace))
+            return removed
+
+    def add(self, namespace: str, item: Addition) -> None:
+        kind, key = kind_and_key(item)
         with self._transaction() as cursor:
             cursor.execute(
                 "INSERT INTO mock_baanx.additions (namespace, kind, key, body) VALUES "

@@ -18,11 +18,12 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from ..core import Lifecycle, Order, Product, User
+from ..core import Order, Product, Stub, User
 from ..core.store import (
     DEFAULT_MAX_NAMESPACES,
     DEFAULT_MAX_ORDERS,
     DEFAULT_NAMESPACE,
+    Addition,
     Creation,
     MemoryStore,
     StoreError,
@@ -34,6 +35,8 @@ from ..protocol.fixture_documents import (
     lifecycle_json,
     product_from,
     product_json,
+    stub_from,
+    stub_json,
     user_from,
     user_json,
 )
@@ -54,7 +57,19 @@ SCHEMA = (
 )
 # How an addition is written and read back, by kind.
 TO_JSON: dict[str, Callable[[Any], dict[str, Any]]] = {
-    "user": user_json, "product": product_json, "lifecycle": lifecycle_json}
+    "user": user_json, "product": product_json, "lifecycle": lifecycle_json,
+    "stub": stub_json}
+
+
+def kind_and_key(item: Addition) -> tuple[str, str]:
+    """How an addition is filed: its kind, and what identifies it among those."""
+    if isinstance(item, User):
+        return "user", item.token
+    if isinstance(item, Product):
+        return "product", item.id
+    if isinstance(item, Stub):
+        return "stub", item.id
+    return "lifecycle", item.name
 
 
 _HELD: list[Any] = []
@@ -154,18 +169,22 @@ class SqliteStore(MemoryStore):
             self._save_order(order)
             return order
 
-    def add(self, namespace: str, item: User | Product | Lifecycle) -> None:
+    def add(self, namespace: str, item: Addition) -> None:
         with self._lock:
             super().add(namespace, item)
-            kind = "user" if isinstance(item, User) else "product" if isinstance(
-                item, Product) else "lifecycle"
-            key = item.token if isinstance(item, User) else item.id if isinstance(
-                item, Product) else item.name
+            kind, key = kind_and_key(item)
             self._db.execute(
                 "INSERT INTO additions VALUES (?, ?, ?, ?, ?) ON CONFLICT (namespace, kind, key) "
                 "DO UPDATE SET body = excluded.body, seq = excluded.seq",
                 (namespace, kind, key, self._next_seq, json.dumps(TO_JSON[kind](item))))
             self._next_seq += 1
+
+    def remove_stub(self, namespace: str, stub_id: str) -> bool:
+        with self._lock:
+            removed = super().remove_stub(namespace, stub_id)
+            self._db.execute("DELETE FROM additions WHERE namespace = ? AND kind = 'stub' AND "
+                             "key = ?", (namespace, stub_id))
+            return removed
 
     def _forget_order(self, order: Order) -> None:
         super()._forget_order(order)
@@ -223,11 +242,13 @@ class SqliteStore(MemoryStore):
         self._db.execute("COMMIT")
 
 
-def addition_from(kind: str, key: str, body: Mapping[str, Any]) -> User | Product | Lifecycle:
+def addition_from(kind: str, key: str, body: Mapping[str, Any]) -> Addition:
     if kind == "user":
         return user_from(body)
     if kind == "product":
         return product_from(body)
+    if kind == "stub":
+        return stub_from(body, "the state file")
     return lifecycle_from(key, body, "the state file")
 
 

@@ -160,6 +160,22 @@ class ControlClient:
                                            {"name": name, "lifecycle": lifecycle})
         return added
 
+    def add_stub(self, stub: dict[str, Any] | None = None, /, **fields: Any) -> dict[str, Any]:
+        """Add a stub (as a stubs fixture file writes one), or replace the one with its id,
+        until the next reset: `add_stub(id="user", method="GET", path="/v1/user",
+        body={"id": "{{user.id}}"})`. Its fields go as given, by keyword or in one dict."""
+        added: dict[str, Any] = self._call("mockAddStub", {**(stub or {}), **fields})
+        return added
+
+    def stubs(self) -> list[dict[str, Any]]:
+        """The stubs this mock answers, in the order they are tried."""
+        listed: list[dict[str, Any]] = self._call("mockListStubs")["stubs"]
+        return listed
+
+    def remove_stub(self, stub_id: str) -> None:
+        """Take out a stub added at run time (a fixture's stays until a reset)."""
+        self._call("mockRemoveStub", stubId=stub_id)
+
     def virtual_time(self) -> VirtualTime:
         """A context manager under which `time.sleep`, `time.time`, `time.monotonic` and
         `asyncio.sleep` follow this mock's clock: a sleep moves the clock forward at once

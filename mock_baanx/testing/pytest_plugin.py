@@ -310,10 +310,10 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 
 
 def _documented() -> list[tuple[str, str, str]]:
-    from ..protocol.coverage import baanx_routes, documented_outcomes
+    from ..protocol.coverage import counted_routes, documented_outcomes
     from ..protocol.routes import ROUTES
 
-    return [(route.method, route.template, outcome) for route in baanx_routes(ROUTES)
+    return [(route.method, route.template, outcome) for route in counted_routes(ROUTES)
             for outcome in documented_outcomes(route)]
 
 

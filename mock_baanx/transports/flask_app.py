@@ -24,16 +24,17 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from flask import Blueprint, Flask, Response, request
+from flask import Blueprint, Flask, Response, current_app, request
 from werkzeug.exceptions import HTTPException
 from werkzeug.exceptions import MethodNotAllowed as WerkzeugMethodNotAllowed
+from werkzeug.routing import Map, Rule
 
 from ..core import Backend, FaultKind, User
 from ..core.errors import BaanxError
 from ..protocol import Options, Reply, Request, Route, RouteKind, routes_for
 from ..protocol.cors import preflight
-from ..protocol.errors import MethodNotAllowed, transport_error, unexpected_failure
-from ..protocol.handler import Exchange, resolve
+from ..protocol.errors import MethodNotAllowed, RouteNotFound, transport_error, unexpected_failure
+from ..protocol.handler import Exchange, allowed_at, resolve
 from ..protocol.headers import bearer_token, client_key
 from ..protocol.limits import MAX_BODY_BYTES, body_to_read
 from ..protocol.namespaces import NAMESPACE_PREFIX
@@ -42,6 +43,8 @@ from .connections import FAULT_KEY, SEVERING
 
 BLUEPRINT_OF = {RouteKind.BAANX: "baanx", RouteKind.CONTROL: "mock", RouteKind.DOCUMENT: "mock"}
 EXTENSION = "mock_baanx"
+# The endpoint of every path no other rule takes.
+ELSEWHERE = "stubs.elsewhere"
 # Where the middleware keeps a request's exchange, for the hooks and views to find it.
 EXCHANGE_KEY = "mock_baanx.exchange"
 # What a server acts out; a malformed body is simply sent.
@@ -85,6 +88,11 @@ def create_app(backend: Backend | None = None, options: Options | None = None) -
         by_endpoint[f"{name}.{route.operation}"] = route
     for blueprint in blueprints.values():
         app.register_blueprint(blueprint)
+    # Every other path, any method, last of all rules: a namespace's stubs (which may be
+    # added while the app serves, so no rule of their own), and the 404s and 405s of the
+    # table's own resolution.
+    app.url_map.add(Rule("/<path:path>", endpoint=ELSEWHERE))
+    app.view_functions[ELSEWHERE] = elsewhere
     mock = Served(backend or Backend(load_fixtures()), chosen, routes, by_endpoint)
     app.extensions[EXTENSION] = mock
     app.before_request(route_found(mock))
@@ -218,19 +226,14 @@ def route_found(mock: Served) -> Callable[[], Response | None]:
             return to_flask(exchange.reply)
         endpoint = request.endpoint
         method = request.method
-        if endpoint is None:
-            if method == "OPTIONS" and isinstance(request.routing_exception,
-                                                  WerkzeugMethodNotAllowed):
-                # A preflight of one of the mock's paths, which take no OPTIONS otherwise.
-                preflighted, _ = resolve(exchange.request, mock.routes)
-                exchange.found(preflighted)
-                return to_flask(exchange.answer({}))
-            return None  # Werkzeug's 404 or 405, answered by `http_error`
+        if endpoint is None or endpoint == ELSEWHERE:
+            return None  # answered by `elsewhere`, or Werkzeug's 404 by `http_error`
         route = mock.by_endpoint.get(endpoint)
         exchange.found(route, endpoint)
         if route is not None:
-            if method != route.method:
-                raise MethodNotAllowed(allowed_methods())
+            if method != route.method:  # HEAD, which Werkzeug gives every GET rule
+                raise MethodNotAllowed(allowed_at(exchange.request.path,
+                                                  exchange.all_routes()))
             return None
         if method == "OPTIONS":
             rule = request.url_rule
@@ -241,6 +244,32 @@ def route_found(mock: Served) -> Callable[[], Response | None]:
         return None if fault is None else answered(exchange, fault)
 
     return found
+
+
+def elsewhere(path: str) -> Response:
+    """A path no rule of the app takes: a stub of the namespace, a preflight of one of the
+    mock's paths, or the 404 or 405 the table's own resolution answers."""
+    exchange = exchange_of_request()
+    try:
+        route, params = resolve(exchange.request, exchange.all_routes())
+    except RouteNotFound as error:
+        methods = methods_of_other_rules()
+        return to_flask(exchange.refuse(MethodNotAllowed(methods) if methods else error))
+    except BaanxError as error:
+        return to_flask(exchange.refuse(error))
+    exchange.found(route)
+    return to_flask(exchange.answer(params))
+
+
+def methods_of_other_rules() -> tuple[str, ...]:
+    """The methods the app's other rules (a user's own) take at the request's path: a path
+    they take with another method is a 405, as in any Flask app, although the catch-all
+    takes every method."""
+    others = [rule.empty() for rule in current_app.url_map.iter_rules()
+              if rule.endpoint != ELSEWHERE]
+    adapter = Map(others, converters=current_app.url_map.converters,
+                  merge_slashes=False).bind_to_environ(request.environ)
+    return tuple(sorted(set(adapter.allowed_methods()) - IMPLIED_METHODS))
 
 
 def route_view(route: Route) -> Callable[..., Response]:
@@ -256,15 +285,6 @@ def answered(exchange: Exchange, reply: Reply) -> Response:
     """`reply` as a Flask response, kept for the middleware to settle the exchange by."""
     exchange.reply = reply
     return to_flask(reply)
-
-
-def allowed_methods() -> tuple[str, ...]:
-    """The methods the mock answers at the request's path, as its 405's Allow lists them."""
-    adapter = request.url_rule.map.bind_to_environ(request.environ) if request.url_rule \
-        else None
-    if adapter is None:
-        return ()
-    return tuple(sorted(set(adapter.allowed_methods()) - IMPLIED_METHODS))
 
 
 # --- Errors, in the catalogue's shape ------------------------------------------------------

@@ -92,6 +92,7 @@ class Recording(ControlClient):
     def _send(self, method, path, body=None):
         self.sent.append((method, path))
         return {"orders": [], "faults": [], "requests": [], "pollTimes": [], "outcomes": [],
+                "stubs": [],
                 "namespaces": []}
 
 
@@ -114,6 +115,9 @@ def test_every_control_client_method_calls_a_control_route():
     client.add_user({"token": "carol", "id": "c"})
     client.add_product({"id": "P", "description": "d"})
     client.add_lifecycle("slow", {"steps": [{"status": "COMPLETED", "afterPolls": 1}]})
+    client.add_stub(id="s", method="GET", path="/v1/s")
+    client.stubs()
+    client.remove_stub("s")
     methods = {name for name in vars(ControlClient) if not name.startswith("_")}
     assert len(client.sent) >= len(methods - {"poll_times", "assert_polled_politely",
                                               "virtual_time"})

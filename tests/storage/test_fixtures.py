@@ -134,8 +134,8 @@ def test_an_empty_folder_is_an_error(tmp_path):
 @pytest.mark.parametrize(("files", "message"), [
     ({"users.json": "[]", "users.yaml": "[]"}, "both users.json and users.yaml give the users: "
                                                "keep one"),
-    ({"product.yaml": "[]"}, "product.yaml: is not a fixtures file: expected clients, users or "
-                             "products (.json, .yaml or .yml)"),
+    ({"product.yaml": "[]"}, "product.yaml: is not a fixtures file: expected clients, users, "
+                             "products or stubs (.json, .yaml or .yml)"),
     ({"users.json": ""}, "users.json: is empty"),
     ({"users.yaml": "- token: [unclosed"}, 'in "'),
 ])

@@ -291,3 +291,20 @@ def test_requests_while_the_database_is_away_are_answered_side_by_side(postgres_
     finally:
         served.stop()
     assert replies == [503] * 6
+
+
+def test_a_stub_added_at_run_time_is_shared_and_removed_on_postgres(postgres_url):
+    first = Backend(load_fixtures(), store=store(postgres_url))
+    second = Backend(load_fixtures(), store=store(postgres_url))
+    try:
+        one, other = create_app(first).test_client(), create_app(second).test_client()
+        stub = {"id": "getUser", "method": "GET", "path": "/v1/user",
+                "body": {"id": "{{user.id}}"}}
+        assert one.post("/ns/a/__mock/stubs", json=stub).status_code == 200
+        assert other.get("/ns/a/v1/user", headers=headers()).get_json() == {"id": "user-demo"}
+        assert other.get("/ns/a/__mock/stubs").get_json()["stubs"][0]["id"] == "getUser"
+        assert other.delete("/ns/a/__mock/stubs/getUser").status_code == 200
+        assert_error(one.get("/ns/a/v1/user", headers=headers()), 404)
+    finally:
+        first.store.close()
+        second.store.close()

@@ -8,7 +8,7 @@ import signal
 import pytest
 import requests
 
-from mock_baanx import Backend, load_fixtures
+from mock_baanx import Backend, create_app, load_fixtures
 from mock_baanx.core import Clock, PaymentMethod, seeded_ids
 from mock_baanx.core import StoreError as StateFileError
 from mock_baanx.core.models import UNTOUCHED
@@ -226,3 +226,18 @@ def test_every_namespace_keeps_its_orders_clock_and_numbers_across_a_restart(tmp
     again.reset("a")
     third = Backend(load_fixtures(), store=SqliteStore(path))
     assert (third.order_count("a"), third.order_count("b"), third.clock_offset("a")) == (0, 1, 0)
+
+
+def test_a_stub_added_at_run_time_survives_a_restart_until_removed(tmp_path):
+    path = tmp_path / "state.sqlite"
+    stub = {"id": "getCard", "method": "GET", "path": "/v1/card/{cardId}",
+            "body": {"id": "{{path.cardId}}"}, "schema": {"type": "object"}}
+    client = create_app(Backend(load_fixtures(), store=SqliteStore(path))).test_client()
+    assert client.post("/ns/team/__mock/stubs", json=stub).status_code == 200
+    reopened = create_app(Backend(load_fixtures(), store=SqliteStore(path))).test_client()
+    assert reopened.get("/ns/team/v1/card/c1", headers=headers()).get_json() == {"id": "c1"}
+    assert reopened.get("/ns/team/__mock/stubs").get_json()["stubs"] == [
+        {**stub, "status": 200, "auth": "baanx"}]
+    assert reopened.delete("/ns/team/__mock/stubs/getCard").status_code == 200
+    again = create_app(Backend(load_fixtures(), store=SqliteStore(path))).test_client()
+    assert again.get("/ns/team/__mock/stubs").get_json()["stubs"] == []

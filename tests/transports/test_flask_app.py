@@ -46,12 +46,14 @@ def test_the_app_is_a_plain_flask_app_with_a_rule_per_operation():
     app = create_app()
     assert type(app) is flask.Flask
     endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
+    # One more: the stubs' catch-all, last of all rules.
     assert endpoints == {
         f"{'baanx' if route.kind is RouteKind.BAANX else 'mock'}.{route.operation}"
-        for route in ROUTES}
+        for route in ROUTES} | {"stubs.elsewhere"}
     without_control = create_app(options=Options(control=False))
     assert {rule.endpoint for rule in without_control.url_map.iter_rules()} == {
-        f"baanx.{route.operation}" for route in ROUTES if route.kind is RouteKind.BAANX}
+        f"baanx.{route.operation}" for route in ROUTES if route.kind is RouteKind.BAANX
+    } | {"stubs.elsewhere"}
 
 
 @pytest.mark.slow
@@ -103,6 +105,13 @@ def test_a_users_route_takes_faults_and_delays(app, backend, sleeps):
     assert malformed.data.startswith(b"<html>")
     assert [(entry.status, entry.fault) for entry in backend.journal()] == [
         (503, None), (200, None), (200, "malformed")]
+
+
+def test_a_users_route_refuses_another_method_with_405_as_in_any_flask_app(app):
+    reply = app.test_client().delete("/v1/user", headers=headers())
+    assert_error(reply, 405, "Method not allowed")
+    assert reply.headers["Allow"] == "GET"
+    assert_error(app.test_client().get("/v1/nowhere", headers=headers()), 404, "Not found")
 
 
 def test_a_users_route_answers_a_cors_preflight(app):

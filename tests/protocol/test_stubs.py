@@ -1,0 +1,237 @@
+"""Stubs: the other Baanx endpoints a client calls, answered from data through every door,
+with everything the order endpoints have — header rules, namespaces, faults, the journal,
+coverage, the OpenAPI document — and refused with one line where they are wrong."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from mock_baanx.core import Backend, Clock, seeded_ids
+from mock_baanx.protocol import schemas
+from mock_baanx.storage.fixture_files import load_fixtures
+
+from ..helpers import assert_error, headers
+
+CARD_SCHEMA = {"type": "object", "required": ["id", "status"],
+               "properties": {"id": {"type": "string"}, "status": {"enum": ["ACTIVE", "FROZEN"]},
+                              "last4": {"type": "string"}}}
+STUBS: list[dict[str, Any]] = [
+    {"id": "getUser", "method": "GET", "path": "/v1/user",
+     "body": {"id": "{{user.id}}", "verified": "{{user.kycVerified}}", "country": "GB"},
+     "schema": {"type": "object", "required": ["id", "verified"],
+                "properties": {"id": {"type": "string"}, "verified": {"type": "boolean"}}}},
+    {"id": "getCard", "method": "GET", "path": "/v1/card/{cardId}",
+     "body": {"id": "{{path.cardId}}", "status": "ACTIVE", "last4": "{{query.last4}}"},
+     "headers": {"X-Card": "card {{path.cardId}}"}, "schema": CARD_SCHEMA},
+    {"id": "freezeCard", "method": "POST", "path": "/v1/card/{cardId}/freeze",
+     "body": {"cardId": "{{path.cardId}}", "frozen": "{{body.frozen}}"},
+     "requestSchema": {"type": "object", "required": ["frozen"],
+                       "properties": {"frozen": {"type": "boolean"}},
+                       "additionalProperties": False}},
+    {"id": "eurWallet", "method": "GET", "path": "/v1/wallet",
+     "when": {"query": {"currency": "EUR"}}, "body": {"currency": "EUR", "balance": 12.5}},
+    {"id": "wallet", "method": "GET", "path": "/v1/wallet", "body": {"currency": "USD"}},
+    {"id": "deleteCard", "method": "DELETE", "path": "/v1/card/{cardId}", "status": 204},
+    {"id": "status", "method": "GET", "path": "/v1/status", "auth": "none", "body": {"up": True}},
+]
+
+
+@pytest.fixture
+def backend(time_source):
+    return Backend(load_fixtures({"stubs": STUBS}), clock=Clock(time_source), ids=seeded_ids(7))
+
+
+def test_a_stub_answers_its_body_with_the_requests_values_filled_in(client):
+    user = client.get("/v1/user", headers=headers())
+    assert user.status_code == 200
+    assert user.headers["Content-Type"] == "application/json"
+    # A placeholder alone takes the value's own type: the fixture user's boolean stays one.
+    assert user.get_json() == {"id": "user-demo", "verified": True, "country": "GB"}
+    card = client.get("/v1/card/card-7?last4=4242", headers=headers())
+    assert card.get_json() == {"id": "card-7", "status": "ACTIVE", "last4": "4242"}
+    assert card.headers["X-Card"] == "card card-7"
+    frozen = client.post("/v1/card/card-7/freeze", json={"frozen": True}, headers=headers())
+    assert frozen.get_json() == {"cardId": "card-7", "frozen": True}
+    deleted = client.delete("/v1/card/card-7", headers=headers())
+    assert (deleted.status_code, deleted.get_data()) == (204, b"")
+
+
+def test_a_stub_follows_the_baanx_header_rules_in_the_docs_order(client):
+    assert_error(client.get("/v1/user", headers=headers(client=None, token=None)), 499,
+                 "Missing client key")
+    assert_error(client.get("/v1/user", headers=headers(client="nobody")), 498,
+                 "Invalid client key")
+    assert_error(client.get("/v1/user", headers=headers(token=None)), 401)
+    assert_error(client.get("/v1/user", headers=headers(token="expired-token")), 401)
+    # `auth: none`: anyone.
+    assert client.get("/v1/status").get_json() == {"up": True}
+
+
+def test_a_request_body_that_breaks_the_request_schema_is_baanxs_422(client):
+    for body in ({}, {"frozen": "yes"}, {"frozen": True, "extra": 1}):
+        reply = client.post("/v1/card/card-7/freeze", json=body, headers=headers())
+        assert_error(reply, 422)
+        assert reply.get_json()["message"]
+    # As for the order endpoints (decisions.md, 4): a body that is no JSON is a 422 too.
+    assert_error(client.post("/v1/card/card-7/freeze", data="{", headers=headers(),
+                             content_type="application/json"), 422,
+                 "request body must be valid JSON")
+
+
+def test_of_stubs_with_one_path_and_method_the_first_whose_when_holds_answers(client):
+    assert client.get("/v1/wallet?currency=EUR", headers=headers()).get_json() == {
+        "currency": "EUR", "balance": 12.5}
+    assert client.get("/v1/wallet?currency=GBP", headers=headers()).get_json() == {
+        "currency": "USD"}
+    assert client.get("/v1/wallet", headers=headers()).get_json() == {"currency": "USD"}
+
+
+def test_another_method_at_a_stubs_path_is_405_with_the_methods_it_takes(client):
+    reply = client.post("/v1/user", json={}, headers=headers())
+    assert_error(reply, 405, "Method not allowed")
+    assert reply.headers["Allow"] == "GET"
+    assert client.delete("/v1/card/c", headers=headers()).status_code == 204
+    assert client.put("/v1/card/c", headers=headers()).headers["Allow"] == "DELETE, GET"
+
+
+def test_a_stub_is_faulted_delayed_journaled_and_counted_like_an_order_endpoint(client,
+                                                                                 sleeps):
+    assert_error(client.get("/v1/card/c1", headers=headers(**{"X-Mock-Fault": "503"})), 503)
+    assert client.get("/v1/card/c1", headers=headers(**{"X-Mock-Delay-Ms": "250"})
+                      ).status_code == 200
+    assert sleeps == [0.25]
+    added = client.post("/__mock/faults", json={"endpoint": "getCard", "status": 500,
+                                                      "times": 1})
+    assert added.status_code == 200, added.get_data(as_text=True)
+    assert_error(client.get("/v1/card/c1", headers=headers()), 500)
+    assert client.get("/v1/card/c1", headers=headers()).status_code == 200
+    unknown = client.post("/__mock/faults", json={"endpoint": "getCards", "status": 500})
+    assert_error(unknown, 422)
+    assert unknown.get_json()["message"].startswith(
+        "endpoint must be one of: *, getAvailableProducts, createOrder, getOrderStatus, "
+        "getUser, getCard, freezeCard")
+
+    journal = client.get("/__mock/requests").get_json()["requests"]
+    assert [(entry["path"], entry["status"], entry["endpoint"]) for entry in journal] == [
+        ("/v1/card/c1", 503, "getCard"), ("/v1/card/c1", 200, "getCard"),
+        ("/v1/card/c1", 500, "getCard"), ("/v1/card/c1", 200, "getCard")]
+    outcomes = {(entry["method"], entry["path"], entry["outcome"]): entry["seen"]
+                for entry in client.get("/__mock/coverage").get_json()["outcomes"]}
+    assert outcomes[("GET", "/v1/card/{cardId}", "200")] == 2
+    assert outcomes[("GET", "/v1/card/{cardId}", "delayed")] == 1
+    assert outcomes[("GET", "/v1/card/{cardId}", "401")] == 0
+    assert outcomes[("GET", "/v1/card/{cardId}", "500")] == 1
+    assert outcomes[("GET", "/v1/user", "200")] == 0
+
+
+def test_a_placeholder_the_request_lacks_is_left_empty_and_the_journal_says_so(client):
+    card = client.get("/v1/card/c2", headers=headers())
+    assert card.get_json() == {"id": "c2", "status": "ACTIVE", "last4": ""}
+    (entry,) = client.get("/__mock/requests").get_json()["requests"]
+    assert entry["note"] == ("stub getCard: {{query.last4}} named nothing in the request: "
+                             "left empty")
+
+
+def test_in_strict_mode_a_reply_that_breaks_its_own_schema_never_leaves(client, caplog):
+    # The schema's enum holds the fixture's literal; a run-time stub fills `status` from
+    # the request, which may break it.
+    client.post("/__mock/stubs", json={**STUBS[1], "id": "cardFromQuery",
+                                       "path": "/v2/card/{cardId}",
+                                       "body": {"id": "{{path.cardId}}",
+                                                "status": "{{query.status}}"}})
+    assert client.get("/v2/card/c?status=FROZEN", headers=headers()).status_code == 200
+    broken = client.get("/v2/card/c?status=LOST", headers=headers())
+    assert_error(broken, 500)
+    assert "stub cardFromQuery's reply does not match its own schema at $.status" in \
+        broken.get_json()["message"]
+    assert "cardFromQuery" in caplog.text
+
+
+def test_stubs_added_at_run_time_are_the_namespaces_until_its_reset(client):
+    stub = {"id": "getRewards", "method": "GET", "path": "/v1/rewards", "body": {"points": 3}}
+    added = client.post("/ns/team-a/__mock/stubs", json=stub)
+    assert added.get_json() == {"kind": "stub", "key": "getRewards", "replaced": False}
+    assert client.get("/ns/team-a/v1/rewards", headers=headers()).get_json() == {"points": 3}
+    assert_error(client.get("/v1/rewards", headers=headers()), 404)
+    listed = client.get("/ns/team-a/__mock/stubs").get_json()["stubs"]
+    assert [item["id"] for item in listed] == [*(item["id"] for item in STUBS), "getRewards"]
+    assert schemas.problems("control/stubs.json", {"stubs": listed}) == []
+
+    replaced = client.post("/ns/team-a/__mock/stubs", json={**stub, "body": {"points": 4}})
+    assert replaced.get_json()["replaced"] is True
+    assert client.get("/ns/team-a/v1/rewards", headers=headers()).get_json() == {"points": 4}
+    # Replacing a fixture's stub by its id, in one namespace only.
+    client.post("/ns/team-a/__mock/stubs", json={**STUBS[-1], "body": {"up": False}})
+    assert client.get("/ns/team-a/v1/status").get_json() == {"up": False}
+    assert client.get("/v1/status").get_json() == {"up": True}
+
+    assert client.delete("/ns/team-a/__mock/stubs/getRewards").status_code == 200
+    assert_error(client.get("/ns/team-a/v1/rewards", headers=headers()), 404)
+    gone = client.delete("/ns/team-a/__mock/stubs/getRewards")
+    assert_error(gone, 404)
+    assert "getRewards" in gone.get_json()["message"]
+    client.post("/ns/team-a/__mock/reset")
+    assert client.get("/ns/team-a/v1/status").get_json() == {"up": True}
+
+
+@pytest.mark.parametrize(("stub", "field", "words"), [
+    ({"id": "x", "method": "GET", "path": "v1/user"}, "path", "must be a path from /"),
+    ({"id": "x", "method": "GET", "path": "/v1/{a-b}"}, "path", "must be a path from /"),
+    ({"id": "x y", "method": "GET", "path": "/v1/x"}, "id", "must be letters, digits"),
+    ({"id": "x", "method": "TRACE", "path": "/v1/x"}, "method", ""),
+    ({"id": "x", "method": "GET", "path": "/v1/order/{id}"}, "path",
+     "would shadow the mock's own GET /v1/order/{orderId}"),
+    ({"id": "x", "method": "GET", "path": "/__mock/stubs2"}, "path", "the mock's own /__mock/"),
+    ({"id": "x", "method": "GET", "path": "/ns/a/v1/user"}, "path", "names a namespace"),
+    ({"id": "x", "method": "GET", "path": "/v1/x", "schema": {"type": "nope"}}, "schema",
+     "not a valid JSON Schema"),
+    ({"id": "x", "method": "GET", "path": "/v1/x", "body": {"n": "one"},
+      "schema": {"properties": {"n": {"type": "integer"}}}}, "body.n", "breaks its own schema"),
+    ({"id": "x", "method": "GET", "path": "/v1/x", "body": {"n": "{{path.cardId}}"}}, "body.n",
+     "{{path.cardId}} names nothing"),
+    ({"id": "x", "method": "GET", "path": "/v1/x", "body": "{{user.email}}"}, "body",
+     "{{user.email}} names nothing"),
+    ({"id": "x", "method": "POST", "path": "/v1/x", "body": {"n": "{{body.nope}}"},
+      "requestSchema": {"properties": {"n": {}}, "additionalProperties": False}}, "body.n",
+     "{{body.nope}} names nothing"),
+    ({"id": "x", "method": "GET", "path": "/v1/x", "schema": "card.json"}, "schema",
+     "needs a fixtures folder"),
+])
+def test_a_wrong_stub_is_422_naming_the_field_and_the_mock_is_unchanged(client, stub, field,
+                                                                         words):
+    before = client.get("/__mock/stubs").get_json()
+    reply = client.post("/__mock/stubs", json=stub)
+    assert_error(reply, 422)
+    message = reply.get_json()["message"]
+    assert message.startswith(field), message
+    assert words in message
+    assert client.get("/__mock/stubs").get_json() == before
+
+
+def test_another_method_at_an_order_endpoints_path_is_a_stub_like_any_other(client):
+    listing = {"id": "listOrders", "method": "GET", "path": "/v1/order", "body": []}
+    assert client.post("/__mock/stubs", json=listing).status_code == 200
+    assert client.get("/v1/order", headers=headers()).get_json() == []
+    assert_error(client.put("/v1/order", headers=headers()), 405)
+
+
+def test_the_openapi_document_describes_each_stub(client):
+    document = client.get("/openapi.json").get_json()
+    card = document["paths"]["/v1/card/{cardId}"]["get"]
+    assert card["operationId"] == "getCard"
+    assert card["tags"] == ["stubs"]
+    assert card["responses"]["200"]["content"]["application/json"]["schema"] == CARD_SCHEMA
+    assert set(card["responses"]) == {"200", "401", "498", "499"}
+    assert card["parameters"][0]["name"] == "cardId"
+    freeze = document["paths"]["/v1/card/{cardId}/freeze"]["post"]
+    assert freeze["requestBody"]["content"]["application/json"]["schema"]["required"] == [
+        "frozen"]
+    assert "422" in freeze["responses"]
+    status = document["paths"]["/v1/status"]["get"]
+    assert "security" not in status
+    assert set(status["responses"]) == {"200"}
+    client.post("/ns/b/__mock/stubs", json={"id": "late", "method": "GET", "path": "/v1/late"})
+    assert "/v1/late" in client.get("/ns/b/openapi.json").get_json()["paths"]
+    assert "/v1/late" not in client.get("/openapi.json").get_json()["paths"]
