@@ -225,3 +225,20 @@ def test_on_a_guarded_mock_the_dashboard_asks_for_the_token_once_and_keeps_it(br
     finally:
         context.close()
         served.stop()
+
+
+def test_a_stub_added_while_the_page_is_open_is_listed_and_can_be_faulted(page, baanx_server):
+    expect(page.locator("#stubs-line")).to_contain_text("None")
+    baanx_server.add_stub(id="getUser", method="GET", path="/v1/user",
+                          body={"id": "{{user.id}}"})
+    expect(page.locator("#stubs tbody tr")).to_have_text(["getUserGET /v1/user200baanx"])
+    page.get_by_label("Endpoint").select_option("getUser")
+    page.get_by_label("Answer").select_option("503")
+    page.get_by_role("button", name="Inject fault").click()
+    expect(page.locator("#faults-line")).to_have_text("Pending: getUser → 503, 1 more call")
+    url = f"{baanx_server.url}/v1/user"
+    assert requests.get(url, headers=headers(), timeout=10).status_code == 503
+    assert requests.get(url, headers=headers(), timeout=10).json() == {"id": "user-demo"}
+    expect(page.locator("#journal")).to_contain_text("GET /v1/user → 503")
+    expect(page.locator("#coverage").locator("tr", has_text="GET /v1/user").first
+           ).to_be_visible()
