@@ -6,6 +6,8 @@ import argparse
 import os
 from typing import Any
 
+from ..core import Stub
+from ..storage.fixture_files import FixtureError, load_fixtures
 from .arguments import EXIT_CODES, fail, url_problem, whole_number
 
 
@@ -38,6 +40,12 @@ def add_parser(commands: Any) -> None:
     add("--control-token", default=os.environ.get("MOCK_BAANX_CONTROL_TOKEN"), metavar="TOKEN",
         help="a mock-baanx target's control token, if it asks for one (default: "
              "$MOCK_BAANX_CONTROL_TOKEN)")
+    add("--stubs", metavar="PATH",
+        help="also hold each stub with a schema to the target: a fixtures folder, or its "
+             "stubs file")
+    add("--allow-writes", action="store_true",
+        help="with --stubs, also call the stubs whose method may change the target's state "
+             "(POST, PUT, PATCH, DELETE)")
     add("--require-all", action="store_true",
         help="exit 1 unless every check that applies was run: a skip fails")
     add("--strict", action="store_true",
@@ -56,9 +64,17 @@ def run(args: argparse.Namespace) -> int:
     for name in ("poll_interval", "pace"):
         if getattr(args, name) < 0:
             return fail("verify", f"--{name.replace('_', '-')} must not be negative")
+    stubs: tuple[Stub, ...] = ()
+    if args.stubs is not None:
+        try:
+            stubs = load_fixtures(args.stubs).stubs
+        except FixtureError as error:
+            return fail("verify", f"--stubs: {error}")
+        if not stubs:
+            return fail("verify", f"--stubs {args.stubs}: holds no stubs")
     return verify.run(args.base_url, verify.Settings(
         client_id=args.client_id, token=args.token, ineligible_token=args.ineligible_token,
         allow_orders=args.allow_orders, poll_interval=args.poll_interval,
         max_orders=args.max_orders, pace=args.pace, require_all=args.require_all,
         strict=args.strict, json=args.json, junit_xml=args.junit_xml,
-        control_token=args.control_token))
+        control_token=args.control_token, stubs=stubs, allow_writes=args.allow_writes))

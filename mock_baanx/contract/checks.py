@@ -22,6 +22,7 @@ from ..protocol.routes import route
 from ..testing.control_client import ControlClient, HttpControl
 from .findings import (
     NOT_JSON,
+    SHAPE_RULES,
     Finding,
     Severity,
     media_findings,
@@ -219,7 +220,7 @@ def reply_findings(response: requests.Response, status: int, schema: str,
         findings.append(Finding("(status)", f"expected {status}", str(response.status_code),
                                 status_rule))
     body = _json(response)
-    findings += media_findings(schema, response.headers.get("Content-Type", ""),
+    findings += media_findings(SHAPE_RULES[schema], response.headers.get("Content-Type", ""),
                                response.content, body)
     if body is NOT_JSON:
         return findings

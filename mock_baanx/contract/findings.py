@@ -33,6 +33,9 @@ SHAPE_RULES = {
     "error.json": "error.body",
 }
 ADDED_FIELD_RULE = "reply.added-fields"
+# A stub's own rule, `stub.<id>`: its reply meets the schema it was recorded (or written)
+# with.
+STUB_RULE = "stub."
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,7 +49,7 @@ class Finding:
     severity: Severity = Severity.DRIFT
 
     def __post_init__(self) -> None:
-        assert self.rule_id in RULES_BY_ID, self.rule_id
+        assert self.rule_id in RULES_BY_ID or self.rule_id.startswith(STUB_RULE), self.rule_id
 
     def line(self, endpoint: str) -> str:
         novelty = " (novelty)" if self.severity is Severity.NOVELTY else ""
@@ -70,17 +73,16 @@ def parsed_json(data: bytes) -> Any:
         return NOT_JSON
 
 
-def media_findings(schema: str, content_type: str, data: bytes, body: Any) -> list[Finding]:
-    """Whether a reply that `schemas/<schema>` should describe says it is JSON and is:
-    `body` is `data` parsed (`parsed_json`)."""
+def media_findings(rule_id: str, content_type: str, data: bytes, body: Any) -> list[Finding]:
+    """Whether a reply that should be JSON says it is and is, under `rule_id`: `body` is
+    `data` parsed (`parsed_json`)."""
     findings = []
     if content_type.split(";")[0].strip().lower() != "application/json":
         findings.append(Finding("(Content-Type)", "expected application/json",
-                                shown(content_type), SHAPE_RULES[schema]))
+                                shown(content_type), rule_id))
     if body is NOT_JSON:
         findings.append(Finding("$", "expected a JSON body",
-                                shown(data[:80].decode("utf-8", "replace")),
-                                SHAPE_RULES[schema]))
+                                shown(data[:80].decode("utf-8", "replace")), rule_id))
     return findings
 
 
@@ -106,15 +108,28 @@ def _findings(error: ValidationError, shape_rule: str) -> list[Finding]:
     return [_finding(error, shape_rule)]
 
 
+def stub_findings(validator: Any, instance: Any, rule_id: str) -> list[Finding]:
+    """Where `instance` departs from a stub's schema (its `validator`), each under the
+    stub's rule."""
+    errors = sorted(validator.iter_errors(instance), key=lambda e: e.json_path)
+    return [departure(error, rule_id) for error in errors]
+
+
 def _finding(error: ValidationError, shape_rule: str) -> Finding:
     expected: Any = error.validator_value
-    instance: Any = error.instance
     if "paidAt" in error.json_path or "paidAt" in json.dumps(expected):
         rule_id = "status.paid-at"
     elif error.json_path == "$.status" and shape_rule == "status.shape":
         rule_id = "status.enum"
     else:
         rule_id = shape_rule
+    return departure(error, rule_id)
+
+
+def departure(error: ValidationError, rule_id: str) -> Finding:
+    """One schema error as a finding under `rule_id`, in a reader's words."""
+    expected: Any = error.validator_value
+    instance: Any = error.instance
     if error.validator == "required":
         # One error per missing field, its name first in the message.
         named = re.match(r"'([^']*)' is a required property", error.message)

@@ -38,6 +38,7 @@ from ..transports.thread_server import BackgroundServer
 from .checks import GET_ORDER, GET_PRODUCTS, POST_ORDER, environment_failure, public_url
 from .findings import (
     NOT_JSON,
+    SHAPE_RULES,
     Finding,
     Severity,
     media_findings,
@@ -49,6 +50,8 @@ from .order_rules import OrderRules
 from .recorder import Recorder, RecordingError
 from .report import Redactor
 
+# The methods a stub may have (schemas/fixtures/stub.json).
+STUB_METHODS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE"})
 # Replies larger than this are forwarded but not judged.
 MAX_JUDGED_BYTES = 1024 * 1024
 DEFAULT_UPSTREAM_TIMEOUT = 30.0
@@ -99,7 +102,7 @@ class ContractJudge:
             findings.append(Finding("(status)", "expected 401: the request has no bearer "
                                     "token", str(status), "token.required"))
         schema = REPLY_SCHEMAS[operation] if status == 200 else "error.json"
-        findings += media_findings(schema, content_type, data, body)
+        findings += media_findings(SHAPE_RULES[schema], content_type, data, body)
         if body is NOT_JSON:
             return findings
         if status != 200 and status not in documented:
@@ -263,11 +266,13 @@ class ValidatingProxy:
         baanx_operation = operation_of(method, path)
         with self._lock:
             self.report.exchanges += 1
+            decoded = _decoded(raw, upstream.headers.get("Content-Encoding", ""))
             if baanx_operation is None:
+                self._record_elsewhere(method, path, headers, body, upstream.status_code,
+                                       decoded)
                 return
             operation, order_id = baanx_operation
             endpoint = ENDPOINTS[operation]
-            decoded = _decoded(raw, upstream.headers.get("Content-Encoding", ""))
             if decoded is None or len(decoded) > MAX_JUDGED_BYTES:
                 self.report.unchecked += 1
                 self._print(f"UNCHECKED  {endpoint}: a reply of {len(raw):,} bytes, too large "
@@ -288,6 +293,19 @@ class ValidatingProxy:
             if self.recorder is not None and reply is not NOT_JSON:
                 self.recorder.saw(headers, operation, upstream.status_code,
                                   None if request is NOT_JSON else request, reply)
+
+    def _record_elsewhere(self, method: str, path: str, headers: dict[str, str], body: bytes,
+                          status: int, decoded: bytes | None) -> None:
+        """An exchange outside the order API, for the recorder to make a stub of: one whose
+        reply is JSON (or empty), and not too large to keep."""
+        if self.recorder is None or decoded is None or len(decoded) > MAX_JUDGED_BYTES \
+                or method not in STUB_METHODS:
+            return
+        reply = parsed_json(decoded) if decoded.strip() else None
+        request = parsed_json(body) if body.strip() else None
+        if reply is not NOT_JSON:
+            self.recorder.saw_elsewhere(method, path, headers,
+                                        None if request is NOT_JSON else request, status, reply)
 
     def _print(self, line: str) -> None:
         print(self.redact(line), file=self.out, flush=True)
@@ -387,6 +405,10 @@ def run(upstream: str, *, host: str, port: int, strict: bool, timeout: float,
             return 2
         for what in recorder.skipped:
             print(redact(f"not recorded, as it drifted from the contract: {what}"), flush=True)
+        for what in recorder.left_out:
+            print(redact(f"not recorded: {what}"), flush=True)
+        for what in recorder.review:
+            print(redact(f"review the path of {what}"), flush=True)
         print(f"recorded {len(written)} files into {record}: replay with "
               f"mock-baanx serve --fixtures {record}", flush=True)
     return 1 if report.drifted() else 0

@@ -6,6 +6,8 @@
   `ineligibleProducts` are the products their own product list marked not eligible.
 - `products.json`: every product seen, with the `paymentConfig` of the create replies seen
   for it.
+- `stubs.json`: each endpoint outside the order API that the app called, as a stub
+  (recorded_stubs.py).
 - `lifecycles/recorded-<n>.json`: for each order seen from its create to its final status,
   the steps observed (a status entered after how many polls, and — in the description —
   how many seconds; the final reply's note, payment id, transaction hash and paidAt); its
@@ -31,6 +33,7 @@ from ..protocol import schemas
 from ..protocol.fixture_documents import FixtureError
 from ..storage.fixture_files import load_fixtures
 from .order_rules import STARTED, ObservedOrder, OrderRules
+from .recorded_stubs import StubRecording
 
 STEP_FIELDS = {"note": "note", "paymentId": "paymentId", "txHash": "txHash"}
 
@@ -52,28 +55,27 @@ def refuse_unless_empty(folder: Path, force: bool) -> str | None:
 class Recorder:
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        # What the last `fixtures()` left out, and why.
+        # What the last `fixtures()` left out as it drifted from the contract, and why;
+        # the endpoints it could not make stubs of, and why; and the stubs whose path it
+        # generalised, for a person to review.
         self.skipped: list[str] = []
+        self.left_out: list[str] = []
+        self.review: list[str] = []
         self._clients: dict[str, str] = {}
         self._users: dict[str, str] = {}
         # Per generated user name: product id -> isEligible as their list said.
         self._eligibility: dict[str, dict[str, bool]] = {}
         self._products: dict[str, dict[str, Any]] = {}
+        self._stubs = StubRecording()
 
     def saw(self, headers: Mapping[str, str], operation: str, status: int, request: Any,
             reply: Any) -> None:
         """One exchange of a Baanx operation, with the request's headers (lower-case
         names) and JSON bodies (None when not JSON)."""
-        if status in (498, 499):
-            return
         with self._lock:
-            client = headers.get("x-client-id") or headers.get("x-client-key")
-            if client and client not in self._clients:
-                self._clients[client] = f"recorded-client-{len(self._clients) + 1}"
-            token = _bearer(headers.get("authorization", ""))
-            if status == 401 or not token:
+            user = self._credentials(headers, status)
+            if user is None:
                 return
-            user = self._users.setdefault(token, f"recorded-user-{len(self._users) + 1}")
             if operation == "getAvailableProducts" and status == 200 and isinstance(reply, list):
                 for item in reply:
                     if isinstance(item, dict) and isinstance(item.get("id"), str):
@@ -88,6 +90,29 @@ class Recorder:
                                                      "description": request["productId"]})
                 if isinstance(reply.get("paymentConfig"), dict):
                     product["paymentConfig"] = reply["paymentConfig"]
+
+    def saw_elsewhere(self, method: str, path: str, headers: Mapping[str, str], request: Any,
+                      status: int, reply: Any) -> None:
+        """One exchange with an endpoint outside the order API, recorded as a stub:
+        `request` and `reply` its JSON bodies, None for none."""
+        with self._lock:
+            self._credentials(headers, status)
+            authenticated = any(headers.get(name) for name in
+                                ("x-client-id", "x-client-key", "authorization"))
+            self._stubs.saw(method, path, authenticated, request, status, reply)
+
+    def _credentials(self, headers: Mapping[str, str], status: int) -> str | None:
+        """Name the client and user a request carried (the header rules' refusals aside);
+        the user's name, if it was let in."""
+        if status in (498, 499):
+            return None
+        client = headers.get("x-client-id") or headers.get("x-client-key")
+        if client and client not in self._clients:
+            self._clients[client] = f"recorded-client-{len(self._clients) + 1}"
+        token = _bearer(headers.get("authorization", ""))
+        if status == 401 or not token:
+            return None
+        return self._users.setdefault(token, f"recorded-user-{len(self._users) + 1}")
 
     def fixtures(self, orders: OrderRules, when: datetime | None = None) -> dict[str, Any]:
         """The recorded fixtures: {file name: contents}, lifecycles under `lifecycles/`.
@@ -125,6 +150,13 @@ class Recorder:
                                        for name in self._users.values()]
             if products:
                 files["products.json"] = list(products.values())
+            # Longest first, so that no credential is replaced inside a longer one.
+            secrets = dict(sorted({**self._clients, **self._users}.items(),
+                                  key=lambda item: -len(item[0])))
+            stubs, self.review = self._stubs.stubs(secrets)
+            self.left_out = self._stubs.skipped
+            if stubs:
+                files["stubs.json"] = stubs
             return files
 
     def _valid_product(self, product: dict[str, Any]) -> dict[str, Any] | None:
@@ -153,7 +185,8 @@ class Recorder:
         files = self.fixtures(orders)
         schema_of = {"clients.json": "fixtures/clients.json",
                      "users.json": "fixtures/users.json",
-                     "products.json": "fixtures/products.json"}
+                     "products.json": "fixtures/products.json",
+                     "stubs.json": "fixtures/stubs.json"}
         for name, contents in files.items():
             schema = schema_of.get(name, "fixtures/lifecycle.json")
             problems = schemas.problems(schema, contents)

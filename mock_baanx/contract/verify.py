@@ -6,7 +6,8 @@ a target that does not answer (the environment: DNS, TLS, connection, timeout) a
 credentials it refuses (401, 498 or 499 where a valid request is expected). Either exits
 2 with one line saying which. Against a mock-baanx, no credentials are needed (its demo
 ones are used), the checks run in a namespace of their own, and polls move its clock
-instead of sleeping.
+instead of sleeping. With `--stubs`, each stub with a schema is held to the target too
+(stub_checks.py).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from dataclasses import dataclass
 
 import requests
 
+from ..core import Stub
 from ..testing.control_client import (
     DEFAULT_CLIENT_ID,
     DEFAULT_TOKEN,
@@ -25,6 +27,7 @@ from ..testing.control_client import (
     HttpControl,
 )
 from . import checks, report
+from .stub_checks import stub_checks
 
 USAGE_ERROR = 2
 # The default fixtures' user with nothing eligible: the 403 check's user on a mock.
@@ -47,6 +50,10 @@ class Settings:
     junit_xml: str | None = None
     # The control token of a mock-baanx target, if it asks for one.
     control_token: str | None = None
+    # Stubs to hold to the target (verify --stubs), and whether a stub whose method may
+    # change the target's state is called.
+    stubs: tuple[Stub, ...] = ()
+    allow_writes: bool = False
 
 
 def run(base_url: str, settings: Settings) -> int:
@@ -92,7 +99,9 @@ def run(base_url: str, settings: Settings) -> int:
         refused = _refused_credentials(target)
         if refused:
             return _refuse(redact(refused))
-        results = checks.run_checks(target, strict=settings.strict)
+        results = checks.run_checks(target, strict=settings.strict) + [
+            checks.run_check(target, item, strict=settings.strict)
+            for item in stub_checks(settings.stubs, settings.allow_writes)]
     except checks.Unreachable as error:
         return _refuse(redact(f"the environment, not drift: {error}"))
     finally:

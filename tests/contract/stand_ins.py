@@ -106,8 +106,9 @@ class StandInUpstream:
     """A WSGI app answering as the mock would, with `rewrite` applied to the Baanx replies;
     serve it with BackgroundServer."""
 
-    def __init__(self, rewrite: Rewrite = faithful, control: bool = True) -> None:
-        self.mock = BaanxMock(control=control, strict=False)
+    def __init__(self, rewrite: Rewrite = faithful, control: bool = True,
+                 fixtures: Any = None) -> None:
+        self.mock = BaanxMock(control=control, strict=False, fixtures=fixtures)
         self.rewrite = rewrite
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]
@@ -118,12 +119,34 @@ class StandInUpstream:
         if environ.get("CONTENT_TYPE"):
             headers.append(("Content-Type", environ["CONTENT_TYPE"]))
         request = Request.build(environ["REQUEST_METHOD"], environ["PATH_INFO"], headers,
-                                environ["wsgi.input"].read(length) if length else b"")
+                                environ["wsgi.input"].read(length) if length else b"",
+                                environ.get("QUERY_STRING", ""))
         reply = self.mock.handle(request)
-        if not request.path.startswith("/__mock/"):
+        if not request.path.startswith("/__mock/") and reply.body:
             payload = self.rewrite(request, (reply.status, json.loads(reply.body)))
             changed = Reply.json(payload[0], payload[1])
             extra = tuple(payload[2].items()) if len(payload) > 2 else ()
             reply = Reply(changed.status, changed.body, (*changed.headers, *extra))
         start_response(f"{reply.status} X", list(reply.headers))
         return [reply.body]
+
+
+# Two endpoints beside the order API, as a wallet calls them: the signed-in user (with a
+# person's data) and a card by its id.
+WALLET_STUBS = [
+    {"id": "user", "method": "GET", "path": "/v1/user",
+     "body": {"id": "{{user.id}}", "email": "jane.doe@example.org", "firstName": "Jane",
+              "kycVerified": "{{user.kycVerified}}", "tier": 2}},
+    {"id": "card", "method": "GET", "path": "/v1/cards/{cardId}",
+     "body": {"id": "{{path.cardId}}", "status": "ACTIVE", "last4": "4242",
+              "limits": [{"kind": "daily", "amount": 500}]}},
+    {"id": "freeze", "method": "POST", "path": "/v1/cards/{cardId}/freeze",
+     "body": {"id": "{{path.cardId}}", "frozen": "{{body.frozen}}"}},
+]
+
+
+def last4_as_number(request, reply):
+    status, body = reply
+    if request.method == "GET" and "/v1/cards/" in request.path and status == 200:
+        body = {**body, "last4": 4242}
+    return status, body
