@@ -1,7 +1,7 @@
 """The examples the README and docs/ show are files under examples/: each page shows its
 file verbatim, and the files run here as a user runs them (the Python ones in a separate
 pytest session using the installed plugin, and again under pytest-xdist; the fixtures
-file served)."""
+and stubs files served)."""
 
 from __future__ import annotations
 
@@ -22,9 +22,40 @@ FIXTURES_PAGE = (ROOT / "docs" / "fixtures-and-lifecycles.md").read_text(encodin
 FIXTURES_EXAMPLE = ROOT / "examples" / "my-fixtures.yaml"
 
 
+STUBS_PAGE = (ROOT / "docs" / "stubs.md").read_text(encoding="utf-8")
+STUBS_EXAMPLE = ROOT / "examples" / "stubs.yaml"
+
+
 @pytest.mark.parametrize("example", EXAMPLES, ids=[path.name for path in EXAMPLES])
-def test_the_readme_shows_the_example_verbatim(example):
-    assert f"```python\n{example.read_text(encoding='utf-8').strip()}\n```" in README
+def test_the_readme_or_the_stubs_page_shows_the_example_verbatim(example):
+    shown = f"```python\n{example.read_text(encoding='utf-8').strip()}\n```"
+    assert shown in README or shown in STUBS_PAGE
+
+
+def test_the_readme_and_the_stubs_page_show_the_stubs_example_verbatim():
+    shown = f"```yaml\n{STUBS_EXAMPLE.read_text(encoding='utf-8')}```"
+    assert shown in README
+    assert shown in STUBS_PAGE
+
+
+@pytest.mark.served
+def test_the_stubs_example_is_served_as_the_readme_says():
+    served = Served("--fixtures", str(STUBS_EXAMPLE))
+    try:
+        url, sent = served.url, {"X-Client-ID": "demo-client",
+                                 "Authorization": "Bearer demo-token"}
+        user = requests.get(f"{url}/v1/user", headers=sent, timeout=10).json()
+        card = requests.get(f"{url}/v1/card/card-7", headers=sent, timeout=10).json()
+        frozen = requests.post(f"{url}/v1/card/card-7/freeze", json={"frozen": True},
+                               headers=sent, timeout=10).json()
+        refused = requests.post(f"{url}/v1/card/card-7/freeze", json={}, headers=sent,
+                                timeout=10)
+    finally:
+        served.stop()
+    assert user == {"id": "user-demo", "verified": True}
+    assert card == {"id": "card-7", "status": "ACTIVE", "last4": "4242"}
+    assert frozen == {"id": "card-7", "frozen": True}
+    assert refused.status_code == 422
 
 
 EXTEND = "wallet_endpoints:extend"
