@@ -14,6 +14,7 @@ import socket
 import subprocess
 import sys
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -50,23 +51,18 @@ def add_parser(commands: Any) -> None:
         description="Serves the Baanx order API, the control API under /__mock/ and its "
                     "dashboard, and /openapi.json, until Ctrl-C or SIGTERM; one log line "
                     "per request.", epilog=EXIT_CODES)
-    add = serve.add_argument
+    _add_what_it_serves(serve.add_argument_group("what it serves").add_argument)
+    _add_who_may_reach_it(serve.add_argument_group("who may reach it").add_argument)
+    _add_where_state_lives(serve.add_argument_group("where its state lives").add_argument)
+
+
+def _add_what_it_serves(add: Callable[..., argparse.Action]) -> None:
     add("--host", default=DEFAULT_HOST, help=f"address to bind (default {DEFAULT_HOST})")
     add("--port", type=whole_number(0, 65535), default=DEFAULT_PORT,
         help=f"port to bind, 0 for any free one (default {DEFAULT_PORT})")
     add("--fixtures", metavar="PATH", help="a fixtures folder or file replacing the defaults")
     add("--lifecycle", default="complete", metavar="NAME",
         help="lifecycle orders follow when nothing else says (default complete)")
-    add("--no-control", action="store_true",
-        help="no /__mock/ control API and no X-Mock-* headers: look exactly like the real API")
-    add("--allowed-host", action="append", default=[], metavar="NAME",
-        help="a Host name to answer besides loopback ones and addresses (repeatable; "
-             f"${HOSTS_ENVIRONMENT} too, comma-separated); '*' answers any, for trusted "
-             "networks only")
-    add("--control-token", metavar="TOKEN",
-        help=f"every control request must carry Authorization: Bearer TOKEN (${TOKEN_ENVIRONMENT}"
-             " too); bound beyond loopback with none given, one is made and printed; 'none' "
-             "leaves the control API open")
     add("--ready-file", metavar="PATH",
         help="once the mock answers, write JSON with its url and pid here (removed when it "
              "stops): for scripts, with --port 0 too")
@@ -82,6 +78,25 @@ def add_parser(commands: Any) -> None:
         help="call FUNCTION with the mock's Flask app before serving, to add routes, "
              "blueprints or hooks (repeatable; MODULE is imported from the current folder too)")
     add("--no-strict", action="store_true", help="skip checking each reply against the schemas")
+    add("--seed", type=whole_number(0, 2**63 - 1), metavar="N",
+        help="derive ids from N: the same order ids, request ids, payment ids and "
+             "transaction hashes on every run, per namespace")
+
+
+def _add_who_may_reach_it(add: Callable[..., argparse.Action]) -> None:
+    add("--no-control", action="store_true",
+        help="no /__mock/ control API and no X-Mock-* headers: look exactly like the real API")
+    add("--allowed-host", action="append", default=[], metavar="NAME",
+        help="a Host name to answer besides loopback ones and addresses (repeatable; "
+             f"${HOSTS_ENVIRONMENT} too, comma-separated); '*' answers any, for trusted "
+             "networks only")
+    add("--control-token", metavar="TOKEN",
+        help=f"every control request must carry Authorization: Bearer TOKEN (${TOKEN_ENVIRONMENT}"
+             " too); bound beyond loopback with none given, one is made and printed; 'none' "
+             "leaves the control API open")
+
+
+def _add_where_state_lives(add: Callable[..., argparse.Action]) -> None:
     add("--state-file", metavar="PATH",
         help="keep orders, their histories and the clock in this SQLite file across restarts "
              "(default: in memory only)")
@@ -102,9 +117,6 @@ def add_parser(commands: Any) -> None:
     add("--max-namespaces", type=whole_number(1, 1_000_000), default=DEFAULT_MAX_NAMESPACES,
         metavar="N", help="namespaces kept; past this, the one idle longest is forgotten "
                           f"(default {DEFAULT_MAX_NAMESPACES:,})")
-    add("--seed", type=whole_number(0, 2**63 - 1), metavar="N",
-        help="derive ids from N: the same order ids, request ids, payment ids and "
-             "transaction hashes on every run, per namespace")
 
 
 def run(args: argparse.Namespace) -> int:
