@@ -60,41 +60,14 @@ def run(base_url: str, settings: Settings) -> int:
     """Run every check against `base_url`, print the report; the exit status."""
     redact = report.Redactor((settings.token or "", settings.client_id or "",
                               settings.ineligible_token or ""))
-    shown_url = checks.public_url(base_url)
     target = checks.Target(base_url, settings.client_id or DEFAULT_CLIENT_ID,
                            settings.token or DEFAULT_TOKEN, allow_orders=settings.allow_orders,
                            poll_interval=settings.poll_interval,
                            ineligible_token=settings.ineligible_token,
                            max_orders=settings.max_orders, pace=settings.pace)
-    control = checks.detect_control(target, settings.control_token)
-    if control is None:
-        if not settings.client_id or not settings.token:
-            try:
-                # Whether anything answers at all, before asking for credentials.
-                answered = target.send("GET", checks.PRODUCTS, headers={})
-            except checks.Unreachable as error:
-                return _refuse(redact(f"the environment, not drift: {error}"))
-            if not _speaks_baanx(answered):
-                return _refuse(_not_baanx(answered))
-            return _refuse("give --client-id and --token (or set BAANX_CLIENT_ID and "
-                           "BAANX_ACCESS_TOKEN): only a mock-baanx target needs none")
-    else:
-        try:
-            control.namespaces()  # a call that needs the token, if the mock asks for one
-        except ControlError as error:
-            return _refuse(f"the mock-baanx at {shown_url} refused its control API: "
-                           f"{error.message} (give --control-token, or "
-                           "$MOCK_BAANX_CONTROL_TOKEN)")
-        # A namespace of its own: the run neither sees nor disturbs anyone else's orders,
-        # faults or clock on a shared mock.
-        target.base_url = f"{base_url.rstrip('/')}/ns/verify-{secrets.token_hex(4)}"
-        target.control = HttpControl(target.base_url, target.session, target.timeout,
-                                     settings.control_token)
-        target.allow_orders = True  # a mock's orders cost nothing
-        if not settings.token:
-            target.ineligible_token = settings.ineligible_token or MOCK_INELIGIBLE_TOKEN
-        target.max_orders = None
-        target.pace = 0.0
+    refused = _prepared(target, settings)
+    if refused is not None:
+        return _refuse(redact(refused))
     try:
         refused = _refused_credentials(target)
         if refused:
@@ -108,7 +81,47 @@ def run(base_url: str, settings: Settings) -> int:
         if target.control is not None:
             with contextlib.suppress(requests.RequestException, ControlError):
                 target.control.reset()
-    is_mock = target.control is not None
+    return _reported(checks.public_url(base_url), target.control is not None, results,
+                     redact, settings)
+
+
+def _prepared(target: checks.Target, settings: Settings) -> str | None:
+    """Ready `target` for the checks: against a mock-baanx, in a namespace of its own with
+    its clock; a live API needs credentials. Why it cannot be checked, if it cannot."""
+    control = checks.detect_control(target, settings.control_token)
+    if control is None:
+        if settings.client_id and settings.token:
+            return None
+        try:
+            # Whether anything answers at all, before asking for credentials.
+            answered = target.send("GET", checks.PRODUCTS, headers={})
+        except checks.Unreachable as error:
+            return f"the environment, not drift: {error}"
+        if not _speaks_baanx(answered):
+            return _not_baanx(answered)
+        return ("give --client-id and --token (or set BAANX_CLIENT_ID and "
+                "BAANX_ACCESS_TOKEN): only a mock-baanx target needs none")
+    try:
+        control.namespaces()  # a call that needs the token, if the mock asks for one
+    except ControlError as error:
+        return (f"the mock-baanx at {checks.public_url(target.base_url)} refused its control "
+                f"API: {error.message} (give --control-token, or $MOCK_BAANX_CONTROL_TOKEN)")
+    # A namespace of its own: the run neither sees nor disturbs anyone else's orders,
+    # faults or clock on a shared mock.
+    target.base_url = f"{target.base_url.rstrip('/')}/ns/verify-{secrets.token_hex(4)}"
+    target.control = HttpControl(target.base_url, target.session, target.timeout,
+                                 settings.control_token)
+    target.allow_orders = True  # a mock's orders cost nothing
+    if not settings.token:
+        target.ineligible_token = settings.ineligible_token or MOCK_INELIGIBLE_TOKEN
+    target.max_orders = None
+    target.pace = 0.0
+    return None
+
+
+def _reported(shown_url: str, is_mock: bool, results: list[checks.CheckResult],
+              redact: report.Redactor, settings: Settings) -> int:
+    """Print the report (and write the JUnit file); the exit status."""
     if settings.json:
         print(report.json_report(shown_url, is_mock, results, redact, settings.require_all))
     else:
