@@ -131,7 +131,12 @@ def stub_from(item: Mapping[str, Any], source: object, field: str = "$",
     the field for what the schema cannot say: a schema that is no JSON Schema (or a file
     that cannot be read), a placeholder that names nothing, a body that breaks its own
     schema. `folder` is where a schema given by file name lives."""
-    path_names = set(PATH_NAME.findall(item["path"]))
+    named = PATH_NAME.findall(item["path"])
+    path_names = set(named)
+    if len(path_names) < len(named):
+        twice = next(name for name in named if named.count(name) > 1)
+        raise FixtureError(source, f"names {{{twice}}} twice: each name of a path is one "
+                                   "value of the request", f"{field}.path")
     schema = _schema_of(item.get("schema"), source, f"{field}.schema", folder)
     request_schema = _schema_of(item.get("requestSchema"), source, f"{field}.requestSchema",
                                 folder)

@@ -25,7 +25,7 @@ from urllib.parse import urljoin
 from . import fidelity_ledger
 from .messages import Reply
 from .route import Call, Route, RouteKind
-from .schemas import SCHEMA_BASE, SCHEMAS
+from .schemas import DATA_KEYWORDS, SCHEMA_BASE, SCHEMAS
 from .stubs import stub_routes
 
 ERROR_EXAMPLES = {
@@ -219,13 +219,70 @@ def _stub_operation(route: Route, control: bool, values: dict[str, tuple[str, ..
         operation["parameters"] = parameters
     if stub.request_schema is not None:
         operation["requestBody"] = {"required": True, "content": {
-            "application/json": {"schema": stub.request_schema}}}
+            "application/json": {"schema": _stub_schema(stub.request_schema,
+                                                        f"{stub.id}.request")}}}
     success: dict[str, Any] = {"description": f"What the stub {stub.id} answers"}
     if stub.has_body:
         success["content"] = {"application/json": {
-            "schema": stub.schema if stub.schema is not None else {}}}
+            "schema": {} if stub.schema is None else _stub_schema(stub.schema,
+                                                                  f"{stub.id}.reply")}}
     operation["responses"] = {str(stub.status): success, **_errors(route.errors)}
     return operation
+
+
+# The component a stub's schema becomes, named after the stub: its `$ref`s lead there,
+# or into the components of `schemas/`.
+STUB_COMPONENT = "stub.{}"
+
+
+def _stub_schema(schema: Any, name: str) -> Any:
+    """A reference to the component a stub's schema becomes (`_stub_components`); a schema
+    with no `$ref` stays in place."""
+    if not isinstance(schema, dict) or not _refs(schema):
+        return schema
+    return {"$ref": f"#/components/schemas/{STUB_COMPONENT.format(name)}"}
+
+
+def _stub_components(stub_routes: Sequence[Route]) -> dict[str, Any]:
+    """The components of the stubs' schemas that hold `$ref`s, with those rewritten to lead
+    into the document (a JSON pointer into the schema itself, or a file of `schemas/`), and
+    the components of the files they lead to."""
+    components: dict[str, Any] = {}
+    files: list[str] = []
+    for route in stub_routes:
+        stub = route.stub
+        assert stub is not None
+        for schema, name in ((stub.schema, f"{stub.id}.reply"),
+                             (stub.request_schema, f"{stub.id}.request")):
+            if isinstance(schema, dict) and _refs(schema):
+                component = STUB_COMPONENT.format(name)
+                components[component] = _stub_refs_rewritten(
+                    schema, str(schema.get("$id", "")), component, files)
+    if files:
+        components = {**_components(_reachable(files)), **components}
+    return components
+
+
+def _stub_refs_rewritten(node: Any, base: str, component: str, files: list[str]) -> Any:
+    if isinstance(node, list):
+        return [_stub_refs_rewritten(item, base, component, files) for item in node]
+    if not isinstance(node, dict):
+        return node
+    rewritten = {key: value if key in DATA_KEYWORDS else
+                 _stub_refs_rewritten(value, base, component, files)
+                 for key, value in node.items() if key not in ("$id", "$schema")}
+    if isinstance(node.get("$ref"), str):
+        target, _, pointer = urljoin(base, node["$ref"]).partition("#")
+        if target in ("", base):
+            rewritten["$ref"] = f"#/components/schemas/{component}{pointer}"
+        elif target.startswith(SCHEMA_BASE):
+            files.append(target.removeprefix(SCHEMA_BASE))
+            rewritten["$ref"] = (
+                f"#/components/schemas/{pointer[len(DEFS_POINTER):]}"
+                if pointer.startswith(DEFS_POINTER) else
+                f"#/components/schemas/{_component_name(target.removeprefix(SCHEMA_BASE))}"
+                f"{pointer}")
+    return rewritten
 
 
 def _operation(route: Route, control: bool, values: dict[str, tuple[str, ...]]
@@ -321,8 +378,10 @@ def document(routes: Sequence[Route], control: bool = True, products: tuple[str,
         "tags": [{"name": kind.value, "description": TAG_DESCRIPTIONS[kind]} for kind in kinds],
         "paths": paths,
         "components": {
-            "schemas": _components_of(tuple(route for route in described
-                                            if route.stub is None)),
+            "schemas": {
+                **_components_of(tuple(route for route in described if route.stub is None)),
+                **_stub_components([route for route in described if route.stub is not None]),
+            },
             "securitySchemes": {
                 "bearerAuth": {"type": "http", "scheme": "bearer",
                                "description": "The signed-in user's access token."},

@@ -186,19 +186,53 @@ def problems(name: str, instance: Any, extended: bool = False) -> list[Problem]:
 
 
 def schema_problem(schema: Any) -> str | None:
-    """What makes `schema` no JSON Schema 2020-12 (a user's, for a stub), if anything."""
+    """What makes `schema` no JSON Schema 2020-12 (a user's, for a stub), if anything: a
+    keyword used wrongly, or a `$ref` that leads nowhere (it may lead into `schemas/`)."""
     from jsonschema.exceptions import SchemaError
+    from referencing import Resource
+    from referencing.exceptions import Unresolvable
+    from referencing.jsonschema import DRAFT202012
 
     try:
         validator_class().check_schema(schema)
     except SchemaError as error:
         return f"{error.json_path}: {error.message}"
+    if not isinstance(schema, dict):
+        return None
+    resource = Resource.from_contents(schema, default_specification=DRAFT202012)
+    base = resource.id() or ""
+    resolver = registry().with_resource(base, resource).resolver(base_uri=base)
+    for where, reference in _references(schema, "$"):
+        try:
+            resolver.lookup(reference)
+        except Unresolvable:
+            return f"{where}: $ref {reference!r} leads to no schema"
     return None
 
 
+# Keywords whose values are data, not schemas: a "$ref" in them is no reference.
+DATA_KEYWORDS = frozenset({"const", "enum", "examples", "default"})
+
+
+def _references(node: Any, where: str) -> Iterator[tuple[str, str]]:
+    """Every `$ref` of a schema (those of nested schemas that set an `$id` of their own
+    aside), with where it is."""
+    if isinstance(node, list):
+        for index, item in enumerate(node):
+            yield from _references(item, f"{where}[{index}]")
+    elif isinstance(node, dict):
+        if isinstance(node.get("$ref"), str):
+            yield where, node["$ref"]
+        for key, value in node.items():
+            if key not in DATA_KEYWORDS and not (where != "$" and isinstance(value, dict)
+                                                 and "$id" in value):
+                yield from _references(value, f"{where}.{key}")
+
+
 def validator_of(schema: Any) -> Validator:
-    """The reference validator of a schema given whole (a user's, for a stub)."""
-    return validator_class()(schema)
+    """The reference validator of a schema given whole (a user's, for a stub); its `$ref`s
+    may lead into `schemas/`."""
+    return validator_class()(schema, registry=registry())
 
 
 def first_error_against(schema: Any, instance: Any,

@@ -85,6 +85,12 @@ def test_the_stateful_phase_against_the_served_mock_finds_nothing(served_schema)
     served, backend = served_schema
 
     class Chained(served.as_state_machine()):  # type: ignore[misc]
+        def setup(self):
+            # Each scenario from the fixtures alone: what a call answers (the stubs a list
+            # holds, say) decides what the next call is made of, and Hypothesis replays a
+            # scenario expecting the same answers.
+            backend.reset_all()
+
         def before_call(self, case):
             for name in [name for name in case.headers or {}
                          if name.lower() in MOCK_CONTROL_HEADERS]:

@@ -10,6 +10,7 @@ import pytest
 
 from mock_baanx.core import Backend, Clock, seeded_ids
 from mock_baanx.protocol import schemas
+from mock_baanx.protocol.schemas import SCHEMA_BASE
 from mock_baanx.storage.fixture_files import load_fixtures
 
 from ..helpers import assert_error, headers
@@ -181,12 +182,18 @@ def test_stubs_added_at_run_time_are_the_namespaces_until_its_reset(client):
     ({"id": "x", "method": "GET", "path": "/v1/{a-b}"}, "path", "must be a path from /"),
     ({"id": "x y", "method": "GET", "path": "/v1/x"}, "id", "must be letters, digits"),
     ({"id": "x", "method": "TRACE", "path": "/v1/x"}, "method", ""),
+    ({"id": "x", "method": "GET", "path": "/v2/{a}/x/{a}"}, "path", "names {a} twice"),
     ({"id": "x", "method": "GET", "path": "/v1/order/{id}"}, "path",
      "would shadow the mock's own GET /v1/order/{orderId}"),
     ({"id": "x", "method": "GET", "path": "/__mock/stubs2"}, "path", "the mock's own /__mock/"),
     ({"id": "x", "method": "GET", "path": "/ns/a/v1/user"}, "path", "names a namespace"),
     ({"id": "x", "method": "GET", "path": "/v1/x", "schema": {"type": "nope"}}, "schema",
      "not a valid JSON Schema"),
+    ({"id": "x", "method": "GET", "path": "/v1/x", "schema": {"$ref": "#/$defs/nope"}},
+     "schema", "$ref '#/$defs/nope' leads to no schema"),
+    ({"id": "x", "method": "POST", "path": "/v1/x",
+      "requestSchema": {"items": {"$ref": "https://elsewhere.example/a.json"}}},
+     "requestSchema", "$.items: $ref 'https://elsewhere.example/a.json' leads to no schema"),
     ({"id": "x", "method": "GET", "path": "/v1/x", "body": {"n": "one"},
       "schema": {"properties": {"n": {"type": "integer"}}}}, "body.n", "breaks its own schema"),
     ({"id": "x", "method": "GET", "path": "/v1/x", "body": {"n": "{{path.cardId}}"}}, "body.n",
@@ -235,3 +242,22 @@ def test_the_openapi_document_describes_each_stub(client):
     client.post("/ns/b/__mock/stubs", json={"id": "late", "method": "GET", "path": "/v1/late"})
     assert "/v1/late" in client.get("/ns/b/openapi.json").get_json()["paths"]
     assert "/v1/late" not in client.get("/openapi.json").get_json()["paths"]
+
+
+def test_a_stubs_schema_may_refer_to_its_own_definitions_and_the_mocks_schemas(client):
+    from openapi_spec_validator import validate
+
+    stub = {"id": "refs", "method": "POST", "path": "/v1/refs",
+            "requestSchema": {"type": "object", "required": ["status"], "properties": {
+                "status": {"$ref": SCHEMA_BASE + "order-status-response.json#/$defs/OrderStatus"}}},
+            "schema": {"$ref": "#/$defs/echo", "$defs": {"echo": {
+                "type": "object", "properties": {"message": {"type": "string"}}}}},
+            "body": {"message": "{{body.status}}"}}
+    assert client.post("/__mock/stubs", json=stub).status_code == 200
+    assert client.post("/v1/refs", json={"status": "COMPLETED"}, headers=headers()
+                       ).get_json() == {"message": "COMPLETED"}
+    assert_error(client.post("/v1/refs", json={"status": "LOST"}, headers=headers()), 422)
+    document = client.get("/openapi.json").get_json()
+    validate(document)
+    assert document["components"]["schemas"]["stub.refs.reply"]["$ref"] == \
+        "#/components/schemas/stub.refs.reply/$defs/echo"
