@@ -21,14 +21,10 @@ from ..core import (
     OrderStatus,
     Outcome,
     PaymentConfig,
-    PaymentMethod,
-    PollTimes,
     StatusChange,
 )
-from ..core.clock import micros
 from ..core.errors import ValidationFailed
-from ..core.ids import request_id_of
-from ..core.models import EXTENDED_STATUSES_SWITCH, UNTOUCHED, Progress, order_terms
+from ..core.models import EXTENDED_STATUSES_SWITCH
 from . import schemas
 from .messages import JSON_TYPE, Request
 
@@ -275,46 +271,3 @@ def order_detail(order: Order, *, precise: bool = False) -> dict[str, Any]:
         "history": history_json(order.history, precise=precise),
         **outcome_json(order.outcome),
     }
-
-
-def order_record(order: Order) -> dict[str, Any]:
-    """Everything an order holds, for a store to give back unchanged: the control API's
-    view, to the microsecond, with what only the mock itself needs."""
-    return {
-        **order_detail(order, precise=True),
-        "namespace": order.namespace,
-        "number": order.number,
-        "paymentConfig": (None if order.payment_config is None
-                          else payment_config_json(order.payment_config)),
-        "stepsTaken": order.steps_taken,
-    }
-
-
-def order_from_record(record: Mapping[str, Any]) -> Order:
-    """The order `order_record` wrote."""
-    config = record["paymentConfig"]
-    progress = Progress(
-        status=OrderStatus(record["status"]),
-        outcome=outcome_from_json(record),
-        # The first entry is the creation, which the order puts back itself.
-        changes=history_from_json(record["history"])[1:],
-        poll_count=record["pollCount"],
-        poll_times=PollTimes.of(datetime.fromisoformat(moment)
-                                for moment in record["pollTimes"]),
-        steps_taken=record["stepsTaken"],
-    )
-    order_id = record["orderId"]
-    return Order(
-        order_id=order_id,
-        number=record["number"],
-        terms=order_terms(record["namespace"], record["clientId"], record["userId"],
-                          record["productId"], PaymentMethod(record["paymentMethod"]),
-                          record["lifecycle"],
-                          None if config is None else payment_config_from_json(config)),
-        created_micros=micros(datetime.fromisoformat(record["createdAt"])),
-        # Shared, as a new order's is: a book of untouched orders read back takes no more
-        # room than it did.
-        progress=UNTOUCHED if progress == UNTOUCHED else progress,
-        kept_request_id=(None if record["requestId"] == request_id_of(order_id)
-                         else record["requestId"]),
-    )

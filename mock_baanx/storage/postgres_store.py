@@ -43,7 +43,7 @@ from ..core.store import (
     after_taking,
     with_item,
 )
-from ..protocol.bodies import order_from_record, order_record
+from .order_records import order_of, record_of
 from .state_file import TO_JSON, addition_from, kind_and_key
 
 SCHEMA_VERSION = 1
@@ -329,7 +329,7 @@ class PostgresStore:
             "INSERT INTO mock_baanx.orders (order_id, namespace, used, lifecycle, body) "
             "VALUES (%s, %s, nextval('mock_baanx.use_order'), %s, %s)",
             (order.order_id, order.namespace, order.lifecycle,
-             json.dumps(order_record(order))))
+             json.dumps(record_of(order))))
         cursor.execute("UPDATE mock_baanx.counters SET value = value + 1 WHERE name = "
                        "'kept' RETURNING value")
         row = cursor.fetchone()
@@ -356,11 +356,11 @@ class PostgresStore:
             row = cursor.fetchone()
             if row is None:
                 raise OrderNotFound()
-            order = order_from_record(row[0])
+            order = order_of(row[0])
             changed = change(order, float(row[1]))
             cursor.execute("UPDATE mock_baanx.orders SET used = nextval('mock_baanx.use_order')"
                            ", body = %s WHERE order_id = %s",
-                           (json.dumps(order_record(changed)) if changed != order else
+                           (json.dumps(record_of(changed)) if changed != order else
                             json.dumps(row[0]), order_id))
             return changed
 
@@ -368,7 +368,7 @@ class PostgresStore:
         with self._transaction() as cursor:
             cursor.execute("SELECT body FROM mock_baanx.orders WHERE namespace = %s ORDER BY "
                            "created DESC OFFSET %s LIMIT %s", (namespace, offset, limit))
-            return [order_from_record(body) for (body,) in cursor.fetchall()]
+            return [order_of(body) for (body,) in cursor.fetchall()]
 
     def order_count(self, namespace: str) -> int:
         with self._transaction() as cursor:

@@ -5,7 +5,7 @@ container) still knows its orders.
 The store is the memory store with every change also written to the file, committed
 before the reply that acknowledges it, in WAL mode: an order the client was told about
 survives `kill -9` of the server. Faults, the journal and outcome counts stay in memory.
-Each order is stored as the record `protocol.bodies.order_record` writes.
+Each order is stored as the record of storage's own format (`order_records.py`).
 """
 
 from __future__ import annotations
@@ -28,7 +28,6 @@ from ..core.store import (
     MemoryStore,
     StoreError,
 )
-from ..protocol.bodies import order_from_record, order_record
 from ..protocol.fixture_documents import (
     FixtureError,
     lifecycle_from,
@@ -40,10 +39,12 @@ from ..protocol.fixture_documents import (
     user_from,
     user_json,
 )
+from .order_records import order_of, record_of
 
 # 1: the first release: one namespace, its own snake_case form of an order.
-# 2: orders and clocks per namespace; an order as `order_record` writes it.
-FORMAT_VERSION = "2"
+# 2: orders and clocks per namespace; an order as the control API showed it.
+# 3: an order as storage's own record (order_records.py).
+FORMAT_VERSION = "3"
 SCHEMA = (
     "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
     "CREATE TABLE IF NOT EXISTS namespaces (name TEXT PRIMARY KEY, clock_offset REAL NOT NULL, "
@@ -117,6 +118,9 @@ class SqliteStore(MemoryStore):
             found = self._db.execute("SELECT value FROM meta WHERE key = 'format'").fetchone()
             if found is not None and found[0] == "1":
                 self._migrate_from_format_1()
+                found = ("2",)
+            if found is not None and found[0] == "2":
+                self._migrate_from_format_2()
             elif found is not None and found[0] != FORMAT_VERSION:
                 raise StoreError(f"{self.path}: written in format {found[0]}, this "
                                  f"mock-baanx reads format {FORMAT_VERSION}")
@@ -138,7 +142,7 @@ class SqliteStore(MemoryStore):
                     "SELECT namespace, kind, key, body FROM additions ORDER BY seq"):
                 super().add(namespace, addition_from(kind, key, json.loads(body)))
             for (body,) in self._db.execute("SELECT body FROM orders ORDER BY seq"):
-                self._keep_new(order_from_record(json.loads(body)))
+                self._keep_new(order_of(json.loads(body)))
         except (ValueError, KeyError, TypeError, FixtureError) as error:
             raise StoreError(f"{self.path}: unreadable order data ({error})") from None
         row = self._db.execute("SELECT MAX(COALESCE((SELECT MAX(seq) FROM orders), 0), "
@@ -151,7 +155,7 @@ class SqliteStore(MemoryStore):
         self._db.execute(
             "INSERT INTO orders (namespace, order_id, seq, body) VALUES (?, ?, ?, ?) "
             "ON CONFLICT (namespace, order_id) DO UPDATE SET body = excluded.body",
-            (order.namespace, order.order_id, self._next_seq, json.dumps(order_record(order))))
+            (order.namespace, order.order_id, self._next_seq, json.dumps(record_of(order))))
         self._next_seq += 1
 
     def _save_namespace(self, namespace: str) -> None:
@@ -215,11 +219,26 @@ class SqliteStore(MemoryStore):
     def close(self) -> None:
         self._db.close()
 
-    # --- The first release's files --------------------------------------------------------
+    # --- Earlier releases' files ----------------------------------------------------------
+
+    def _migrate_from_format_2(self) -> None:
+        """Rewrite each order of a format-2 file as a record of the current format, in one
+        transaction: a file that cannot be read is left as it was."""
+        rows = self._db.execute("SELECT namespace, order_id, body FROM orders").fetchall()
+        try:
+            records = [(json.dumps(record_of(order_of(json.loads(body)))), namespace, order_id)
+                       for namespace, order_id, body in rows]
+        except (ValueError, KeyError, TypeError) as error:
+            raise StoreError(f"{self.path}: unreadable order data ({error})") from None
+        self._db.execute("BEGIN")
+        self._db.executemany("UPDATE orders SET body = ? WHERE namespace = ? AND order_id = ?",
+                             records)
+        self._db.execute("UPDATE meta SET value = ? WHERE key = 'format'", (FORMAT_VERSION,))
+        self._db.execute("COMMIT")
 
     def _migrate_from_format_1(self) -> None:
-        """Rewrite a first-release file in the current format, in one transaction: a file
-        that cannot be read is left as it was."""
+        """Rewrite a first-release file in format 2, in one transaction: a file that
+        cannot be read is left as it was."""
         rows = self._db.execute("SELECT seq, body FROM orders ORDER BY seq").fetchall()
         offset = self._db.execute(
             "SELECT value FROM meta WHERE key = 'clock_offset'").fetchone()
@@ -238,7 +257,7 @@ class SqliteStore(MemoryStore):
         self._db.execute("INSERT INTO namespaces VALUES (?, ?, ?)",
                          (DEFAULT_NAMESPACE, float(offset[0]) if offset else 0.0, len(records)))
         self._db.execute("DELETE FROM meta WHERE key = 'clock_offset'")
-        self._db.execute("UPDATE meta SET value = ? WHERE key = 'format'", (FORMAT_VERSION,))
+        self._db.execute("UPDATE meta SET value = '2' WHERE key = 'format'")
         self._db.execute("COMMIT")
 
 

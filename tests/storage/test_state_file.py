@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import shutil
 import signal
+import sqlite3
+from pathlib import Path
 
 import pytest
 import requests
@@ -12,7 +15,7 @@ from mock_baanx import Backend, create_app, load_fixtures
 from mock_baanx.core import Clock, PaymentMethod, seeded_ids
 from mock_baanx.core import StoreError as StateFileError
 from mock_baanx.core.models import UNTOUCHED
-from mock_baanx.protocol.bodies import order_from_record, order_record
+from mock_baanx.storage.order_records import RECORD_VERSION, UnreadableRecord, order_of, record_of
 from mock_baanx.storage.state_file import SqliteStore
 
 from ..helpers import ORDER_BODY, ManualTime, headers
@@ -65,7 +68,7 @@ def test_an_order_round_trips_through_the_file(tmp_path):
     order = backend.create_order(identity, "METAL_CARD",
                                  PaymentMethod.CRYPTO_EXTERNAL_DAIMO, lifecycle="instant")
     completed = backend.poll_order(identity, order.order_id)
-    assert order_from_record(json.loads(json.dumps(order_record(completed)))) == completed
+    assert order_of(json.loads(json.dumps(record_of(completed)))) == completed
     reopened = Backend(load_fixtures(), store=SqliteStore(tmp_path / "state.sqlite"))
     assert reopened.order(order.order_id) == completed
 
@@ -74,18 +77,36 @@ def test_a_record_read_back_keeps_its_request_id_and_takes_its_times_as_utc():
     backend = Backend(load_fixtures(), clock=Clock(ManualTime()), ids=seeded_ids(6))
     identity = backend.authenticate("demo-client", "demo-token")
     untouched = backend.create_order(identity, "METAL_CARD", PaymentMethod.CRYPTO_EXTERNAL_DAIMO)
-    record = order_record(untouched)
+    record = record_of(untouched)
+    assert record["record"] == RECORD_VERSION
+    assert "requestId" not in record  # the one derived from the order id
     # An untouched order read back holds nothing of its own beyond a new one.
-    again = order_from_record(record)
+    again = order_of(record)
     assert again == untouched
     assert again.progress is UNTOUCHED
     assert again.kept_request_id is None
-    # What an earlier version stored: a request id of its own, a time without a zone.
-    earlier = order_from_record({**record, "requestId": "payment_kept",
-                                 "createdAt": "2026-03-27T14:07:12.662000"})
-    assert earlier.request_id == "payment_kept"
-    assert order_record(earlier)["requestId"] == "payment_kept"
-    assert order_record(earlier)["createdAt"] == "2026-03-27T14:07:12.662000+00:00"
+    kept = order_of({**record, "requestId": "payment_kept"})
+    assert kept.request_id == "payment_kept"
+    assert record_of(kept)["requestId"] == "payment_kept"
+
+
+def test_the_record_is_storages_own_not_the_control_apis_view():
+    backend = Backend(load_fixtures(), clock=Clock(ManualTime()), ids=seeded_ids(6))
+    identity = backend.authenticate("demo-client", "demo-token")
+    order = backend.create_order(identity, "METAL_CARD", PaymentMethod.CRYPTO_EXTERNAL_DAIMO,
+                                 lifecycle="instant")
+    completed = backend.poll_order(identity, order.order_id)
+    record = record_of(completed)
+    # Moments as whole microseconds; no field of the control API's view that it derives.
+    assert record["createdMicros"] == 1774620432662000
+    assert record["pollTimes"] == [1774620432662000]
+    assert "lastPolledAt" not in record
+    assert "history" not in record
+    assert record["changes"][0][0] == "COMPLETED"
+    assert order_of(record) == completed
+    with pytest.raises(UnreadableRecord, match="version 4; this mock-baanx reads versions up "
+                                               "to 3"):
+        order_of({**record, "record": 4})
 
 
 def orders_created(backend: Backend, count: int) -> list[str]:
@@ -241,3 +262,33 @@ def test_a_stub_added_at_run_time_survives_a_restart_until_removed(tmp_path):
     assert reopened.delete("/ns/team/__mock/stubs/getCard").status_code == 200
     again = create_app(Backend(load_fixtures(), store=SqliteStore(path))).test_client()
     assert again.get("/ns/team/__mock/stubs").get_json()["stubs"] == []
+
+
+DATA = Path(__file__).parent / "data"
+
+
+def test_a_state_file_the_previous_release_wrote_loads_and_is_rewritten_in_the_current_format(
+        tmp_path):
+    # Written at c5ee83a, the release before the storage codec (state format 2, each order
+    # as the control API showed it), with orders in every state, a namespace with its own
+    # users, products, lifecycles and clock; previous-release.json is what its control API
+    # said.
+    path = tmp_path / "state.sqlite"
+    shutil.copy(DATA / "previous-release.sqlite", path)
+    said = json.loads((DATA / "previous-release.json").read_text())
+    for reopened in range(2):  # read back, then read again as the current format wrote it
+        store = SqliteStore(path)
+        client = create_app(Backend(load_fixtures(), store=store)).test_client()
+        for key, detail in said.items():
+            namespace, order_id = key.split("/")
+            prefix = "" if namespace == "default" else f"/ns/{namespace}"
+            assert client.get(f"{prefix}/__mock/orders/{order_id}").get_json() == detail, \
+                (reopened, key)
+        assert client.get("/ns/team/__mock/clock").get_json()["offsetSeconds"] == 90
+        assert client.get("/ns/team/v1/order/products/available",
+                          headers=headers("carol-token")).status_code == 200
+        store.close()
+    with sqlite3.connect(path) as db:
+        assert db.execute("SELECT value FROM meta WHERE key = 'format'").fetchone() == ("3",)
+        bodies = [json.loads(body) for (body,) in db.execute("SELECT body FROM orders")]
+    assert {body["record"] for body in bodies} == {RECORD_VERSION}

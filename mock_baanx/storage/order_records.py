@@ -1,0 +1,146 @@
+"""An order as the stores keep it (the state file, PostgreSQL): a record format of storage's
+own, versioned, and independent of every JSON form the API shows. Renaming a field of
+`GET /__mock/orders/{orderId}` changes nothing here; changing this format means a new
+`RECORD_VERSION` and a reader of the old one, kept for as long as files of it may exist.
+
+Record 3 (this one) holds moments as whole microseconds since the Unix epoch, UTC, and
+the request id only where it is not the one derived from the order id. A record with no
+`record` field was written before this format existed (state format 2): the control API's
+view of the order, to the microsecond, with the namespace, number, payment config and steps
+taken; it is read as it was.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from ..core import Order, OrderStatus, Outcome, PaymentConfig, PaymentMethod, PollTimes
+from ..core.clock import micros, moment_at
+from ..core.ids import request_id_of
+from ..core.models import UNTOUCHED, Progress, StatusChange, order_terms
+
+RECORD_VERSION = 3
+# The payment config's fields, as a record names them.
+CONFIG_FIELDS = (("amount", "payment_amount"), ("currency", "payment_currency"),
+                 ("address", "destination_address"), ("chainId", "destination_chain_id"),
+                 ("tokenSymbol", "destination_token_symbol"),
+                 ("tokenAddress", "destination_token_address"))
+OUTCOME_FIELDS = ("paid_at", "payment_id", "tx_hash", "note")
+
+
+class UnreadableRecord(ValueError):
+    """A record of a version this mock-baanx cannot read."""
+
+
+def record_of(order: Order) -> dict[str, Any]:
+    """The record of `order`."""
+    record: dict[str, Any] = {
+        "record": RECORD_VERSION,
+        "orderId": order.order_id,
+        "number": order.number,
+        "namespace": order.namespace,
+        "clientId": order.client_id,
+        "userId": order.user_id,
+        "productId": order.product_id,
+        "paymentMethod": order.payment_method.value,
+        "lifecycle": order.lifecycle,
+        "paymentConfig": (None if order.payment_config is None else
+                          {name: getattr(order.payment_config, field)
+                           for name, field in CONFIG_FIELDS}),
+        "createdMicros": order.created_micros,
+        "status": order.status.value,
+        "outcome": {field: value for field in OUTCOME_FIELDS
+                    if (value := getattr(order.outcome, field)) is not None},
+        # The creation is the first change of every order's history: not kept twice.
+        "changes": [[change.status.value, micros(change.at), change.after_polls,
+                     change.cause] for change in order.history[1:]],
+        "pollCount": order.poll_count,
+        "pollTimes": [micros(moment) for moment in order.poll_times],
+        "stepsTaken": order.steps_taken,
+    }
+    if order.request_id != request_id_of(order.order_id):
+        record["requestId"] = order.request_id
+    return record
+
+
+def order_of(record: Mapping[str, Any]) -> Order:
+    """The order a record holds, whichever version wrote it."""
+    version = record.get("record")
+    if version is None:
+        return _order_of_control_view(record)
+    if version != RECORD_VERSION:
+        raise UnreadableRecord(f"an order record of version {version}; this mock-baanx reads "
+                               f"versions up to {RECORD_VERSION}")
+    config = record["paymentConfig"]
+    outcome = record["outcome"]
+    return _order(
+        order_id=record["orderId"], number=record["number"], namespace=record["namespace"],
+        client_id=record["clientId"], user_id=record["userId"],
+        product_id=record["productId"], payment_method=record["paymentMethod"],
+        lifecycle=record["lifecycle"],
+        payment_config=None if config is None else PaymentConfig(
+            **{field: config[name] for name, field in CONFIG_FIELDS}),
+        created_micros=record["createdMicros"],
+        progress=Progress(
+            status=OrderStatus(record["status"]),
+            outcome=Outcome(**{field: outcome.get(field) for field in OUTCOME_FIELDS}),
+            changes=tuple(StatusChange(OrderStatus(status), moment_at(at), after_polls,
+                                       sys.intern(cause))
+                          for status, at, after_polls, cause in record["changes"]),
+            poll_count=record["pollCount"],
+            poll_times=PollTimes.of(moment_at(moment) for moment in record["pollTimes"]),
+            steps_taken=record["stepsTaken"]),
+        request_id=record.get("requestId"))
+
+
+def _order_of_control_view(record: Mapping[str, Any]) -> Order:
+    """An order stored before record 3: the control API's view of it, as it was then."""
+    config = record["paymentConfig"]
+    metadata = record.get("metadata") or {}
+    return _order(
+        order_id=record["orderId"], number=record["number"], namespace=record["namespace"],
+        client_id=record["clientId"], user_id=record["userId"],
+        product_id=record["productId"], payment_method=record["paymentMethod"],
+        lifecycle=record["lifecycle"],
+        payment_config=None if config is None else PaymentConfig(
+            payment_amount=config["paymentAmount"],
+            payment_currency=config["paymentCurrency"],
+            destination_address=config["destinationAddress"],
+            destination_chain_id=config["destinationChainId"],
+            destination_token_symbol=config["destinationTokenSymbol"],
+            destination_token_address=config["destinationTokenAddress"]),
+        created_micros=micros(datetime.fromisoformat(record["createdAt"])),
+        progress=Progress(
+            status=OrderStatus(record["status"]),
+            outcome=Outcome(paid_at=record.get("paidAt"),
+                            payment_id=metadata.get("paymentId"),
+                            tx_hash=metadata.get("txHash"), note=metadata.get("note")),
+            # The first entry is the creation, which the order puts back itself.
+            changes=tuple(StatusChange(OrderStatus(change["status"]),
+                                       datetime.fromisoformat(change["at"]),
+                                       change["afterPolls"], sys.intern(change["cause"]))
+                          for change in record["history"][1:]),
+            poll_count=record["pollCount"],
+            poll_times=PollTimes.of(datetime.fromisoformat(moment)
+                                    for moment in record["pollTimes"]),
+            steps_taken=record["stepsTaken"]),
+        request_id=record["requestId"])
+
+
+def _order(*, order_id: str, number: int, namespace: str, client_id: str, user_id: str,
+           product_id: str, payment_method: str, lifecycle: str,
+           payment_config: PaymentConfig | None, created_micros: int, progress: Progress,
+           request_id: str | None) -> Order:
+    return Order(
+        order_id=order_id, number=number,
+        terms=order_terms(namespace, client_id, user_id, product_id,
+                          PaymentMethod(payment_method), lifecycle, payment_config),
+        created_micros=created_micros,
+        # Shared, as a new order's is: a book of untouched orders read back takes no more
+        # room than it did.
+        progress=UNTOUCHED if progress == UNTOUCHED else progress,
+        kept_request_id=(None if request_id is None or request_id == request_id_of(order_id)
+                         else request_id))
