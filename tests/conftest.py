@@ -1,6 +1,10 @@
 from __future__ import annotations
 
+import functools
+import gc
+import inspect
 import re
+import sys
 from collections.abc import Iterator
 from typing import Any
 
@@ -16,13 +20,50 @@ from .helpers import ManualTime
 from .postgres import Cluster, server_binaries
 
 SERVING_FIXTURES = frozenset({"served", "baanx_server", "served_slot", "servers"})
+# What keeps a test out of the inner loop (`pytest -m quick`).
+OUTSIDE_THE_INNER_LOOP = ("browser", "postgres", "container", "process", "slow")
+POSTGRES_FIXTURES = frozenset({"postgres_cluster", "postgres_url"})
+# What starts a child process: `mock-baanx` through tests/served.py, any other command, a
+# pytest session of its own.
+STARTS_A_PROCESS = re.compile(r"\b(Served|run_cli|Popen|runpytest_subprocess)\(|"
+                              r"\bsubprocess\.(run|check_call|check_output)\(")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    # A test that takes a serving fixture is a served test, wherever it sits.
+    # Markers by what a test needs, wherever it sits: a server (served), a PostgreSQL
+    # cluster (postgres), a child process (process), read off the fixtures it takes and
+    # the code of the test and of its module's (and this file's) fixtures.
     for item in items:
-        if SERVING_FIXTURES.intersection(getattr(item, "fixturenames", ())):
+        names = set(getattr(item, "fixturenames", ()))
+        if SERVING_FIXTURES & names:
             item.add_marker(pytest.mark.served)
+        if POSTGRES_FIXTURES & names:
+            item.add_marker(pytest.mark.postgres)
+        if isinstance(item, pytest.Function) and _starts_a_process(item, names):
+            item.add_marker(pytest.mark.process)
+        if not any(item.get_closest_marker(name) for name in OUTSIDE_THE_INNER_LOOP):
+            item.add_marker(pytest.mark.quick)
+
+
+def _starts_a_process(item: pytest.Function, fixture_names: set[str]) -> bool:
+    functions = [item.function]
+    for module in (item.module, sys.modules[__name__]):
+        functions += [getattr(module, name) for name in fixture_names if hasattr(module, name)]
+    return any(STARTS_A_PROCESS.search(_source(function)) for function in functions)
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    # What collection built (modules, test items, schemas) lives until the end: left out of
+    # the collector's full passes, which otherwise walk it again and again.
+    gc.freeze()
+
+
+@functools.cache
+def _source(function: Any) -> str:
+    try:
+        return inspect.getsource(inspect.unwrap(function))
+    except (OSError, TypeError):
+        return ""
 
 
 @pytest.fixture

@@ -22,14 +22,12 @@ from .messages import Reply
 from .route import Call, Route, RouteKind
 from .stubs import refusal, stub_listing, stub_routes
 
-# What JSON (RFC 8259) counts as white space: a form feed, say, is not nothing.
-JSON_WHITESPACE = b" \t\r\n"
-
 
 def control_body(call: Call, schema: str) -> dict[str, Any]:
     """The request body, valid against `schemas/control/<schema>`. Any content type is
-    read as JSON, so that a bare `curl -d` works; an empty body is an empty object."""
-    raw = call.request.body.strip(JSON_WHITESPACE)
+    read as JSON, so that a bare `curl -d` works; no body at all is an empty object, and
+    a body of white space alone is no JSON (RFC 8259 asks for a value)."""
+    raw = call.request.body
     return validated(f"control/{schema}", parse_json(raw) if raw else {},
                      call.backend.extended_statuses)
 

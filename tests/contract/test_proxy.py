@@ -179,6 +179,8 @@ def test_an_unreachable_upstream_is_a_502_naming_the_cause_counted_apart_from_dr
     assert not proxy.report.drifted()
 
 
+# An upstream that takes a second, to outlast the proxy's timeout.
+@pytest.mark.slow
 def test_a_slow_upstream_is_a_502_after_the_timeout():
     def slow(request, reply):
         time.sleep(1)

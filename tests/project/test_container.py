@@ -24,7 +24,7 @@ IMAGE = "localhost/mock-baanx:test"
 RUN_OPTIONS = ["--ulimit", "nofile=20000:20000", "--ulimit", "nproc=4096:4096"]
 DEMO = {"X-Client-ID": "demo-client", "Authorization": "Bearer demo-token"}
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.container]
 
 
 def podman(*args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:

@@ -153,3 +153,9 @@ def test_every_relative_link_leads_somewhere(page):
     for target in re.findall(r"\]\(([^)#\s]+)(?:#[^)]*)?\)", text):
         if "://" not in target:
             assert (page.parent / target).exists(), f"{page.name} links to {target}"
+
+
+def test_ci_runs_exactly_the_readmes_test_command():
+    commands = re.findall(r"```bash\n(\.venv/bin/python -m pytest[^\n]*)\n```", README)
+    assert len(commands) == 1
+    assert (ROOT / ".ci" / "run").read_text(encoding="utf-8").splitlines()[-1] == commands[0]

@@ -290,6 +290,8 @@ def test_journal_records_api_calls_with_secrets_redacted(client):
     assert control(client, "GET", "/__mock/requests", "requests.json") == {"requests": []}
 
 
+# Over a thousand requests through each door.
+@pytest.mark.slow
 def test_journal_keeps_the_most_recent_1000(client):
     for index in range(1005):
         client.get(f"/v1/order/ord_{index}", headers=headers())
@@ -333,6 +335,8 @@ def test_every_control_reply_has_a_schema():
                     or route.reply_media_type == "text/html" or route.reply_status == 302)
 
 
+# Over a thousand polls through each door.
+@pytest.mark.slow
 def test_poll_times_keep_the_most_recent_1000(client, time_source):
     order_id = create(client, **{"X-Mock-Lifecycle": "never"})["orderId"]
     for _ in range(1003):
@@ -361,3 +365,12 @@ def test_the_dashboard_is_one_self_contained_page(client):
 def test_without_control_there_is_no_dashboard(backend):
     client = create_app(backend, Options(control=False)).test_client()
     assert_error(client.get("/__mock/ui"), 404, "Not found")
+
+
+@pytest.mark.parametrize("body", [b"", b" \t\r\n", b"\x0c"])
+def test_a_control_body_of_white_space_alone_is_no_json(client, body):
+    reply = client.post("/__mock/reset", data=body, content_type="application/json")
+    if body:
+        assert_error(reply, 422, "request body must be valid JSON")
+    else:
+        assert reply.status_code == 200

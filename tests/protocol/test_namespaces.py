@@ -125,6 +125,8 @@ def test_without_the_control_api_there_are_no_namespaces(backend):
     assert [summary.name for summary in backend.namespaces()] == ["default"]
 
 
+# Two consumers racing over HTTP for a while.
+@pytest.mark.slow
 @pytest.mark.served
 def test_concurrent_consumers_in_two_namespaces_never_see_each_other():
     backend = Backend(load_fixtures())

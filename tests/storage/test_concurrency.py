@@ -18,7 +18,8 @@ POLLING_THREADS, POLLS = 8, 300
 CREATING_THREADS, CREATES = 4, 150
 
 
-@pytest.fixture(params=["memory", "state-file", "postgres"])
+@pytest.fixture(params=["memory", "state-file",
+                        pytest.param("postgres", marks=pytest.mark.postgres)])
 def make_backend(request, tmp_path) -> Iterator[Callable[[], Backend]]:
     """A backend on each kind of store, its ids seeded, on the real clock."""
     stores: list[Store] = []
@@ -69,6 +70,8 @@ def in_threads(count: int, work: Callable[[int], None]) -> None:
         raise failures[0]
 
 
+# Hundreds of polls racing in threads, on each store.
+@pytest.mark.slow
 def test_concurrent_polls_keep_their_moments_oldest_first(make_backend):
     backend = make_backend()
     identity = backend.authenticate("demo-client", "demo-token")

@@ -155,7 +155,9 @@ def test_a_database_restart_under_load_answers_503_meanwhile_and_loses_no_acknow
     try:
         for thread in load:
             thread.start()
+        deadline = time.monotonic() + 30
         while len(acknowledged) < 20:
+            assert time.monotonic() < deadline, "the replicas did not take 20 orders"
             time.sleep(0.05)
         postgres_cluster.stop()
         deadline = time.monotonic() + 30
