@@ -235,7 +235,8 @@ def open_state_url(url: str, max_orders: int, max_namespaces: int) -> Store:
     except ImportError:
         raise StoreError("needs the postgres extra: pip install 'mock-baanx[postgres]'"
                          ) from None
-    return PostgresStore(url, max_orders, max_namespaces)
+    # A connection for each thread that serves requests: a request holds one throughout.
+    return PostgresStore(url, max_orders, max_namespaces, pool_size=STATE_URL_APP_THREADS)
 
 
 class Serving:

@@ -135,6 +135,16 @@ class PollTimes(Sequence[datetime]):
         kept = tuple(moments)[-POLL_TIMES_KEPT:]
         return cls(b"".join(_MOMENT.pack(micros(moment)) for moment in kept))
 
+    @classmethod
+    def of_micros(cls, moments: Iterable[int]) -> PollTimes:
+        """The moments given as microseconds since the epoch (`micros`)."""
+        kept = tuple(moments)[-POLL_TIMES_KEPT:]
+        return cls(struct.pack(f"<{len(kept)}q", *kept))
+
+    def micros(self) -> tuple[int, ...]:
+        """The moments as microseconds since the epoch, without making a datetime of each."""
+        return struct.unpack(f"<{len(self)}q", self._packed)
+
     def added(self, moment: datetime) -> PollTimes:
         """These moments and then `moment`, without the oldest once POLL_TIMES_KEPT are
         kept."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 import threading
 from collections import Counter, OrderedDict, deque
 from collections.abc import Callable, Mapping
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from itertools import count, islice
@@ -95,6 +96,14 @@ class Store(Protocol):
 
     # Orders kept in all, in every namespace: past it the one used longest ago is forgotten.
     max_orders: int
+
+    def unit(self) -> AbstractContextManager[None]:
+        """One request's operations, as one unit: a store whose every operation is a trip
+        to a database sends them together where it can (PostgreSQL), and makes what they
+        changed visible when the unit closes, before the reply that acknowledges it leaves.
+        A store in this process's memory needs none: its operations are atomic as they
+        come."""
+        ...
 
     def use(self, namespace: str, now: datetime) -> float:
         """Note that `namespace` is in use at `now`; its clock offset in seconds."""
@@ -235,6 +244,9 @@ class MemoryStore:
         self._orders: OrderedDict[str, Order] = OrderedDict()
         self._forgotten = 0
         self._versions = count(1)
+
+    def unit(self) -> AbstractContextManager[None]:
+        return nullcontext()
 
     # --- Namespaces --------------------------------------------------------------------
 

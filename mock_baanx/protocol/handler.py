@@ -11,6 +11,7 @@ error the mock sends has the same shape.
 
 from __future__ import annotations
 
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -79,6 +80,10 @@ class Exchange:
     # Whether the store went away while answering: nothing more is kept (no journal entry,
     # no outcome count) rather than wait for it a second time.
     store_away: bool = False
+    # The store's unit of this request's operations (`Store.unit`), open from admission
+    # until the reply is decided and its books kept.
+    unit: ExitStack = field(default_factory=ExitStack)
+    concluded: bool = False
 
     @classmethod
     def admit(cls, backend: Backend, request: Request, options: Options = DEFAULT_OPTIONS
@@ -91,8 +96,14 @@ class Exchange:
         check_host(request, options.hosts)
         if options.control:
             exchange.namespace, exchange.prefix, exchange.request = namespace_of(request)
-            # A namespace comes into being on first use.
-            exchange.moment = backend.now(exchange.namespace)
+        exchange.unit.enter_context(backend.store.unit())
+        if options.control:
+            try:
+                # A namespace comes into being on first use.
+                exchange.moment = backend.now(exchange.namespace)
+            except BaseException as error:
+                exchange.unit.__exit__(type(error), error, error.__traceback__)
+                raise
         return exchange
 
     def found(self, route: Route | None, endpoint: str | None = None) -> None:
@@ -144,7 +155,7 @@ class Exchange:
             return self.refuse(error)
         except Exception:
             reply = unexpected_failure(self.request.method, self.request.path)
-        self.reply = self.checked(reply)
+        self.reply = self.conclude(self.checked(reply))
         return self.reply
 
     def refuse(self, error: BaanxError) -> Reply:
@@ -154,7 +165,27 @@ class Exchange:
             self.reply = error_reply(error)
         else:
             self.reply = self.checked(error_reply(error))
+        self.reply = self.conclude(self.reply)
         return self.reply
+
+    def conclude(self, reply: Reply) -> Reply:
+        """Keep the books of the reply decided and close the store's unit, so that what the
+        request changed is kept before its reply leaves; the reply that leaves: a 503 if the
+        store went away meanwhile (nothing of the request is kept then)."""
+        if self.concluded:
+            return reply
+        self.concluded = True
+        try:
+            if not self.store_away:
+                self.keep_books(reply)
+            self.unit.close()
+        except StoreUnavailable as error:
+            self.unit.__exit__(type(error), error, None)  # rolled back, connection given back
+            self.store_away = True
+            log.warning("mock-baanx: %s %s not kept: %s", self.request.method,
+                        self.request.path, error.message)
+            return error_reply(error)
+        return reply
 
     def guard(self) -> None:
         """The control API's own doors: no state-changing request from another site's
@@ -183,15 +214,13 @@ class Exchange:
             self.route is not None and self.route.kind is RouteKind.CONTROL)
         # The control API answers no other origin (its dashboard is of its own).
         headers = [] if is_control else [ALLOW_ANY_ORIGIN]
+        if is_control and not self.store_away:
+            headers.append((VERSION_HEADER, __version__))
+        # A reply a user's own view decided is concluded here; a store gone away by now
+        # costs its books, not the reply Flask has already made.
+        self.conclude(reply)
         if self.store_away:
             return headers
-        if is_control:
-            headers.append((VERSION_HEADER, __version__))
-        try:
-            self.keep_books(reply)
-        except StoreUnavailable as error:
-            log.warning("mock-baanx: %s %s not journaled: %s", self.request.method,
-                        self.request.path, error.message)
         if self.delay_ms:
             # The reply is decided at once and held back: an order created by a delayed
             # request exists during the delay, as it would behind a slow network. Held back

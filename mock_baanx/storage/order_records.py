@@ -58,7 +58,7 @@ def record_of(order: Order) -> dict[str, Any]:
         "changes": [[change.status.value, micros(change.at), change.after_polls,
                      change.cause] for change in order.history[1:]],
         "pollCount": order.poll_count,
-        "pollTimes": [micros(moment) for moment in order.poll_times],
+        "pollTimes": list(order.poll_times.micros()),
         "stepsTaken": order.steps_taken,
     }
     if order.request_id != request_id_of(order.order_id):
@@ -91,7 +91,7 @@ def order_of(record: Mapping[str, Any]) -> Order:
                                        sys.intern(cause))
                           for status, at, after_polls, cause in record["changes"]),
             poll_count=record["pollCount"],
-            poll_times=PollTimes.of(moment_at(moment) for moment in record["pollTimes"]),
+            poll_times=PollTimes.of_micros(record["pollTimes"]),
             steps_taken=record["stepsTaken"]),
         request_id=record.get("requestId"))
 

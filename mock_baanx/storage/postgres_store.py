@@ -2,10 +2,22 @@
 `mock-baanx serve` processes — replicas behind a load balancer, or the workers of one —
 behave as one mock.
 
-Nothing is kept in a process's memory: each store operation is one transaction, and the
-ones that read and then change (a poll, the next-order lifecycle, a fault with `times`)
-lock the row they change, so that concurrent requests through different processes each
-count once. A change is committed before the reply that acknowledges it.
+Nothing is kept in a process's memory but what a version number says is still current
+(the additions last read). A request's operations are one unit (`unit`): one connection,
+one transaction, committed before the reply that acknowledges it leaves. Within it, what
+the request reads first (the namespace's clock, its additions' version, whether it has
+faults) is one statement; what it writes without needing an answer (the order, the
+journal entry, the outcome count) waits and goes with the commit, in one pipeline. A GET
+of the products is two round trips; a create or a poll three (the row it changes is read
+and locked, then written). Operations outside a unit (the control API's listings, say) are
+each a transaction of their own. The ones that read and then change (a poll, the
+next-order lifecycle, a fault with `times`) lock the row they change, so that concurrent
+requests through different processes each count once.
+
+The bound on kept orders has no counter every create must lock: a sweeper thread in each
+process, one at a time across processes (an advisory lock), counts the orders about once
+a second and forgets the least recently used beyond the bound; the bound may be passed by
+the orders created within one sweep, for that long. It trims the journals the same way.
 
 The tables live in the schema `mock_baanx`, created and migrated by the mock itself; its
 version is in `mock_baanx.meta` (docs/serve.md). A database that does not answer makes an
@@ -15,9 +27,13 @@ reconnects by itself once the database is back.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import logging
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
@@ -78,6 +94,39 @@ MIGRATION_LOCK = 0x6D6F636B  # "mock"
 # How long a request waits for a connection before it is answered 503.
 POOL_TIMEOUT_SECONDS = 2.0
 LAST_USE_WRITTEN_EVERY = timedelta(seconds=1)
+# The sweeper's pace, and its lock: one process sweeps at a time.
+SWEEP_EVERY_SECONDS = 1.0
+SWEEP_LOCK = 0x6D6F636C
+# Orders forgotten by one statement of the sweeper, at most.
+FORGET_BATCH = 10_000
+
+log = logging.getLogger("mock_baanx")
+
+
+@dataclass
+class Context:
+    """What a unit read of its namespace in one statement: its clock offset, the newest
+    version of its additions (None: none), whether it has any faults."""
+
+    namespace: str
+    clock_offset: float
+    additions_version: int | None
+    has_faults: bool
+
+
+@dataclass
+class Unit:
+    """One request's connection and transaction, and the writes that wait for its commit."""
+
+    connection: psycopg.Connection[Any]
+    cursor: psycopg.Cursor[Any]
+    context: Context | None = None
+    waiting: list[tuple[str, tuple[Any, ...]]] = field(default_factory=list)
+
+
+def _unavailable(error: Exception) -> StoreUnavailable:
+    return StoreUnavailable(f"Service Unavailable: the mock's state database does not answer "
+                            f"({_first_line(error)})")
 
 
 def _first_line(error: Exception) -> str:
@@ -112,7 +161,13 @@ class PostgresStore:
     """The Store interface (core/store.py) over a PostgreSQL database."""
 
     def __init__(self, url: str, max_orders: int = DEFAULT_MAX_ORDERS,
-                 max_namespaces: int = DEFAULT_MAX_NAMESPACES, pool_size: int = 8) -> None:
+                 max_namespaces: int = DEFAULT_MAX_NAMESPACES, pool_size: int = 4,
+                 sweep_every: float = SWEEP_EVERY_SECONDS,
+                 on_connect: Callable[[psycopg.Connection[Any]], None] | None = None
+                 ) -> None:
+        """`pool_size`: connections, one per thread that serves requests (serve sizes it
+        so); `sweep_every`: seconds between the sweeper's passes; `on_connect`: called
+        with each new connection (a test counts the round trips a request makes)."""
         self.max_orders = max_orders
         self.max_namespaces = max_namespaces
         self._url = url
@@ -134,9 +189,18 @@ class PostgresStore:
         # that broke while the database was away fails its transaction (a 503) and the pool
         # drops it, so that the next request gets a new one.
         self._pool = ConnectionPool(url, min_size=1, max_size=pool_size, open=False,
-                                    timeout=POOL_TIMEOUT_SECONDS,
-                                    kwargs={"autocommit": False})
+                                    timeout=POOL_TIMEOUT_SECONDS, configure=on_connect,
+                                    # Transactions are begun explicitly: a unit's BEGIN then
+                                    # goes with its first statement (`unit`).
+                                    kwargs={"autocommit": True})
         self._forgot_any = False
+        # This thread's unit, if a request is under way on it.
+        self._local = threading.local()
+        # What the sweeper has to look at: whether orders were created, and the namespaces
+        # journaled, since its last pass (by this process).
+        self._swept = threading.Lock()
+        self._created_since_sweep = False
+        self._journaled_since_sweep: set[str] = set()
         # The additions last read, by namespace (`additions`).
         self._additions: dict[str, Additions] = {}
         # When this process last wrote each namespace's last use: written at most once a
@@ -155,6 +219,10 @@ class PostgresStore:
         except StoreError:
             self._pool.close()
             raise
+        self._stop = threading.Event()
+        self._sweeper = threading.Thread(target=self._sweep_until_stopped, args=(sweep_every,),
+                                         name="mock-baanx sweeper", daemon=True)
+        self._sweeper.start()
 
     def _unreachable(self) -> str:
         try:
@@ -165,18 +233,79 @@ class PostgresStore:
         return "cannot connect"
 
     def close(self) -> None:
+        self._stop.set()
+        self._sweeper.join(timeout=10)
         self._pool.close()
+
+    # --- Units and transactions ------------------------------------------------------------
+
+    @contextmanager
+    def unit(self) -> Iterator[None]:
+        if getattr(self._local, "unit", None) is not None:
+            yield  # a request is one unit: an inner one is part of it
+            return
+        try:
+            connection = self._pool.getconn()
+        except PoolTimeout as error:
+            raise _unavailable(error) from None
+        unit = Unit(connection, connection.cursor())
+        self._local.unit = unit
+        committed = False
+        try:
+            # In pipeline mode throughout: a statement goes with the next one whose answer is
+            # needed (the transaction's BEGIN with the first read), and what waited goes
+            # with the commit, so that each read is one round trip and the writes one more.
+            with connection.pipeline():
+                unit.cursor.execute("BEGIN")
+                yield
+                for statement, parameters in unit.waiting:
+                    unit.cursor.execute(statement, parameters)
+                unit.cursor.execute("COMMIT")
+            committed = True
+        except (psycopg.OperationalError, psycopg.InterfaceError) as error:
+            raise _unavailable(error) from None
+        finally:
+            self._local.unit = None
+            if not committed:
+                # A broken connection cannot roll back: the pool replaces it.
+                with contextlib.suppress(psycopg.Error):
+                    connection.execute("ROLLBACK")
+            self._pool.putconn(connection)
+
+    def _unit(self) -> Unit | None:
+        unit: Unit | None = getattr(self._local, "unit", None)
+        return unit
 
     @contextmanager
     def _transaction(self) -> Iterator[psycopg.Cursor[Any]]:
-        """One transaction, committed on the way out; StoreUnavailable if the database does
-        not answer."""
+        """The unit's transaction, if a request is under way on this thread; else one of
+        its own, committed on the way out. StoreUnavailable if the database does not
+        answer."""
+        unit = self._unit()
         try:
-            with self._pool.connection() as connection, connection.cursor() as cursor:
+            if unit is not None:
+                yield unit.cursor
+                return
+            with self._pool.connection() as connection, connection.transaction(), \
+                    connection.cursor() as cursor:
                 yield cursor
         except (psycopg.OperationalError, psycopg.InterfaceError, PoolTimeout) as error:
-            raise StoreUnavailable(f"Service Unavailable: the mock's state database does not "
-                                   f"answer ({_first_line(error)})") from None
+            raise _unavailable(error) from None
+
+    def _later(self, statement: str, parameters: tuple[Any, ...]) -> None:
+        """A write whose answer nothing waits for: with the unit's commit, or now."""
+        unit = self._unit()
+        if unit is not None:
+            unit.waiting.append((statement, parameters))
+            return
+        with self._transaction() as cursor:
+            cursor.execute(statement, parameters)
+
+    def _changed(self) -> None:
+        """What the unit read of its namespace may be stale: read it again when asked."""
+        unit = self._unit()
+        if unit is not None:
+            unit.context = None
 
     def _migrate(self) -> None:
         with self._transaction() as cursor:
@@ -206,29 +335,45 @@ class PostgresStore:
                        "(%s, '0001-01-01 00:00:00+00') ON CONFLICT (name) DO NOTHING", (namespace,))
 
     def use(self, namespace: str, now: datetime) -> float:
+        unit = self._unit()
+        if unit is not None and unit.context is not None and unit.context.namespace == namespace:
+            return unit.context.clock_offset
         touched = self._touched.get(namespace)
         if touched is not None and timedelta(0) <= now - touched < LAST_USE_WRITTEN_EVERY:
             with self._transaction() as cursor:
-                cursor.execute("SELECT clock_offset FROM mock_baanx.namespaces WHERE name = %s",
-                               (namespace,))
+                cursor.execute(
+                    "SELECT clock_offset, false, (SELECT max(version) FROM mock_baanx.additions "
+                    "WHERE namespace = %(name)s), EXISTS (SELECT 1 FROM mock_baanx.faults WHERE "
+                    "namespace = %(name)s) FROM mock_baanx.namespaces WHERE name = %(name)s",
+                    {"name": namespace})
                 row = cursor.fetchone()
                 if row is not None:
-                    return float(row[0])
+                    return self._read(namespace, row)
         if len(self._touched) > 4 * self.max_namespaces:
             self._touched.clear()
         self._touched[namespace] = now
         with self._transaction() as cursor:
             cursor.execute(
-                "INSERT INTO mock_baanx.namespaces (name, last_used) VALUES (%s, %s) "
-                "ON CONFLICT (name) DO UPDATE SET last_used = excluded.last_used "
-                "RETURNING clock_offset, xmax = 0", (namespace, now))
+                "WITH touched AS (INSERT INTO mock_baanx.namespaces (name, last_used) VALUES "
+                "(%(name)s, %(now)s) ON CONFLICT (name) DO UPDATE SET last_used = "
+                "excluded.last_used RETURNING clock_offset, xmax = 0 AS is_new) "
+                "SELECT clock_offset, is_new, (SELECT max(version) FROM mock_baanx.additions "
+                "WHERE namespace = %(name)s), EXISTS (SELECT 1 FROM mock_baanx.faults WHERE "
+                "namespace = %(name)s) FROM touched", {"name": namespace, "now": now})
             row = cursor.fetchone()
             assert row is not None
-            clock_offset, is_new = row  # xmax = 0: the row was inserted, not updated
-            if is_new:
-                # Only a namespace coming into being can take the count past the bound.
+            if row[1]:  # the row was inserted: a namespace coming into being
                 self._forget_idle_namespaces(cursor)
-            return float(clock_offset)
+            return self._read(namespace, row)
+
+    def _read(self, namespace: str, row: tuple[Any, ...]) -> float:
+        """The clock offset of what `use` read, kept for the rest of the unit."""
+        clock_offset, _, version, has_faults = row
+        unit = self._unit()
+        if unit is not None:
+            unit.context = Context(namespace, float(clock_offset),
+                                   None if version is None else int(version), bool(has_faults))
+        return float(clock_offset)
 
     def _forget_idle_namespaces(self, cursor: psycopg.Cursor[Any]) -> None:
         cursor.execute("SELECT name FROM mock_baanx.namespaces WHERE name <> %s "
@@ -237,21 +382,8 @@ class PostgresStore:
         for (name,) in cursor.fetchall():
             self._drop(cursor, name)
 
-    @staticmethod
-    def _lock_order_count(cursor: psycopg.Cursor[Any]) -> None:
-        """Take the count of kept orders for this transaction: a create that would count
-        its order meanwhile waits, so that the count stays the number of orders."""
-        cursor.execute("SELECT value FROM mock_baanx.counters WHERE name = 'kept' FOR UPDATE")
-
-    @staticmethod
-    def _recount_orders(cursor: psycopg.Cursor[Any]) -> None:
-        cursor.execute("UPDATE mock_baanx.counters SET value = (SELECT count(*) FROM "
-                       "mock_baanx.orders) WHERE name = 'kept'")
-
     def _drop(self, cursor: psycopg.Cursor[Any], namespace: str) -> None:
-        self._lock_order_count(cursor)
         cursor.execute("DELETE FROM mock_baanx.orders WHERE namespace = %s", (namespace,))
-        self._recount_orders(cursor)
         for table in ("faults", "journal", "coverage", "additions"):
             cursor.execute(f"DELETE FROM mock_baanx.{table} WHERE namespace = %s",
                            (namespace,))
@@ -275,14 +407,14 @@ class PostgresStore:
                 self._drop(cursor, namespace)
                 cursor.execute("INSERT INTO mock_baanx.namespaces (name, last_used) "
                                "VALUES (%s, %s)", (namespace, row[0]))
+        self._changed()
 
     def reset_all(self) -> None:
         with self._transaction() as cursor:
-            self._lock_order_count(cursor)
             for table in ("orders", "faults", "journal", "coverage", "additions",
                           "namespaces"):
                 cursor.execute(f"DELETE FROM mock_baanx.{table}")
-            self._recount_orders(cursor)
+        self._changed()
 
     # --- Clock and numbers -------------------------------------------------------------
 
@@ -293,13 +425,16 @@ class PostgresStore:
                            "WHERE name = %s RETURNING clock_offset", (seconds, namespace))
             row = cursor.fetchone()
             assert row is not None
-            return float(row[0])
+        self._changed()
+        return float(row[0])
 
     # --- Orders ------------------------------------------------------------------------
 
     def create_order(self, namespace: str, build: Callable[[Creation], Order],
                      take_next_lifecycle: bool = True) -> Order:
-        with self._transaction() as cursor:
+        # A unit of its own, if no request's is under way: the row locked here stays locked
+        # until what waits is written.
+        with self.unit(), self._transaction() as cursor:
             # The namespace's row, made if need be and locked in one statement: a reset or
             # another create waits for this one, and one that came first is waited for.
             cursor.execute("INSERT INTO mock_baanx.namespaces (name, last_used) VALUES "
@@ -315,40 +450,24 @@ class PostgresStore:
                                    upcoming.name if upcoming is not None else None,
                                    float(clock_offset)))
             after = after_taking(upcoming) if upcoming is not None else None
-            cursor.execute(
+            self._later(
                 "UPDATE mock_baanx.namespaces SET numbers_used = numbers_used + 1, "
                 "next_lifecycle = CASE WHEN %s THEN %s ELSE next_lifecycle END, "
-                "next_remaining = CASE WHEN %s THEN %s ELSE next_remaining END WHERE name = %s",
+                "next_remaining = CASE WHEN %s THEN %s ELSE next_remaining END WHERE "
+                "name = %s",
                 (upcoming is not None, None if after is None else after.name,
                  upcoming is not None, None if after is None else after.remaining, namespace))
-            self._keep_new(cursor, order)
-            return order
-
-    def _keep_new(self, cursor: psycopg.Cursor[Any], order: Order) -> None:
-        cursor.execute(
-            "INSERT INTO mock_baanx.orders (order_id, namespace, used, lifecycle, body) "
-            "VALUES (%s, %s, nextval('mock_baanx.use_order'), %s, %s)",
-            (order.order_id, order.namespace, order.lifecycle,
-             json.dumps(record_of(order))))
-        cursor.execute("UPDATE mock_baanx.counters SET value = value + 1 WHERE name = "
-                       "'kept' RETURNING value")
-        row = cursor.fetchone()
-        assert row is not None
-        excess = int(row[0]) - self.max_orders
-        if excess > 0:
-            # Kept goes down and forgotten up by the orders deleted, in one statement.
-            cursor.execute(
-                "WITH forgotten AS (DELETE FROM mock_baanx.orders WHERE order_id IN "
-                "(SELECT order_id FROM mock_baanx.orders ORDER BY used LIMIT %s FOR "
-                "UPDATE SKIP LOCKED) RETURNING 1), how_many AS (SELECT count(*) AS "
-                "orders FROM forgotten) UPDATE mock_baanx.counters SET value = value + "
-                "CASE name WHEN 'kept' THEN -(SELECT orders FROM how_many) ELSE "
-                "(SELECT orders FROM how_many) END", (excess,))
-            self._forgot_any = True
+            self._later(
+                "INSERT INTO mock_baanx.orders (order_id, namespace, used, lifecycle, body) "
+                "VALUES (%s, %s, nextval('mock_baanx.use_order'), %s, %s)",
+                (order.order_id, order.namespace, order.lifecycle,
+                 json.dumps(record_of(order))))
+        self._created_since_sweep = True
+        return order
 
     def change_order(self, namespace: str, order_id: str,
                      change: Callable[[Order, float], Order]) -> Order:
-        with self._transaction() as cursor:
+        with self.unit(), self._transaction() as cursor:
             cursor.execute("SELECT o.body, n.clock_offset FROM mock_baanx.orders o JOIN "
                            "mock_baanx.namespaces n ON n.name = o.namespace WHERE "
                            "o.order_id = %s AND o.namespace = %s FOR UPDATE OF o",
@@ -358,10 +477,13 @@ class PostgresStore:
                 raise OrderNotFound()
             order = order_of(row[0])
             changed = change(order, float(row[1]))
-            cursor.execute("UPDATE mock_baanx.orders SET used = nextval('mock_baanx.use_order')"
-                           ", body = %s WHERE order_id = %s",
-                           (json.dumps(record_of(changed)) if changed != order else
-                            json.dumps(row[0]), order_id))
+            if changed != order:
+                self._later("UPDATE mock_baanx.orders SET used = nextval('mock_baanx.use_order')"
+                            ", body = %s WHERE order_id = %s",
+                            (json.dumps(record_of(changed)), order_id))
+            else:  # read: its use counts, for the order forgotten first is the one unused
+                self._later("UPDATE mock_baanx.orders SET used = nextval("
+                            "'mock_baanx.use_order') WHERE order_id = %s", (order_id,))
             return changed
 
     def orders(self, namespace: str, offset: int = 0, limit: int | None = None) -> list[Order]:
@@ -377,17 +499,17 @@ class PostgresStore:
             row = cursor.fetchone()
             return 0 if row is None else int(row[0])
 
-    def _counter(self, name: str) -> int:
+    def orders_forgotten(self) -> int:
         with self._transaction() as cursor:
-            cursor.execute("SELECT value FROM mock_baanx.counters WHERE name = %s", (name,))
+            cursor.execute("SELECT value FROM mock_baanx.counters WHERE name = 'forgotten'")
             row = cursor.fetchone()
             return 0 if row is None else int(row[0])
 
-    def orders_forgotten(self) -> int:
-        return self._counter("forgotten")
-
     def orders_kept(self) -> int:
-        return self._counter("kept")
+        with self._transaction() as cursor:
+            cursor.execute("SELECT count(*) FROM mock_baanx.orders")
+            row = cursor.fetchone()
+            return 0 if row is None else int(row[0])
 
     def forgot_any(self) -> bool:
         return self._forgot_any
@@ -413,6 +535,7 @@ class PostgresStore:
                            "next_remaining = %s WHERE name = %s",
                            (None if upcoming is None else upcoming.name,
                             None if upcoming is None else upcoming.remaining, namespace))
+        self._changed()
 
     # --- Faults ------------------------------------------------------------------------
 
@@ -421,6 +544,7 @@ class PostgresStore:
             cursor.execute("INSERT INTO mock_baanx.faults (namespace, endpoint, times, body) "
                            "VALUES (%s, %s, %s, %s)", (namespace, fault.endpoint, fault.times,
                                                         json.dumps(_fault_json(fault))))
+        self._changed()
 
     def faults(self, namespace: str) -> tuple[Fault, ...]:
         with self._transaction() as cursor:
@@ -429,6 +553,10 @@ class PostgresStore:
             return tuple(_fault_from(body, times) for body, times in cursor.fetchall())
 
     def take_fault(self, namespace: str, endpoint: str) -> Fault | None:
+        unit = self._unit()
+        if unit is not None and unit.context is not None and unit.context.namespace == namespace \
+                and not unit.context.has_faults:
+            return None  # what the unit read first: the namespace has none
         with self._transaction() as cursor:
             cursor.execute("SELECT id, body, times FROM mock_baanx.faults WHERE namespace = %s "
                            "AND endpoint IN (%s, %s) ORDER BY id LIMIT 1 FOR UPDATE",
@@ -448,18 +576,16 @@ class PostgresStore:
     def clear_faults(self, namespace: str) -> None:
         with self._transaction() as cursor:
             cursor.execute("DELETE FROM mock_baanx.faults WHERE namespace = %s", (namespace,))
+        self._changed()
 
     # --- Journal and coverage ----------------------------------------------------------
 
     def record(self, namespace: str, entry: JournalEntry) -> None:
-        with self._transaction() as cursor:
-            cursor.execute("INSERT INTO mock_baanx.journal (namespace, body) VALUES (%s, %s)",
-                           (namespace, json.dumps(_entry_json(entry))))
-            # Ids count across namespaces: the bound is this namespace's newest entries.
-            cursor.execute("DELETE FROM mock_baanx.journal WHERE namespace = %s AND id < "
-                           "(SELECT id FROM mock_baanx.journal WHERE namespace = %s ORDER BY "
-                           "id DESC OFFSET %s LIMIT 1)", (namespace, namespace,
-                                                          JOURNAL_SIZE - 1))
+        # The journal is trimmed to its bound by the sweeper; `journal` reads the newest.
+        self._later("INSERT INTO mock_baanx.journal (namespace, body) VALUES (%s, %s)",
+                    (namespace, json.dumps(_entry_json(entry))))
+        with self._swept:
+            self._journaled_since_sweep.add(namespace)
 
     def journal(self, namespace: str) -> list[JournalEntry]:
         with self._transaction() as cursor:
@@ -473,10 +599,9 @@ class PostgresStore:
             cursor.execute("DELETE FROM mock_baanx.journal WHERE namespace = %s", (namespace,))
 
     def count_outcome(self, namespace: str, outcome: str) -> None:
-        with self._transaction() as cursor:
-            cursor.execute("INSERT INTO mock_baanx.coverage VALUES (%s, %s, 1) ON CONFLICT "
-                           "(namespace, outcome) DO UPDATE SET seen = coverage.seen + 1",
-                           (namespace, outcome))
+        self._later("INSERT INTO mock_baanx.coverage VALUES (%s, %s, 1) ON CONFLICT "
+                    "(namespace, outcome) DO UPDATE SET seen = coverage.seen + 1",
+                    (namespace, outcome))
 
     def coverage(self, namespace: str) -> dict[str, int]:
         with self._transaction() as cursor:
@@ -488,9 +613,11 @@ class PostgresStore:
 
     def remove_stub(self, namespace: str, stub_id: str) -> bool:
         with self._transaction() as cursor:
+            # An answer read, not a row count: in a unit's pipeline a count is known only
+            # once the pipeline syncs, which reading an answer makes it do.
             cursor.execute("DELETE FROM mock_baanx.additions WHERE namespace = %s AND kind = "
-                           "'stub' AND key = %s", (namespace, stub_id))
-            removed = cursor.rowcount > 0
+                           "'stub' AND key = %s RETURNING 1", (namespace, stub_id))
+            removed = cursor.fetchone() is not None
             if removed:
                 # The newest version left grows, so that every process reads the additions
                 # again (they are read again when that version changes).
@@ -499,7 +626,8 @@ class PostgresStore:
                     "'mock_baanx.additions', 'version')) WHERE namespace = %s AND version = "
                     "(SELECT max(version) FROM mock_baanx.additions WHERE namespace = %s)",
                     (namespace, namespace))
-            return removed
+        self._changed()
+        return removed
 
     def add(self, namespace: str, item: Addition) -> None:
         kind, key = kind_and_key(item)
@@ -510,16 +638,22 @@ class PostgresStore:
                 "excluded.body, version = nextval(pg_get_serial_sequence("
                 "'mock_baanx.additions', 'version'))",
                 (namespace, kind, key, json.dumps(TO_JSON[kind](item))))
+        self._changed()
 
     def additions(self, namespace: str) -> Additions:
         # Asked on every request: the additions are read (and their users, products and
         # lifecycles built) again only when their newest version is not the one read last.
         # Versions only grow, and a reset removes every row of the namespace.
+        unit = self._unit()
         with self._transaction() as cursor:
-            cursor.execute("SELECT max(version) FROM mock_baanx.additions WHERE namespace = %s",
-                           (namespace,))
-            row = cursor.fetchone()
-            newest = None if row is None or row[0] is None else int(row[0])
+            if unit is not None and unit.context is not None and \
+                    unit.context.namespace == namespace:
+                newest = unit.context.additions_version  # what the unit read first
+            else:
+                cursor.execute("SELECT max(version) FROM mock_baanx.additions WHERE "
+                               "namespace = %s", (namespace,))
+                row = cursor.fetchone()
+                newest = None if row is None or row[0] is None else int(row[0])
             if newest is None:
                 return NO_ADDITIONS
             known = self._additions.get(namespace)
@@ -534,3 +668,60 @@ class PostgresStore:
             self._additions.clear()
         self._additions[namespace] = additions
         return additions
+
+    # --- The sweeper ---------------------------------------------------------------------
+
+    def _sweep_until_stopped(self, every: float) -> None:
+        while not self._stop.wait(every):
+            try:
+                self.sweep()
+            except (StoreUnavailable, psycopg.Error) as error:
+                # The database away: the next pass tries again.
+                log.debug("mock-baanx: sweep skipped: %s", error)
+
+    def sweep(self) -> None:
+        """One pass: forget the orders used longest ago beyond the bound, and trim the
+        journals written to since the last pass; skipped while another process sweeps."""
+        with self._swept:
+            created, self._created_since_sweep = self._created_since_sweep, False
+            journaled, self._journaled_since_sweep = self._journaled_since_sweep, set()
+        if not created and not journaled:
+            return
+        with self._transaction() as cursor:
+            cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", (SWEEP_LOCK,))
+            row = cursor.fetchone()
+            if row is None or not row[0]:
+                return
+            for namespace in sorted(journaled):
+                # Ids count across namespaces: the bound is this namespace's newest entries.
+                cursor.execute(
+                    "DELETE FROM mock_baanx.journal WHERE namespace = %s AND id < (SELECT id "
+                    "FROM mock_baanx.journal WHERE namespace = %s ORDER BY id DESC OFFSET %s "
+                    "LIMIT 1)", (namespace, namespace, JOURNAL_SIZE - 1))
+            if created:
+                self._forget_beyond_the_bound(cursor)
+
+    def _forget_beyond_the_bound(self, cursor: psycopg.Cursor[Any]) -> None:
+        cursor.execute("SELECT count(*) FROM mock_baanx.orders")
+        row = cursor.fetchone()
+        excess = (0 if row is None else int(row[0])) - self.max_orders
+        while excess > 0:
+            cursor.execute(
+                "WITH forgotten AS (DELETE FROM mock_baanx.orders WHERE order_id IN (SELECT "
+                "order_id FROM mock_baanx.orders ORDER BY used LIMIT %s FOR UPDATE SKIP "
+                "LOCKED) RETURNING 1) UPDATE mock_baanx.counters SET value = value + (SELECT "
+                "count(*) FROM forgotten) WHERE name = 'forgotten' RETURNING (SELECT count(*) "
+                "FROM forgotten)", (min(excess, FORGET_BATCH),))
+            row = cursor.fetchone()
+            forgotten = 0 if row is None else int(row[0])
+            if forgotten == 0:
+                break
+            excess -= forgotten
+            if not self._forgot_any:
+                self._forgot_any = True
+                # Once: a load test that outgrows the bound should hear of it, not once per
+                # order.
+                log.warning("mock-baanx: more than %s orders kept, the bound: the orders "
+                            "used longest ago are being forgotten (polling one answers "
+                            "404); raise the bound with serve --max-orders N",
+                            f"{self.max_orders:,}")

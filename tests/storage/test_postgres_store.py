@@ -3,6 +3,7 @@ a database that goes away is a 503, and the mock recovers by itself when it is b
 
 from __future__ import annotations
 
+import tempfile
 import threading
 import time
 from datetime import UTC, datetime
@@ -67,6 +68,8 @@ def test_past_the_bound_the_order_used_longest_ago_is_forgotten(postgres_url):
     order_ids = [create(client)["orderId"] for _ in range(3)]
     poll(client, order_ids[0])
     create(client)
+    # Forgetting is the sweeper's, off the request path (about once a second): one pass.
+    backend.store.sweep()
     assert_error(client.get(f"{API}/{order_ids[1]}", headers=headers()), 404)
     assert poll(client, order_ids[0])["status"] == "STARTED"
     assert client.get("/__mock/health").get_json()["orders"] == {
@@ -310,3 +313,44 @@ def test_a_stub_added_at_run_time_is_shared_and_removed_on_postgres(postgres_url
     finally:
         first.store.close()
         second.store.close()
+
+
+def round_trips(connection, request) -> int:
+    """How many times a request waits on the database: libpq's trace of the connection,
+    counted as the runs of messages the client sends before it reads an answer."""
+    from psycopg import pq
+
+    with tempfile.TemporaryFile("w+") as trace:
+        connection.pgconn.trace(trace.fileno())
+        connection.pgconn.set_trace_flags(pq.Trace.SUPPRESS_TIMESTAMPS)
+        reply = request()
+        connection.pgconn.untrace()
+        trace.seek(0)
+        sides = [line[:1] for line in trace if line[:1] in ("F", "B")]
+    assert reply.status_code == 200, reply.get_data(as_text=True)
+    return sum(1 for before, side in zip(["B", *sides[:-1]], sides, strict=True)
+               if (before, side) == ("B", "F"))
+
+
+def test_a_request_waits_on_the_database_twice_to_read_and_three_times_to_change(
+        postgres_url):
+    connections: list = []
+    backend = Backend(load_fixtures(), store=store(postgres_url, pool_size=1,
+                                                   on_connect=connections.append))
+    try:
+        client = create_app(backend).test_client()
+        order_id = create(client)["orderId"]
+        requests_of = {
+            "products": lambda: client.get(PRODUCTS, headers=headers()),
+            "create": lambda: client.post(API, json=ORDER_BODY, headers=headers()),
+            "poll": lambda: client.get(f"{API}/{order_id}", headers=headers()),
+        }
+        for request in requests_of.values():
+            for _ in range(6):  # each statement prepared, as on a connection in use
+                request()
+        (connection,) = connections
+        assert {name: round_trips(connection, request)
+                for name, request in requests_of.items()} == {
+            "products": 2, "create": 3, "poll": 3}
+    finally:
+        backend.store.close()
