@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from .core import Backend, Fixtures, OrderStatus
     from .protocol import Options, Reply, Request, handle
-    from .protocol.version import __version__
+    from .protocol.headers import __version__
     from .storage.fixture_files import FixtureError, load_fixtures
     from .testing.baanx_mock import BaanxMock
     from .testing.control_client import ControlError
@@ -36,7 +36,7 @@ _HOMES = {
     "Reply": ".protocol",
     "Request": ".protocol",
     "handle": ".protocol",
-    "__version__": ".protocol.version",
+    "__version__": ".protocol.headers",
     "FixtureError": ".storage.fixture_files",
     "load_fixtures": ".storage.fixture_files",
     "BaanxMock": ".testing.baanx_mock",

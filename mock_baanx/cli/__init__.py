@@ -8,7 +8,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from ..protocol.version import __version__
+from ..protocol.headers import __version__
 from . import documents, proxy, serve, verify
 from .arguments import EXIT_CODES
 

@@ -24,7 +24,7 @@ from typing import Any
 from genson import SchemaBuilder
 
 from ..protocol import schemas
-from ..protocol.fixture_documents import FixtureError, stub_from
+from ..protocol.fixtures import FixtureError, stub_from
 from ..protocol.routes import ROUTES
 from ..protocol.stubs import AUTH_STATUSES, refusal
 

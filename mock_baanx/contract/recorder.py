@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from ..protocol import schemas
-from ..protocol.fixture_documents import FixtureError
+from ..protocol.fixtures import FixtureError
 from ..storage.fixture_files import load_fixtures
 from .order_rules import STARTED, ObservedOrder, OrderRules
 from .recorded_stubs import StubRecording

@@ -6,8 +6,7 @@ Imports only `core`; every transport is a thin door into `handle()`.
 
 from .handler import handle
 from .messages import Reply, Request
-from .options import Options
-from .route import Call, Route, RouteKind
+from .route import Call, Options, Route, RouteKind
 from .routes import ROUTES, routes_for
 
 __all__ = ["ROUTES", "Call", "Options", "Reply", "Request", "Route", "RouteKind", "handle",

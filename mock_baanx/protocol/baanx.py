@@ -8,11 +8,11 @@ import logging
 
 from ..core import Catalog, Identity, PaymentMethod, User
 from ..core.errors import UnknownLifecycle
-from .bodies import created_body, json_object, status_body, validated
-from .headers import bearer_token, client_key
-from .messages import Reply
-from .mock_headers import LIFECYCLE_HEADER
+from .headers import LIFECYCLE_HEADER, bearer_token, client_key
+from .messages import Reply, json_object
+from .order_json import created_body, status_body
 from .route import Call
+from .schemas import validated
 
 log = logging.getLogger("mock_baanx")
 

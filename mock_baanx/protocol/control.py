@@ -14,12 +14,13 @@ from urllib.parse import parse_qs
 from ..core import Fault, FaultKind, OrderStatus, Outcome
 from ..core.errors import ValidationFailed
 from ..core.faults import ANY_ENDPOINT
-from .bodies import moment_text, order_detail, parse_json, validated
 from .coverage import coverage_report
 from .errors import RouteNotFound
-from .fixture_documents import FixtureError, lifecycle_from, product_from, stub_from, user_from
-from .messages import Reply
+from .fixtures import FixtureError, lifecycle_from, product_from, stub_from, user_from
+from .messages import Reply, parse_json
+from .order_json import moment_text, order_detail
 from .route import Call, Route, RouteKind
+from .schemas import validated
 from .stubs import refusal, stub_listing, stub_routes
 
 

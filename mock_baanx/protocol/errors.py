@@ -13,8 +13,7 @@ import logging
 from http import HTTPStatus
 
 from ..core.errors import DOCUMENTED_ERRORS, BaanxError, Conflict, InternalServerError
-from .limits import body_size_text
-from .messages import Reply
+from .messages import Reply, body_size_text
 
 log = logging.getLogger("mock_baanx")
 

@@ -18,9 +18,8 @@ from datetime import datetime
 from ..core import DEFAULT_NAMESPACE, Backend
 from ..core.errors import BaanxError, StoreUnavailable
 from ..core.journal import JournalEntry
+from . import schemas
 from .access import check_host, check_same_site, check_token
-from .bodies import body_text
-from .cors import ALLOW_ANY_ORIGIN, preflight
 from .coverage import served_outcomes
 from .errors import (
     HeadersTooLarge,
@@ -33,18 +32,28 @@ from .errors import (
     log,
     unexpected_failure,
 )
-from .headers import recorded_headers
-from .limits import MAX_BODY_BYTES, MAX_HEAD_BYTES, MAX_HEADER_FIELDS, MAX_TARGET_BYTES
-from .messages import Reply, Request
-from .mock_headers import Plan, planned_fault
-from .namespaces import namespace_of, without_prefix
-from .network_faults import fault_reply, leaves_no_status
-from .options import DEFAULT_OPTIONS, Options
-from .route import Call, Route, RouteKind
+from .faults import Plan, fault_reply, leaves_no_status, planned_fault
+from .headers import (
+    ALLOW_ANY_ORIGIN,
+    VERSION_HEADER,
+    __version__,
+    namespace_of,
+    preflight,
+    recorded_headers,
+    without_prefix,
+)
+from .messages import (
+    MAX_BODY_BYTES,
+    MAX_HEAD_BYTES,
+    MAX_HEADER_FIELDS,
+    MAX_TARGET_BYTES,
+    Reply,
+    Request,
+    body_text,
+)
+from .route import DEFAULT_OPTIONS, Call, Options, Route, RouteKind
 from .routes import CONTROL_PREFIX, MOCK_PAGES, routes_for
-from .strict import checked
-from .stubs import conditions_hold, stub_routes
-from .version import VERSION_HEADER, __version__
+from .stubs import conditions_hold, stub_reply_problem, stub_routes
 
 # The routes faults, delays and outcome counts apply to.
 FAULTABLE = frozenset({RouteKind.BAANX, RouteKind.STUB})
@@ -316,3 +325,31 @@ def resolve(request: Request, routes: tuple[Route, ...]) -> tuple[Route, dict[st
 def allowed_at(path: str, routes: tuple[Route, ...]) -> tuple[str, ...]:
     """The methods `routes` take at `path`, as a 405's Allow lists them."""
     return tuple(sorted({route.method for route in routes if route.pattern.fullmatch(path)}))
+
+
+# --- Strict mode: every reply the mock builds is checked against its schema before it
+# leaves, so that the mock can never drift from its own contract unnoticed.
+def checked(reply: Reply, route: Route | None, extended: bool = False) -> Reply:
+    """`reply`, if it matches its schema; else a 500 that says how the mock broke its own
+    contract (a bug in the mock), or how a stub's reply broke the schema it was given (a
+    placeholder filled with a value of another type, say)."""
+    if reply.status == 204:
+        return reply
+    succeeded = route is not None and reply.status == route.reply_status
+    if route is not None and route.stub is not None and succeeded:
+        problem = stub_reply_problem(route.stub, reply)
+        return reply if problem is None else _refused(
+            f"stub {route.stub.id}'s reply does not match its own schema at {problem}")
+    schema = route.reply_schema if route is not None and succeeded else "error.json"
+    if schema is None:
+        return reply
+    error = schemas.first_error(schema, reply.payload, extended)
+    if error is None:
+        return reply
+    return _refused(f"mock-baanx broke its own contract: reply {reply.status} does not match "
+                    f"schemas/{schema} at {error.json_path}: {error.message}")
+
+
+def _refused(message: str) -> Reply:
+    log.error(message)
+    return Reply.json(500, {"message": message})

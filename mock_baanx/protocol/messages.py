@@ -2,15 +2,21 @@
 back.
 
 Neither knows Flask, WSGI or `requests`; each adapter converts to and from them, so the
-served mock and the in-process mock run the very same code.
+served mock and the in-process mock run the very same code. The sizes and waits the mock
+accepts from a request are here, shared by every door.
 """
 
 from __future__ import annotations
 
 import json
+import math
+import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
+
+from ..core.errors import ValidationFailed
 
 JSON_TYPE = "application/json"
 # Built once: json.dumps with any option builds a new encoder on every call
@@ -59,7 +65,7 @@ class Reply:
     # The JSON value `body` encodes, kept for strict-mode validation without re-parsing.
     payload: Any = None
     # A network-level fault the transport is to produce instead of (or on top of) sending
-    # this reply as it is (network_faults.py), and for `truncated` the Content-Length to
+    # this reply as it is (faults.py), and for `truncated` the Content-Length to
     # announce for a body that stops short of it.
     fault: str | None = None
     declared_length: int | None = None
@@ -77,3 +83,104 @@ class Reply:
         return Reply(status=self.status, body=self.body, headers=(*self.headers, *headers),
                      payload=self.payload, fault=self.fault,
                      declared_length=self.declared_length)
+
+
+MAX_BODY_BYTES = 1024 * 1024
+# Below what `serve`'s HTTP server refuses by itself (a 64 KB request target, 100 header
+# fields, a head of about 400 KB), so that the mock answers these refusals with its JSON
+# body through every door.
+MAX_TARGET_BYTES = 32 * 1024
+MAX_HEADER_FIELDS = 64
+MAX_HEAD_BYTES = 256 * 1024
+# An injected delay longer than this is a typo, and would hold a server thread hostage.
+MAX_DELAY_MS = 60_000
+
+
+def body_size_text(size: int = MAX_BODY_BYTES) -> str:
+    """`size` as people write it: "1 MiB"."""
+    for unit, scale in (("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)):
+        if size >= scale and size % scale == 0:
+            return f"{size // scale} {unit}"
+    return f"{size} bytes"
+
+
+def body_to_read(declared_length: int | None, chunked: bool) -> bool:
+    """Whether an adapter must read a request's body: one announced from 1 byte up to the
+    limit, or one that comes chunked (read only just past the limit). No length and no
+    chunks, or `Content-Length: 0`, mean no body; a length past the limit is refused
+    (413) unread, since its sender may be slow to send what would be thrown away."""
+    if declared_length is None:
+        return chunked
+    return 0 < declared_length <= MAX_BODY_BYTES
+
+
+# --- Request bodies --------------------------------------------------------------------
+
+
+INT_DIGITS = sys.int_info.default_max_str_digits
+# A journal keeps bodies for reading, not replaying: a cap keeps 1,000 entries small.
+BODY_KEPT = 16 * 1024
+
+
+def parse_json(raw: bytes) -> Any:
+    """Any JSON value, as RFC 8259 defines it, or a 422: never a traceback, however deep or
+    broken the input. NaN and Infinity are not JSON, and a number too large for a double is
+    refused (a JavaScript parser would make it Infinity); an integer of any length is
+    read, past Python's limit on digits too."""
+    try:
+        # Decoded as json.loads decodes bytes.
+        return RFC_8259.decode(raw.decode(json.detect_encoding(raw), "surrogatepass"))
+    except RecursionError:
+        raise ValidationFailed("request body is nested too deeply") from None
+    except TooLarge as error:
+        raise ValidationFailed(f"request body has a number too large for a double: "
+                               f"{shown(error.args[0])}") from None
+    except ValueError:
+        raise ValidationFailed("request body must be valid JSON") from None
+
+
+class TooLarge(ValueError):
+    """A number that would be infinite as a double."""
+
+
+def _not_json(constant: str) -> Any:
+    raise ValueError(f"{constant} is not JSON")
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if math.isinf(value):
+        raise TooLarge(text)
+    return value
+
+
+def _integer(text: str) -> int | Decimal:
+    # Past Python's limit on digits (sys.int_info), an exact decimal: read in linear time.
+    return int(text) if len(text) <= INT_DIGITS else Decimal(text)
+
+
+# Built once: json.loads with any option builds a new decoder on every call.
+RFC_8259 = json.JSONDecoder(parse_constant=_not_json, parse_float=_finite, parse_int=_integer)
+
+
+def json_object(request: Request) -> dict[str, Any]:
+    """The request body as a JSON object, or a 422 that says what is wrong with it."""
+    media_type = (request.header("content-type") or "").split(";", 1)[0].strip().lower()
+    if media_type != JSON_TYPE and not media_type.endswith("+json"):
+        raise ValidationFailed("Content-Type must be application/json")
+    value = parse_json(request.body)
+    if not isinstance(value, dict):
+        raise ValidationFailed("request body must be a JSON object")
+    return value
+
+
+def shown(value: Any) -> str:
+    """A value as a message quotes it: JSON, cut short."""
+    text = json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def body_text(body: bytes) -> str:
+    """A request body as the journal keeps it: text, cut at BODY_KEPT."""
+    text = body[:BODY_KEPT].decode("utf-8", errors="replace")
+    return text + "…" if len(body) > BODY_KEPT else text

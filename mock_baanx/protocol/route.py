@@ -4,19 +4,43 @@ A Route says everything the mock knows about an operation: how it is reached (me
 path template), its operation id (also the endpoint name faults use), the handler that
 answers it, the schema of its success reply and of its request body, and the error
 statuses it can answer. Dispatch, the OpenAPI document, the control client and the
-dashboard all read the one table of them (`routes.py`).
+dashboard all read the one table of them (`routes.py`). Options are the switches of how a
+mock behaves beyond the Baanx contract, which every transport passes to `handle()` and
+every handler is given.
 """
 
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 
 from ..core import Backend, Stub
+from .access import HostRule
 from .messages import Reply, Request
-from .options import Options
+
+
+@dataclass(frozen=True, slots=True)
+class Options:
+    # The /__mock/ control API, the OpenAPI document's control part and the X-Mock-* request
+    # headers.
+    control: bool = True
+    # Check every reply against schemas/ before sending it (the extended schemas when the
+    # backend allows extended statuses).
+    strict: bool = True
+    # How a delayed reply waits. A served mock passes one that defers the wait to its event
+    # loop rather than block it.
+    sleep: Callable[[float], None] = time.sleep
+    # The Host values a served mock answers (access.py); None, for an in-process mock,
+    # checks none.
+    hosts: HostRule | None = None
+    # The token every control request must carry, if any.
+    control_token: str | None = None
+
+
+DEFAULT_OPTIONS = Options()
 
 
 class RouteKind(Enum):

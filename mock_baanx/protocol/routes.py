@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from . import baanx, control
 from .openapi import get_openapi
-from .options import Options
-from .route import QueryParameter, Route, RouteKind
+from .route import Options, QueryParameter, Route, RouteKind
 
 BAANX, CONTROL, DOCUMENT = RouteKind.BAANX, RouteKind.CONTROL, RouteKind.DOCUMENT
 CONTROL_PREFIX = "/__mock/"

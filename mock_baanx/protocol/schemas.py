@@ -1,4 +1,5 @@
-"""The JSON Schemas under `schemas/`, loaded once, and into a `referencing` registry once.
+"""The JSON Schemas under `schemas/`, loaded once, and into a `referencing` registry once;
+and where the data that ships with mock-baanx lives (`schemas/` and `fixtures/`).
 
 The same validators check the mock's own replies (strict mode, and the test suite), the
 fixtures users write, and the live API's replies in the contract tests.
@@ -17,12 +18,16 @@ import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cache
+from importlib.resources import files
 from importlib.resources.abc import Traversable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import jsonschema_rs
 
-from .resources import bundled
+from ..core.errors import ValidationFailed
+from ..core.models import EXTENDED_STATUSES_SWITCH
+from .messages import shown
 
 if TYPE_CHECKING:
     # At run time these are imported on first use: only an invalid instance needs the
@@ -35,6 +40,18 @@ if TYPE_CHECKING:
     from referencing import Registry
 
 SCHEMA_BASE = "https://mock-baanx.example/schemas/"
+
+
+def bundled(folder: str) -> Traversable:
+    """`folder` ("schemas" or "fixtures") as shipped.
+
+    An installed wheel carries it in the package's `data/` folder; a source checkout, and
+    an editable install of one, keep it at the top of the tree beside the package.
+    """
+    inside = files("mock_baanx") / "data" / folder
+    if inside.is_dir():
+        return inside
+    return Path(__file__).resolve().parents[2] / folder
 
 
 def _schema_files(folder: Traversable, prefix: str = "") -> Iterator[tuple[str, Traversable]]:
@@ -255,3 +272,73 @@ def first_error(name: str, instance: Any, extended: bool = False) -> ValidationE
 
     error: ValidationError | None = best_match(validator(name, extended).iter_errors(instance))
     return error
+
+
+
+# --- The wording of a schema's verdict --------------------------------------------------
+
+
+def validated(schema: str, value: Any, extended: bool = False) -> dict[str, Any]:
+    """`value`, if it is valid against `schemas/<schema>` (with extended statuses allowed
+    when `extended`); else a 422 naming the field."""
+    error = first_error(schema, value, extended)
+    if error is not None:
+        raise ValidationFailed(validation_message(error))
+    assert isinstance(value, dict)
+    return value
+
+
+def validation_message(error: ValidationError) -> str:
+    """A jsonschema error as the 422 text: the field first, then what it must be."""
+    schema: Any = error.schema
+    if isinstance(schema, dict) and "x-message" in schema:
+        return str(schema["x-message"])
+    field, problem = field_problem(error)
+    where = ".".join(str(part) for part in field) or "request body"
+    return f"{where}{problem}" if problem.startswith(":") else f"{where} {problem}"
+
+
+def field_problem(error: ValidationError) -> tuple[list[str | int], str]:
+    """Where a jsonschema error lies (the path to the field, a missing one included) and
+    what is wrong there, in words: "is required", "must be one of: …"."""
+    path: list[str | int] = list(error.absolute_path)
+    expected: Any = error.validator_value
+    instance: Any = error.instance
+    schema: Any = error.schema
+    if isinstance(schema, dict) and "x-message" in schema:
+        # A rule across fields says itself what is wrong (schemas/control/fault-request.json).
+        return path, str(schema["x-message"])
+    if error.validator == "required":
+        missing = next(name for name in expected if name not in instance)
+        return [*path, missing], "is required"
+    return path, _what_it_must_be(error, expected, instance)
+
+
+TYPE_NAMES = {"object": "a JSON object", "array": "a JSON array", "integer": "an integer",
+              "string": "a string", "number": "a number", "boolean": "true or false",
+              "null": "null"}
+
+
+def _what_it_must_be(error: ValidationError, expected: Any, instance: Any) -> str:
+    schema: Any = error.schema if isinstance(error.schema, dict) else {}
+    if error.validator == "enum":
+        message = f"must be one of: {', '.join(map(str, expected))}"
+        if instance in schema.get(EXTENDED_VALUES, ()):
+            message += (f"; {instance} is seen in real clients but not in the Baanx docs: "
+                        f"turn extended statuses on ({EXTENDED_STATUSES_SWITCH})")
+        return message
+    if error.validator == "pattern" and "x-format" in schema:
+        return f"must be {schema['x-format']}, not {shown(instance)}"
+    if error.validator == "type":
+        kinds = expected if isinstance(expected, list) else [expected]
+        return "must be " + " or ".join(TYPE_NAMES.get(str(kind), f"a {kind}") for kind in kinds)
+    if (error.validator in ("oneOf", "anyOf") and isinstance(expected, list)
+            and all(isinstance(option, dict) and set(option) - {"title"} == {"required"}
+                    for option in expected)):
+        exactly = "exactly " if error.validator == "oneOf" else ""
+        return (f"needs {exactly}one of: "
+                f"{', '.join(name for option in expected for name in option['required'])}")
+    if error.validator == "additionalProperties":
+        extra = sorted(set(instance) - set(schema.get("properties", {})))
+        return f"has a field it does not know: {', '.join(extra)}"
+    return f": {error.message}"

@@ -20,12 +20,11 @@ from ..core import Stub, User
 from ..core.errors import ValidationFailed
 from ..core.stubs import PLACEHOLDER
 from . import schemas
-from .bodies import json_object, validation_message
-from .fixture_documents import stub_json, user_json
-from .headers import bearer_token, client_key
-from .messages import Reply, Request
-from .namespaces import NAMESPACE_PREFIX
+from .fixtures import stub_json, user_json
+from .headers import NAMESPACE_PREFIX, bearer_token, client_key
+from .messages import Reply, Request, json_object
 from .route import Call, Route, RouteKind
+from .schemas import validation_message
 
 # A namespace's stubs become routes once per set of stubs, not on every request.
 STUB_SETS_CACHED = 256

@@ -19,9 +19,9 @@ from pathlib import Path
 from typing import Any
 
 from ..core import Fixtures
-from ..protocol.fixture_documents import KINDS, FixtureError, checked, fixtures_from
-from ..protocol.resources import bundled
+from ..protocol.fixtures import KINDS, FixtureError, checked, fixtures_from
 from ..protocol.routes import ROUTES
+from ..protocol.schemas import bundled
 from ..protocol.stubs import refusal
 
 SUFFIXES = (".json", ".yaml", ".yml")

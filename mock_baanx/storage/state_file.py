@@ -28,7 +28,7 @@ from ..core.store import (
     MemoryStore,
     StoreError,
 )
-from ..protocol.fixture_documents import (
+from ..protocol.fixtures import (
     FixtureError,
     lifecycle_from,
     lifecycle_json,

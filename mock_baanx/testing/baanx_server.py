@@ -12,8 +12,7 @@ import requests
 from ..core import DEFAULT_NAMESPACE, Backend
 from ..protocol import Options
 from ..protocol.access import HostRule
-from ..protocol.namespaces import NAMESPACE_PREFIX
-from ..protocol.version import VERSION_HEADER
+from ..protocol.headers import NAMESPACE_PREFIX, VERSION_HEADER
 from ..transports.extensions import extend as extend_app
 from ..transports.flask_app import create_app
 from ..transports.thread_server import BackgroundServer

@@ -37,7 +37,7 @@ from ..core.errors import BaanxError
 from ..core.faults import MAX_HANG_SECONDS
 from ..protocol import Options, Reply, Request, Route, routes_for
 from ..protocol.handler import Exchange, handle, refused, settled
-from ..protocol.namespaces import NAMESPACE_PREFIX
+from ..protocol.headers import NAMESPACE_PREFIX
 
 Callback = Callable[[requests.PreparedRequest], Any]
 

@@ -32,12 +32,10 @@ from werkzeug.routing import Map, Rule
 from ..core import Backend, FaultKind, User
 from ..core.errors import BaanxError
 from ..protocol import Options, Reply, Request, Route, RouteKind, routes_for
-from ..protocol.cors import preflight
 from ..protocol.errors import MethodNotAllowed, RouteNotFound, transport_error, unexpected_failure
 from ..protocol.handler import Exchange, allowed_at, resolve
-from ..protocol.headers import bearer_token, client_key
-from ..protocol.limits import MAX_BODY_BYTES, body_to_read
-from ..protocol.namespaces import NAMESPACE_PREFIX
+from ..protocol.headers import NAMESPACE_PREFIX, bearer_token, client_key, preflight
+from ..protocol.messages import MAX_BODY_BYTES, body_to_read
 from ..storage.fixture_files import load_fixtures
 from .connections import FAULT_KEY, SEVERING
 

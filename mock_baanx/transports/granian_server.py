@@ -45,7 +45,7 @@ from granian.server.embed import Server
 from ..core import FaultKind
 from ..protocol import Reply
 from ..protocol.errors import RequestTimeout, error_reply, unexpected_failure
-from ..protocol.limits import MAX_BODY_BYTES, body_to_read
+from ..protocol.messages import MAX_BODY_BYTES, body_to_read
 from .access_log import WsgiApp, access_line
 from .connections import FAULT_KEY, MAX_HANG_SECONDS, sever, split_address, truncated_headers
 

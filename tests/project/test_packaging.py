@@ -50,7 +50,7 @@ def test_installed_copy_finds_its_data_away_from_the_source_tree(wheel, tmp_path
                     "--target", str(target), str(wheel)], check=True, capture_output=True,
                    timeout=120)
     script = (
-        "import json, mock_baanx, mock_baanx.protocol.resources as r\n"
+        "import json, mock_baanx, mock_baanx.protocol.schemas as r\n"
         "from mock_baanx import create_app\n"
         "client = create_app().test_client()\n"
         "reply = client.get('/v1/order/products/available',"

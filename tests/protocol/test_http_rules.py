@@ -7,7 +7,7 @@ import requests
 
 from mock_baanx import BaanxMock, create_app
 from mock_baanx.protocol import Options
-from mock_baanx.protocol.limits import MAX_BODY_BYTES
+from mock_baanx.protocol.messages import MAX_BODY_BYTES
 
 from ..helpers import ORDER_BODY, assert_error, assert_valid, create, headers, poll
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from mock_baanx.core import Backend, PaymentMethod
-from mock_baanx.protocol.fixture_documents import lifecycle_from, product_from, user_from
+from mock_baanx.protocol.fixtures import lifecycle_from, product_from, user_from
 from mock_baanx.storage.fixture_files import load_fixtures
 from mock_baanx.storage.state_file import SqliteStore
 

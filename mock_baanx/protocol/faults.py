@@ -1,5 +1,12 @@
-"""The mock's own request headers, for tests that make their own calls: `X-Mock-Fault`,
-`X-Mock-Delay-Ms` and `X-Mock-Lifecycle`. Honoured only with the control API on."""
+"""Faults a test asks for: what to do instead of, or before, the real reply.
+
+A plan comes from the mock's own request headers (`X-Mock-Fault`, `X-Mock-Delay-Ms`,
+honoured only with the control API on) or from a fault set through the control API.
+Network-level faults become replies the transports act out: `handle()` decides; the
+transport produces — an in-process mock raises what `requests` (or `httpx`) raises on a
+real socket, a server resets or closes the connection, holds it, or sends a body shorter
+than the length it announced (transports/connections.py).
+"""
 
 from __future__ import annotations
 
@@ -7,12 +14,10 @@ from dataclasses import dataclass
 
 from ..core import Backend, FaultKind
 from ..core.errors import ValidationFailed
-from .limits import MAX_DELAY_MS
-from .messages import Request
+from .messages import JSON_TYPE, MAX_DELAY_MS, Reply, Request
 
 FAULT_HEADER = "X-Mock-Fault"
 DELAY_HEADER = "X-Mock-Delay-Ms"
-LIFECYCLE_HEADER = "X-Mock-Lifecycle"
 FAULT_STATUSES = range(400, 600)
 
 
@@ -65,3 +70,29 @@ def delay_header(request: Request) -> int | None:
         raise ValidationFailed(f"{DELAY_HEADER} must be a whole number of milliseconds from 0 "
                                f"to {MAX_DELAY_MS}")
     return int(text)
+
+
+# What an upstream proxy answers on a bad day, under the API's own content type: a
+# client that trusts the Content-Type fails to parse it.
+MALFORMED_BODY = b"<html><head><title>502 Bad Gateway</title></head><body>Bad Gateway</body></html>"
+# The start of a JSON object, and the length announced for the whole of it.
+TRUNCATED_BODY = b'{"message": "the rest of this body never ar'
+TRUNCATED_LENGTH = 96
+
+
+def fault_reply(kind: FaultKind) -> Reply:
+    """The reply that stands for `kind`. Where no socket exists to act it out (a WSGI test
+    client), a transport sends it as it is: a 502 saying so, a malformed 200, or the short
+    body alone."""
+    if kind is FaultKind.MALFORMED:
+        return Reply(200, MALFORMED_BODY, (("Content-Type", JSON_TYPE),), fault=kind)
+    if kind is FaultKind.TRUNCATED:
+        return Reply(200, TRUNCATED_BODY, (("Content-Type", JSON_TYPE),), fault=kind,
+                     declared_length=TRUNCATED_LENGTH)
+    reply = Reply.json(502, {"message": f"a {kind} fault needs a connection to act on"})
+    return Reply(reply.status, reply.body, reply.headers, reply.payload, fault=kind)
+
+
+def leaves_no_status(reply: Reply) -> bool:
+    """Whether the client gets no HTTP status at all (reset, empty, hang)."""
+    return reply.fault in (FaultKind.RESET, FaultKind.EMPTY, FaultKind.HANG)

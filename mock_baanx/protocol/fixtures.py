@@ -19,7 +19,8 @@ from typing import Any
 from ..core import Client, Conditions, Fixtures, Lifecycle, OrderStatus, Product, Step, Stub, User
 from ..core.stubs import PLACEHOLDER
 from . import schemas
-from .bodies import field_problem, payment_config_from_json, payment_config_json
+from .order_json import payment_config_from_json, payment_config_json
+from .schemas import field_problem
 
 KINDS = ("clients", "users", "products")
 # What identifies an entry of each kind: another entry with the same key replaces it.
