@@ -164,7 +164,7 @@ class Exchange:
             return self.refuse(error)
         except Exception:
             reply = unexpected_failure(self.request.method, self.request.path)
-        self.reply = self.conclude(self.checked(reply))
+        self.reply = self.conclude(self.held_to_contract(reply))
         return self.reply
 
     def refuse(self, error: BaanxError) -> Reply:
@@ -173,7 +173,7 @@ class Exchange:
             self.store_away = True
             self.reply = error_reply(error)
         else:
-            self.reply = self.checked(error_reply(error))
+            self.reply = self.held_to_contract(error_reply(error))
         self.reply = self.conclude(self.reply)
         return self.reply
 
@@ -207,13 +207,18 @@ class Exchange:
         if route.operation not in OPEN_CONTROL_OPERATIONS:
             check_token(self.request, self.options.control_token)
 
-    def checked(self, reply: Reply) -> Reply:
-        """`reply`, or in strict mode the 500 that says how it broke its schema. A user's
-        own view's reply has no schema of the mock's to meet."""
+    def held_to_contract(self, reply: Reply) -> Reply:
+        """Strict mode, the last step before a reply leaves, so that the mock can never drift
+        from its own contract unnoticed: `reply`, or the 500 that says how it broke its
+        schema. A user's own view's reply has no schema of the mock's to meet."""
         if not self.options.strict or reply.fault is not None or (
                 self.route is None and self.endpoint is not None):
             return reply
-        return checked(reply, self.route, self.backend.extended_statuses)
+        breach = contract_breach(reply, self.route, self.backend.extended_statuses)
+        if breach is None:
+            return reply
+        log.error(breach)
+        return Reply.json(500, {"message": breach})
 
     def settle(self, reply: Reply) -> list[tuple[str, str]]:
         """Journal and count `reply`, wait the delay a fault asked for, and give the headers
@@ -327,29 +332,22 @@ def allowed_at(path: str, routes: tuple[Route, ...]) -> tuple[str, ...]:
     return tuple(sorted({route.method for route in routes if route.pattern.fullmatch(path)}))
 
 
-# --- Strict mode: every reply the mock builds is checked against its schema before it
-# leaves, so that the mock can never drift from its own contract unnoticed.
-def checked(reply: Reply, route: Route | None, extended: bool = False) -> Reply:
-    """`reply`, if it matches its schema; else a 500 that says how the mock broke its own
-    contract (a bug in the mock), or how a stub's reply broke the schema it was given (a
-    placeholder filled with a value of another type, say)."""
+def contract_breach(reply: Reply, route: Route | None, extended: bool = False) -> str | None:
+    """How `reply` breaks its schema, if it does: how the mock broke its own contract (a bug
+    in the mock), or how a stub's reply broke the schema it was given (a placeholder filled
+    with a value of another type, say)."""
     if reply.status == 204:
-        return reply
+        return None
     succeeded = route is not None and reply.status == route.reply_status
     if route is not None and route.stub is not None and succeeded:
         problem = stub_reply_problem(route.stub, reply)
-        return reply if problem is None else _refused(
+        return None if problem is None else (
             f"stub {route.stub.id}'s reply does not match its own schema at {problem}")
     schema = route.reply_schema if route is not None and succeeded else "error.json"
     if schema is None:
-        return reply
+        return None
     error = schemas.first_error(schema, reply.payload, extended)
     if error is None:
-        return reply
-    return _refused(f"mock-baanx broke its own contract: reply {reply.status} does not match "
-                    f"schemas/{schema} at {error.json_path}: {error.message}")
-
-
-def _refused(message: str) -> Reply:
-    log.error(message)
-    return Reply.json(500, {"message": message})
+        return None
+    return (f"mock-baanx broke its own contract: reply {reply.status} does not match "
+            f"schemas/{schema} at {error.json_path}: {error.message}")
