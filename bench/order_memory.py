@@ -4,7 +4,9 @@
 
 Creates `--orders` orders through `Backend` alone (no server) and prints the resident
 memory they added, per order; then, in a fresh backend, creates `--polled` orders, polls
-each `--polls` times (the docs' two minutes at one poll every 3 s) and prints the same.
+each `--polls` times (the docs' two minutes at one poll every 3 s) and prints the same;
+then the same once every polled order is no longer in use (kept with its poll times packed,
+as the memory store keeps all but the orders used most lately: core/compact_orders.py).
 The default lifecycle completes an order on a poll, so the polled figure includes what a
 completed order carries: its payment id, transaction hash, paidAt and history. Figures go
 to docs/performance.md, never into code.
@@ -18,7 +20,7 @@ import os
 import subprocess
 import sys
 
-from mock_baanx.core import Backend, Identity, PaymentMethod
+from mock_baanx.core import Backend, Identity, MemoryStore, PaymentMethod
 from mock_baanx.storage.fixture_files import load_fixtures
 
 PAGE_BYTES = os.sysconf("SC_PAGE_SIZE")
@@ -36,12 +38,14 @@ def created(backend: Backend, identity: Identity, product_id: str, count: int) -
 
 
 def measure(phase: str, orders: int, polls: int) -> float:
-    """Bytes an order, `phase` "fresh" (created only) or "polled" (each polled `polls`
-    times); run in a process of its own, whose freed memory no other phase reuses."""
+    """Bytes an order, `phase` "fresh" (created only), "polled" (each polled `polls`
+    times) or "cooled" (polled, and none of them in use any more); run in a process of its
+    own, whose freed memory no other phase reuses."""
     fixtures = load_fixtures()
     identity = Identity(fixtures.clients[0], fixtures.users[0])
     product_id = fixtures.products[0].id
-    backend = Backend(fixtures, max_orders=orders)
+    in_use = {"hot_poll_times": 0} if phase == "cooled" else {}
+    backend = Backend(fixtures, store=MemoryStore(max_orders=orders, **in_use))
     before = resident_bytes()
     if phase == "fresh":
         for _ in range(orders):
@@ -61,7 +65,7 @@ def main() -> int:
     parser.add_argument("--orders", type=int, default=600_000)
     parser.add_argument("--polled", type=int, default=50_000)
     parser.add_argument("--polls", type=int, default=40)
-    parser.add_argument("--phase", choices=("fresh", "polled"), help=argparse.SUPPRESS)
+    parser.add_argument("--phase", choices=("fresh", "polled", "cooled"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.phase:
         print(measure(args.phase, args.orders if args.phase == "fresh" else args.polled,
@@ -78,6 +82,7 @@ def main() -> int:
     print(f"{args.orders:,} fresh orders: {phase('fresh'):.0f} bytes an order")
     print(f"{args.polled:,} orders polled {args.polls} times each: {phase('polled'):.0f} bytes "
           "an order")
+    print(f"the same, none of them in use any more: {phase('cooled'):.0f} bytes an order")
     return 0
 
 

@@ -52,6 +52,10 @@ class IdSource:
     def order_id(self, namespace: str, number: int) -> str:
         return "ord_" + self._text(_URL_SAFE_BYTES, 24, namespace, number, "order")
 
+    def request_id(self, order_id: str) -> str:
+        """The request id of the order `order_id`: derived from it (`request_id_of`)."""
+        return request_id_of(order_id)
+
     def payment_id(self, namespace: str, number: int) -> str:
         return self._text(_BASE58_BYTES, 44, namespace, number, "payment")
 
@@ -61,8 +65,9 @@ class IdSource:
 
 def request_id_of(order_id: str) -> str:
     """The request id that goes with `order_id`: derived from it rather than drawn, so that
-    a book of many orders keeps one id string per order, not two. As opaque and as unique
-    as the order id it comes from, and as repeatable when that one is seeded."""
+    a store of many orders may keep one id per order and derive the other (the memory
+    store's compact form and the stores' records do). As opaque and as unique as the order
+    id it comes from, and as repeatable when that one is seeded."""
     digest = hashlib.blake2b(order_id.encode(), digest_size=24, person=b"request id").digest()
     return "payment_" + digest.translate(_URL_SAFE_BYTES).decode("ascii")
 

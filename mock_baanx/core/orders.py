@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from .clock import micros
 from .errors import Conflict, OrderNotFound
 from .ids import IdSource
 from .lifecycle import Lifecycle, advance, enter_status
@@ -17,7 +16,6 @@ from .models import (
     Outcome,
     PaymentMethod,
     Product,
-    order_terms,
 )
 
 
@@ -25,13 +23,11 @@ def new_order(identity: Identity, product: Product, payment_method: PaymentMetho
               lifecycle: str, now: datetime, namespace: str, number: int,
               ids: IdSource) -> Order:
     """Order number `number` of `namespace`, STARTED now."""
-    return Order(
-        order_id=ids.order_id(namespace, number),
-        number=number,
-        terms=order_terms(namespace, identity.client.id, identity.user.id, product.id,
-                          payment_method, lifecycle, product.payment_config),
-        created_micros=micros(now),
-    )
+    order_id = ids.order_id(namespace, number)
+    return Order(order_id=order_id, request_id=ids.request_id(order_id), number=number,
+                 namespace=namespace, client_id=identity.client.id, user_id=identity.user.id,
+                 product_id=product.id, payment_method=payment_method, lifecycle=lifecycle,
+                 payment_config=product.payment_config, created_at=now)
 
 
 def polled(order: Order, identity: Identity, lifecycle: Lifecycle, now: datetime,
@@ -44,7 +40,7 @@ def polled(order: Order, identity: Identity, lifecycle: Lifecycle, now: datetime
     if (order.client_id, order.user_id) != (identity.client.id, identity.user.id):
         raise OrderNotFound()
     order = advance(order, lifecycle, now, ids, polling=True)
-    return order.with_progress(order.progress.polled_at(now))
+    return order.polled_at(now)
 
 
 def caught_up(order: Order, lifecycle: Lifecycle, now: datetime, ids: IdSource) -> Order:

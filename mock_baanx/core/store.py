@@ -17,6 +17,14 @@ from datetime import datetime
 from itertools import count, islice
 from typing import Protocol
 
+from .compact_orders import (
+    HOT_POLL_TIMES,
+    KeptOrder,
+    OrderCodec,
+    lifecycle_of,
+    namespace_of,
+    order_of,
+)
 from .errors import OrderNotFound
 from .faults import ANY_ENDPOINT, Fault
 from .journal import JOURNAL_SIZE, JournalEntry
@@ -233,15 +241,17 @@ class MemoryStore:
     """The state in this process's memory, under one lock: the default store."""
 
     def __init__(self, max_orders: int = DEFAULT_MAX_ORDERS,
-                 max_namespaces: int = DEFAULT_MAX_NAMESPACES) -> None:
+                 max_namespaces: int = DEFAULT_MAX_NAMESPACES,
+                 hot_poll_times: int = HOT_POLL_TIMES) -> None:
         self.max_orders = max_orders
         self.max_namespaces = max_namespaces
         self._lock = threading.RLock()
         # Namespaces, the one used longest ago first.
         self._spaces: OrderedDict[str, Space] = OrderedDict()
         # Every kept order by its id (ids are unique across namespaces), the one used
-        # longest ago first, to forget by.
-        self._orders: OrderedDict[str, Order] = OrderedDict()
+        # longest ago first, to forget by; compact unless in use (compact_orders.py).
+        self._orders: OrderedDict[str, KeptOrder] = OrderedDict()
+        self._codec = OrderCodec(hot_poll_times)
         self._forgotten = 0
         self._versions = count(1)
 
@@ -323,13 +333,14 @@ class MemoryStore:
         space = self._space(order.namespace)
         space.order_ids.append(order.order_id)
         space.order_count += 1
-        self._orders[order.order_id] = order
+        self._keep(order)
         while len(self._orders) > self.max_orders:
-            self._forget_order(self._orders.popitem(last=False)[1])
+            order_id, kept = self._orders.popitem(last=False)
+            self._forget_order(namespace_of(kept), order_id)
 
-    def _forget_order(self, order: Order) -> None:
-        """`order`, just taken out of the book, out of its namespace too."""
-        space = self._spaces[order.namespace]
+    def _forget_order(self, namespace: str, order_id: str) -> None:
+        """The order `order_id`, just taken out of the book, out of its namespace too."""
+        space = self._spaces[namespace]
         space.order_count -= 1
         self._forgotten += 1
         # The order used longest ago is most often the oldest one created, whose id comes
@@ -343,8 +354,8 @@ class MemoryStore:
             space.order_ids = deque(order_id for order_id in ids if order_id in self._orders)
 
     def _kept_order(self, namespace: str, order_id: str) -> Order | None:
-        order = self._orders.get(order_id)
-        return order if order is not None and order.namespace == namespace else None
+        kept = self._orders.get(order_id)
+        return order_of(kept) if kept is not None and namespace_of(kept) == namespace else None
 
     def change_order(self, namespace: str, order_id: str,
                      change: Callable[[Order, float], Order]) -> Order:
@@ -353,9 +364,18 @@ class MemoryStore:
             if order is None:
                 raise OrderNotFound()
             changed = change(order, self._space(namespace).clock_offset)
-            self._orders[order_id] = changed
+            self._keep(changed)
             self._orders.move_to_end(order_id)
             return changed
+
+    def _keep(self, order: Order) -> None:
+        """`order` into the book, in the form the codec gives, and the orders no longer in
+        use since into theirs (their places in the book unchanged)."""
+        self._orders[order.order_id] = self._codec.kept(order)
+        for order_id in self._codec.cooling():
+            kept = self._orders.get(order_id)
+            if kept is not None:
+                self._orders[order_id] = self._codec.cold(kept)
 
     def orders(self, namespace: str, offset: int = 0, limit: int | None = None) -> list[Order]:
         with self._lock:
@@ -364,7 +384,8 @@ class MemoryStore:
                 return []
             end = None if limit is None else offset + limit
             kept = (self._orders.get(order_id) for order_id in reversed(space.order_ids))
-            return list(islice((order for order in kept if order is not None), offset, end))
+            return [order_of(order) for order in
+                    islice((order for order in kept if order is not None), offset, end)]
 
     def order_count(self, namespace: str) -> int:
         with self._lock:
@@ -382,7 +403,7 @@ class MemoryStore:
 
     def lifecycles_in_use(self) -> set[tuple[str, str]]:
         with self._lock:
-            return {(order.namespace, order.lifecycle) for order in self._orders.values()}
+            return {(namespace_of(kept), lifecycle_of(kept)) for kept in self._orders.values()}
 
     # --- Next lifecycle ----------------------------------------------------------------
 

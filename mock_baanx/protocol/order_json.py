@@ -8,14 +8,12 @@ next. (A store's own record of an order is storage/order_records.py's.)
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
 from ..core import (
     Order,
-    OrderStatus,
     Outcome,
     PaymentConfig,
     StatusChange,
@@ -66,24 +64,11 @@ def outcome_json(outcome: Outcome) -> dict[str, Any]:
     return body
 
 
-def outcome_from_json(body: Mapping[str, Any]) -> Outcome:
-    metadata = body.get("metadata") or {}
-    return Outcome(paid_at=body.get("paidAt"), payment_id=metadata.get("paymentId"),
-                   tx_hash=metadata.get("txHash"), note=metadata.get("note"))
-
-
 def history_json(history: tuple[StatusChange, ...], *, precise: bool = False
                  ) -> list[dict[str, Any]]:
     return [{"status": change.status.value, "at": moment_text(change.at, precise=precise),
              "afterPolls": change.after_polls, "cause": change.cause}
             for change in history]
-
-
-def history_from_json(history: list[Mapping[str, Any]]) -> tuple[StatusChange, ...]:
-    # Causes interned, as the lifecycle engine interns them: one string per lifecycle.
-    return tuple(StatusChange(OrderStatus(change["status"]), datetime.fromisoformat(change["at"]),
-                              change["afterPolls"], sys.intern(change["cause"]))
-                 for change in history)
 
 
 # --- The forms of an order -------------------------------------------------------------

@@ -12,15 +12,14 @@ taken; it is read as it was.
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from ..core import Order, OrderStatus, Outcome, PaymentConfig, PaymentMethod, PollTimes
+from ..core import Order, OrderStatus, Outcome, PaymentConfig, PaymentMethod
 from ..core.clock import micros, moment_at
 from ..core.ids import request_id_of
-from ..core.models import UNTOUCHED, Progress, StatusChange, order_terms
+from ..core.models import POLL_TIMES_KEPT, StatusChange
 
 RECORD_VERSION = 3
 # The payment config's fields, as a record names them.
@@ -50,7 +49,7 @@ def record_of(order: Order) -> dict[str, Any]:
         "paymentConfig": (None if order.payment_config is None else
                           {name: getattr(order.payment_config, field)
                            for name, field in CONFIG_FIELDS}),
-        "createdMicros": order.created_micros,
+        "createdMicros": micros(order.created_at),
         "status": order.status.value,
         "outcome": {field: value for field in OUTCOME_FIELDS
                     if (value := getattr(order.outcome, field)) is not None},
@@ -58,7 +57,7 @@ def record_of(order: Order) -> dict[str, Any]:
         "changes": [[change.status.value, micros(change.at), change.after_polls,
                      change.cause] for change in order.history[1:]],
         "pollCount": order.poll_count,
-        "pollTimes": list(order.poll_times.micros()),
+        "pollTimes": [micros(moment) for moment in order.poll_times],
         "stepsTaken": order.steps_taken,
     }
     if order.request_id != request_id_of(order.order_id):
@@ -83,16 +82,14 @@ def order_of(record: Mapping[str, Any]) -> Order:
         lifecycle=record["lifecycle"],
         payment_config=None if config is None else PaymentConfig(
             **{field: config[name] for name, field in CONFIG_FIELDS}),
-        created_micros=record["createdMicros"],
-        progress=Progress(
-            status=OrderStatus(record["status"]),
-            outcome=Outcome(**{field: outcome.get(field) for field in OUTCOME_FIELDS}),
-            changes=tuple(StatusChange(OrderStatus(status), moment_at(at), after_polls,
-                                       sys.intern(cause))
-                          for status, at, after_polls, cause in record["changes"]),
-            poll_count=record["pollCount"],
-            poll_times=PollTimes.of_micros(record["pollTimes"]),
-            steps_taken=record["stepsTaken"]),
+        created_at=moment_at(record["createdMicros"]),
+        status=OrderStatus(record["status"]),
+        outcome=Outcome(**{field: outcome.get(field) for field in OUTCOME_FIELDS}),
+        changes=tuple(StatusChange(OrderStatus(status), moment_at(at), after_polls, cause)
+                      for status, at, after_polls, cause in record["changes"]),
+        poll_count=record["pollCount"],
+        poll_times=tuple(map(moment_at, record["pollTimes"])),
+        steps_taken=record["stepsTaken"],
         request_id=record.get("requestId"))
 
 
@@ -112,35 +109,37 @@ def _order_of_control_view(record: Mapping[str, Any]) -> Order:
             destination_chain_id=config["destinationChainId"],
             destination_token_symbol=config["destinationTokenSymbol"],
             destination_token_address=config["destinationTokenAddress"]),
-        created_micros=micros(datetime.fromisoformat(record["createdAt"])),
-        progress=Progress(
-            status=OrderStatus(record["status"]),
-            outcome=Outcome(paid_at=record.get("paidAt"),
-                            payment_id=metadata.get("paymentId"),
-                            tx_hash=metadata.get("txHash"), note=metadata.get("note")),
-            # The first entry is the creation, which the order puts back itself.
-            changes=tuple(StatusChange(OrderStatus(change["status"]),
-                                       datetime.fromisoformat(change["at"]),
-                                       change["afterPolls"], sys.intern(change["cause"]))
-                          for change in record["history"][1:]),
-            poll_count=record["pollCount"],
-            poll_times=PollTimes.of(datetime.fromisoformat(moment)
-                                    for moment in record["pollTimes"]),
-            steps_taken=record["stepsTaken"]),
+        created_at=aware(datetime.fromisoformat(record["createdAt"])),
+        status=OrderStatus(record["status"]),
+        outcome=Outcome(paid_at=record.get("paidAt"), payment_id=metadata.get("paymentId"),
+                        tx_hash=metadata.get("txHash"), note=metadata.get("note")),
+        # The first entry is the creation, which the order puts back itself.
+        changes=tuple(StatusChange(OrderStatus(change["status"]),
+                                   datetime.fromisoformat(change["at"]),
+                                   change["afterPolls"], change["cause"])
+                      for change in record["history"][1:]),
+        poll_count=record["pollCount"],
+        poll_times=tuple(aware(datetime.fromisoformat(moment))
+                         for moment in record["pollTimes"])[-POLL_TIMES_KEPT:],
+        steps_taken=record["stepsTaken"],
         request_id=record["requestId"])
+
+
+def aware(moment: datetime) -> datetime:
+    """`moment`, a naive one taken as UTC (a record an earlier version kept may hold one)."""
+    return moment_at(micros(moment))
 
 
 def _order(*, order_id: str, number: int, namespace: str, client_id: str, user_id: str,
            product_id: str, payment_method: str, lifecycle: str,
-           payment_config: PaymentConfig | None, created_micros: int, progress: Progress,
-           request_id: str | None) -> Order:
+           payment_config: PaymentConfig | None, created_at: datetime, status: OrderStatus,
+           outcome: Outcome, changes: tuple[StatusChange, ...], poll_count: int,
+           poll_times: tuple[datetime, ...], steps_taken: int, request_id: str | None
+           ) -> Order:
     return Order(
-        order_id=order_id, number=number,
-        terms=order_terms(namespace, client_id, user_id, product_id,
-                          PaymentMethod(payment_method), lifecycle, payment_config),
-        created_micros=created_micros,
-        # Shared, as a new order's is: a book of untouched orders read back takes no more
-        # room than it did.
-        progress=UNTOUCHED if progress == UNTOUCHED else progress,
-        kept_request_id=(None if request_id is None or request_id == request_id_of(order_id)
-                         else request_id))
+        order_id=order_id, request_id=request_id or request_id_of(order_id), number=number,
+        namespace=namespace, client_id=client_id, user_id=user_id, product_id=product_id,
+        payment_method=PaymentMethod(payment_method), lifecycle=lifecycle,
+        payment_config=payment_config, created_at=created_at, status=status,
+        outcome=outcome, changes=changes, poll_count=poll_count, poll_times=poll_times,
+        steps_taken=steps_taken)

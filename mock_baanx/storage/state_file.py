@@ -190,17 +190,17 @@ class SqliteStore(MemoryStore):
                              "key = ?", (namespace, stub_id))
             return removed
 
-    def _forget_order(self, order: Order) -> None:
-        super()._forget_order(order)
+    def _forget_order(self, namespace: str, order_id: str) -> None:
+        super()._forget_order(namespace, order_id)
         self._db.execute("DELETE FROM orders WHERE namespace = ? AND order_id = ?",
-                         (order.namespace, order.order_id))
+                         (namespace, order_id))
 
     def change_order(self, namespace: str, order_id: str,
                      change: Callable[[Order, float], Order]) -> Order:
         with self._lock:
             before = self._kept_order(namespace, order_id)
             changed = super().change_order(namespace, order_id, change)
-            if changed is not before:
+            if changed != before:
                 self._save_order(changed)
             return changed
 
