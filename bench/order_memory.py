@@ -5,8 +5,8 @@
 Creates `--orders` orders through `Backend` alone (no server) and prints the resident
 memory they added, per order; then, in a fresh backend, creates `--polled` orders, polls
 each `--polls` times (the docs' two minutes at one poll every 3 s) and prints the same;
-then the same once every polled order is no longer in use (kept with its poll times packed,
-as the memory store keeps all but the orders used most lately: core/compact_orders.py).
+then the same once every polled order has cooled (kept with its poll times packed, as the
+memory store keeps all but the orders changed most lately: core/compact_orders.py).
 The default lifecycle completes an order on a poll, so the polled figure includes what a
 completed order carries: its payment id, transaction hash, paidAt and history. Figures go
 to docs/performance.md, never into code.
@@ -39,13 +39,13 @@ def created(backend: Backend, identity: Identity, product_id: str, count: int) -
 
 def measure(phase: str, orders: int, polls: int) -> float:
     """Bytes an order, `phase` "fresh" (created only), "polled" (each polled `polls`
-    times) or "cooled" (polled, and none of them in use any more); run in a process of its
+    times) or "cooled" (polled, and all of them cooled); run in a process of its
     own, whose freed memory no other phase reuses."""
     fixtures = load_fixtures()
     identity = Identity(fixtures.clients[0], fixtures.users[0])
     product_id = fixtures.products[0].id
-    in_use = {"hot_poll_times": 0} if phase == "cooled" else {}
-    backend = Backend(fixtures, store=MemoryStore(max_orders=orders, **in_use))
+    all_cool = {"hot_poll_times": 0} if phase == "cooled" else {}
+    backend = Backend(fixtures, store=MemoryStore(max_orders=orders, **all_cool))
     before = resident_bytes()
     if phase == "fresh":
         for _ in range(orders):
@@ -82,7 +82,7 @@ def main() -> int:
     print(f"{args.orders:,} fresh orders: {phase('fresh'):.0f} bytes an order")
     print(f"{args.polled:,} orders polled {args.polls} times each: {phase('polled'):.0f} bytes "
           "an order")
-    print(f"the same, none of them in use any more: {phase('cooled'):.0f} bytes an order")
+    print(f"the same, all of them cooled: {phase('cooled'):.0f} bytes an order")
     return 0
 
 

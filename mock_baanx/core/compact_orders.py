@@ -1,14 +1,15 @@
-"""How the memory store keeps an order: compact, except while it is in use.
+"""How the memory store keeps an order: compact, except while it is hot.
 
 A load test keeps hundreds of thousands of orders, most of them never polled, the rest
 polled for a while and then left. An order nothing has happened to yet is kept as a
 `FreshOrder`: its id, number and creation moment (in microseconds), what it was created
 with as one tuple shared by every order created alike (a table each codec keeps for its
 own store, bounded), and its request id only where it is not the one its order id gives
-(`ids.request_id_of`: an order an earlier release kept). An order in use — something
-happened to it lately — is kept as it is, so that a poll does not take a compact form apart
-and build it again; once others have been used since (past HOT_POLL_TIMES poll times
-between them), it cools into a `UsedOrder`, its poll times packed eight bytes a moment.
+(`ids.request_id_of`: an order an earlier release kept). A hot order — something happened
+to it lately — is kept as it is, so that a poll does not take a compact form apart and
+build it again; once other orders have been changed since (past HOT_POLL_TIMES poll times
+among the hot ones), it cools into a `UsedOrder`, its poll times packed eight bytes a
+moment.
 
 `docs/performance.md` says what an order costs each way (`bench/order_memory.py`).
 """
@@ -18,19 +19,30 @@ from __future__ import annotations
 import struct
 from collections import OrderedDict
 from dataclasses import dataclass, replace
+from typing import NamedTuple
 
 from .clock import micros, moment_at
 from .ids import request_id_of
 from .models import Order, OrderStatus, Outcome, PaymentConfig, PaymentMethod, StatusChange
 
-# namespace, client id, user id, product id, payment method, lifecycle, payment config
-Terms = tuple[str, str, str, str, PaymentMethod, str, PaymentConfig | None]
+
+class Terms(NamedTuple):
+    """What an order was created with, shared by every order created alike."""
+
+    namespace: str
+    client_id: str
+    user_id: str
+    product_id: str
+    payment_method: PaymentMethod
+    lifecycle: str
+    payment_config: PaymentConfig | None
+
 # Past this many different terms (namespaces times users times products…), the table starts
 # again: orders kept keep theirs, new ones share anew.
 TERMS_SHARED = 4096
-# The orders in use hold at most about this many poll times as moments between them (some
+# The hot orders hold at most about this many poll times as moments between them (some
 # 56 MB), the rest packed: enough to keep every order of a load test polled every few
-# seconds in use, at this mock's pace.
+# seconds hot, at this mock's pace.
 HOT_POLL_TIMES = 1_000_000
 MOMENT = struct.Struct("<q")
 
@@ -47,7 +59,7 @@ class FreshOrder:
 
 @dataclass(frozen=True, slots=True)
 class UsedOrder:
-    """An order something happened to, not in use lately."""
+    """An order something happened to, not lately."""
 
     fresh: FreshOrder
     status: OrderStatus
@@ -69,31 +81,37 @@ class OrderCodec:
     def __init__(self, hot_poll_times: int = HOT_POLL_TIMES) -> None:
         self._terms: dict[Terms, Terms] = {}
         self.hot_poll_times = hot_poll_times
-        # The orders in use, the one used longest ago first, with their poll times' count.
-        self._in_use: OrderedDict[str, int] = OrderedDict()
-        self._in_use_times = 0
+        # The hot orders, the one changed longest ago first, each with its weight: its poll
+        # times and one.
+        self._hot: OrderedDict[str, int] = OrderedDict()
+        self._hot_weight = 0
         self._cooling: list[str] = []
 
     def kept(self, order: Order) -> KeptOrder:
         """`order` as the store keeps it just after it was created or changed."""
         if order.untouched:
             return self._fresh(order)
-        self._in_use_times += len(order.poll_times) - self._in_use.pop(order.order_id, 0) + 1
-        self._in_use[order.order_id] = len(order.poll_times) + 1
-        while self._in_use_times > self.hot_poll_times and len(self._in_use) > 1:
-            order_id, times = self._in_use.popitem(last=False)
-            self._in_use_times -= times
+        self.forget(order.order_id)
+        self._hot[order.order_id] = len(order.poll_times) + 1
+        self._hot_weight += len(order.poll_times) + 1
+        while self._hot_weight > self.hot_poll_times and len(self._hot) > 1:
+            order_id, weight = self._hot.popitem(last=False)
+            self._hot_weight -= weight
             self._cooling.append(order_id)
         return order
 
+    def forget(self, order_id: str) -> None:
+        """The order `order_id` is no longer kept (or about to be kept anew)."""
+        self._hot_weight -= self._hot.pop(order_id, 0)
+
     def cooling(self) -> list[str]:
-        """The ids of the orders no longer in use since the last call: the store keeps each,
-        if it still does, as `cold` gives it."""
+        """The ids of the orders that cooled since the last call: the store keeps each as
+        `cold` gives it."""
         cooling, self._cooling = self._cooling, []
         return cooling
 
     def cold(self, kept: KeptOrder) -> KeptOrder:
-        """`kept` as an order not in use is kept."""
+        """`kept` as a cooled order is kept."""
         if not isinstance(kept, Order):
             return kept
         return UsedOrder(self._fresh(kept), kept.status, kept.outcome, kept.changes,
@@ -102,8 +120,8 @@ class OrderCodec:
                          kept.steps_taken)
 
     def _fresh(self, order: Order) -> FreshOrder:
-        terms: Terms = (order.namespace, order.client_id, order.user_id, order.product_id,
-                        order.payment_method, order.lifecycle, order.payment_config)
+        terms = Terms(order.namespace, order.client_id, order.user_id, order.product_id,
+                      order.payment_method, order.lifecycle, order.payment_config)
         shared = self._terms.get(terms)
         if shared is None:
             if len(self._terms) >= TERMS_SHARED:
@@ -114,17 +132,18 @@ class OrderCodec:
                           request_id)
 
 
-def order_of(kept: KeptOrder) -> Order:
+def unpacked(kept: KeptOrder) -> Order:
     """The order a store keeps as `kept`."""
     if isinstance(kept, Order):
         return kept
     fresh = kept if isinstance(kept, FreshOrder) else kept.fresh
-    namespace, client_id, user_id, product_id, payment_method, lifecycle, config = fresh.terms
+    terms = fresh.terms
     order = Order(order_id=fresh.order_id,
                   request_id=fresh.request_id or request_id_of(fresh.order_id),
-                  number=fresh.number, namespace=namespace, client_id=client_id,
-                  user_id=user_id, product_id=product_id, payment_method=payment_method,
-                  lifecycle=lifecycle, payment_config=config,
+                  number=fresh.number, namespace=terms.namespace, client_id=terms.client_id,
+                  user_id=terms.user_id, product_id=terms.product_id,
+                  payment_method=terms.payment_method, lifecycle=terms.lifecycle,
+                  payment_config=terms.payment_config,
                   created_at=moment_at(fresh.created_micros))
     if isinstance(kept, FreshOrder):
         return order
@@ -136,12 +155,12 @@ def order_of(kept: KeptOrder) -> Order:
 
 
 def namespace_of(kept: KeptOrder) -> str:
-    return order_terms_of(kept)[0] if not isinstance(kept, Order) else kept.namespace
+    return kept.namespace if isinstance(kept, Order) else _terms_of(kept).namespace
 
 
 def lifecycle_of(kept: KeptOrder) -> str:
-    return order_terms_of(kept)[5] if not isinstance(kept, Order) else kept.lifecycle
+    return kept.lifecycle if isinstance(kept, Order) else _terms_of(kept).lifecycle
 
 
-def order_terms_of(kept: FreshOrder | UsedOrder) -> Terms:
+def _terms_of(kept: FreshOrder | UsedOrder) -> Terms:
     return kept.terms if isinstance(kept, FreshOrder) else kept.fresh.terms

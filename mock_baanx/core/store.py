@@ -23,7 +23,7 @@ from .compact_orders import (
     OrderCodec,
     lifecycle_of,
     namespace_of,
-    order_of,
+    unpacked,
 )
 from .errors import OrderNotFound
 from .faults import ANY_ENDPOINT, Fault
@@ -249,7 +249,7 @@ class MemoryStore:
         # Namespaces, the one used longest ago first.
         self._spaces: OrderedDict[str, Space] = OrderedDict()
         # Every kept order by its id (ids are unique across namespaces), the one used
-        # longest ago first, to forget by; compact unless in use (compact_orders.py).
+        # longest ago first, to forget by; compact unless hot (compact_orders.py).
         self._orders: OrderedDict[str, KeptOrder] = OrderedDict()
         self._codec = OrderCodec(hot_poll_times)
         self._forgotten = 0
@@ -285,6 +285,7 @@ class MemoryStore:
         space = self._spaces.pop(namespace)
         for order_id in space.order_ids:
             self._orders.pop(order_id, None)
+            self._codec.forget(order_id)
 
     def namespaces(self) -> list[NamespaceSummary]:
         with self._lock:
@@ -340,6 +341,7 @@ class MemoryStore:
 
     def _forget_order(self, namespace: str, order_id: str) -> None:
         """The order `order_id`, just taken out of the book, out of its namespace too."""
+        self._codec.forget(order_id)
         space = self._spaces[namespace]
         space.order_count -= 1
         self._forgotten += 1
@@ -355,7 +357,7 @@ class MemoryStore:
 
     def _kept_order(self, namespace: str, order_id: str) -> Order | None:
         kept = self._orders.get(order_id)
-        return order_of(kept) if kept is not None and namespace_of(kept) == namespace else None
+        return unpacked(kept) if kept is not None and namespace_of(kept) == namespace else None
 
     def change_order(self, namespace: str, order_id: str,
                      change: Callable[[Order, float], Order]) -> Order:
@@ -369,8 +371,8 @@ class MemoryStore:
             return changed
 
     def _keep(self, order: Order) -> None:
-        """`order` into the book, in the form the codec gives, and the orders no longer in
-        use since into theirs (their places in the book unchanged)."""
+        """`order` into the book, in the form the codec gives, and the orders that cooled
+        meanwhile into theirs (their places in the book unchanged)."""
         self._orders[order.order_id] = self._codec.kept(order)
         for order_id in self._codec.cooling():
             kept = self._orders.get(order_id)
@@ -384,7 +386,7 @@ class MemoryStore:
                 return []
             end = None if limit is None else offset + limit
             kept = (self._orders.get(order_id) for order_id in reversed(space.order_ids))
-            return [order_of(order) for order in
+            return [unpacked(order) for order in
                     islice((order for order in kept if order is not None), offset, end)]
 
     def order_count(self, namespace: str) -> int:

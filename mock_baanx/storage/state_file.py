@@ -197,10 +197,15 @@ class SqliteStore(MemoryStore):
 
     def change_order(self, namespace: str, order_id: str,
                      change: Callable[[Order, float], Order]) -> Order:
+        before: list[Order] = []
+
+        def noted(order: Order, clock_offset: float) -> Order:
+            before.append(order)
+            return change(order, clock_offset)
+
         with self._lock:
-            before = self._kept_order(namespace, order_id)
-            changed = super().change_order(namespace, order_id, change)
-            if changed != before:
+            changed = super().change_order(namespace, order_id, noted)
+            if changed != before[0]:
                 self._save_order(changed)
             return changed
 

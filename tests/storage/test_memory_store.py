@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import fields, replace
 from datetime import UTC, datetime, timedelta
 
 from mock_baanx import Backend, load_fixtures
-from mock_baanx.core import Clock, Identity, MemoryStore, Order, PaymentMethod, seeded_ids
-from mock_baanx.core.compact_orders import FreshOrder, OrderCodec, UsedOrder, order_of
+from mock_baanx.core import (
+    Clock,
+    Identity,
+    MemoryStore,
+    Order,
+    OrderStatus,
+    Outcome,
+    PaymentMethod,
+    StatusChange,
+    seeded_ids,
+)
+from mock_baanx.core.compact_orders import FreshOrder, OrderCodec, UsedOrder, unpacked
 from mock_baanx.core.ids import request_id_of
 
 from ..helpers import ManualTime
@@ -36,12 +46,39 @@ def test_every_order_comes_back_as_it_was_kept():
     kept_id = fresh("ord_a", request_id="payment_from_an_earlier_release")
     polled = fresh("ord_b").polled_at(CREATED + timedelta(seconds=3))
     for order in (fresh("ord_a"), kept_id, polled):
-        assert order_of(codec.kept(order)) == order
-    assert codec.kept(polled) is polled  # in use: kept as it is
+        assert unpacked(codec.kept(order)) == order
+    assert codec.kept(polled) is polled  # hot: kept as it is
     assert codec.kept(kept_id).request_id == "payment_from_an_earlier_release"
 
 
-def test_orders_no_longer_in_use_cool_into_their_compact_form_and_come_back_alike():
+def test_every_field_of_an_order_survives_its_compact_forms():
+    # compact_orders.py names Order's fields one by one: a field added to Order must be
+    # added there too, or an order kept compact would lose it.
+    assert [field.name for field in fields(Order)] == [
+        "order_id", "request_id", "number", "namespace", "client_id", "user_id", "product_id",
+        "payment_method", "lifecycle", "payment_config", "created_at", "status", "outcome",
+        "changes", "poll_count", "poll_times", "steps_taken"]
+    later = CREATED + timedelta(seconds=9)
+    order = replace(fresh("ord_a", request_id="payment_kept").polled_at(later),
+                    status=OrderStatus.COMPLETED, steps_taken=1,
+                    outcome=Outcome(paid_at="2026-03-27 14:00:09.000+00", payment_id="pay",
+                                    tx_hash="0xab"),
+                    changes=(StatusChange(OrderStatus.COMPLETED, later, 0, "forced"),))
+    assert unpacked(OrderCodec().cold(order)) == order
+
+
+def test_an_order_forgotten_frees_its_place_among_the_hot():
+    codec = OrderCodec(hot_poll_times=10)
+    polled = [fresh(name).polled_at(CREATED).polled_at(CREATED).polled_at(CREATED)
+              for name in ("ord_a", "ord_b", "ord_c")]
+    codec.kept(polled[0])
+    codec.kept(polled[1])
+    codec.forget("ord_a")
+    codec.kept(polled[2])
+    assert codec.cooling() == []
+
+
+def test_orders_no_longer_hot_cool_into_their_compact_form_and_come_back_alike():
     codec = OrderCodec(hot_poll_times=10)
     moment = CREATED
     orders = []
@@ -58,7 +95,7 @@ def test_orders_no_longer_in_use_cool_into_their_compact_form_and_come_back_alik
     cold = codec.cold(orders[0])
     assert isinstance(cold, UsedOrder)
     assert len(cold.poll_times) == 4 * 8
-    assert order_of(cold) == orders[0]
+    assert unpacked(cold) == orders[0]
     assert codec.cold(cold) is cold
 
 
