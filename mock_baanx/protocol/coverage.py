@@ -53,14 +53,14 @@ def coverage_report(routes: Sequence[Route], seen: Mapping[str, int], extended: 
             key = f"{route.operation} {outcome}"
             listed.add(key)
             report.append({"method": route.method, "path": route.template, "outcome": outcome,
-                           "seen": seen.get(key, 0)})
+                           "seen": seen.get(key, 0), "documented": True})
     by_operation = {route.operation: route for route in counted_routes(routes)}
     for key in sorted(set(seen) - listed):
         operation, _, outcome = key.partition(" ")
         if operation in by_operation:
             route = by_operation[operation]
             report.append({"method": route.method, "path": route.template, "outcome": outcome,
-                           "seen": seen[key]})
+                           "seen": seen[key], "documented": False})
     return report
 
 

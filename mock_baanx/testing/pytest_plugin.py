@@ -44,7 +44,10 @@ if TYPE_CHECKING:
 # (method, path template, outcome) -> times served, summed over the session's tests.
 Outcomes = Counter[tuple[str, str, str]]
 COVERAGE = pytest.StashKey[Outcomes]()
+# The documented outcomes the mocks reported beyond the route table's: their stubs'.
+STUB_OUTCOMES = pytest.StashKey[dict[tuple[str, str, str], None]]()
 WORKER_OUTPUT_KEY = "baanx_coverage"
+WORKER_STUBS_KEY = "baanx_stub_outcomes"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -112,6 +115,7 @@ SETTINGS = pytest.StashKey[Settings]()
 def pytest_configure(config: pytest.Config) -> None:
     settings = config.stash[SETTINGS] = _settings(config)
     config.stash[COVERAGE] = Counter()
+    config.stash[STUB_OUTCOMES] = {}
     if settings.url is not None:
         # Said now, before any test runs, rather than as an error in each test that uses it.
         from .baanx_server import BaanxServer, NotAMockBaanx
@@ -183,6 +187,10 @@ def _count_coverage(config: pytest.Config, outcomes: list[dict[str, Any]]) -> No
     if config.getoption("baanx_coverage"):
         config.stash[COVERAGE].update({(entry["method"], entry["path"], entry["outcome"]):
                                        entry["seen"] for entry in outcomes})
+        table = set(_documented())
+        config.stash[STUB_OUTCOMES].update(dict.fromkeys(
+            key for entry in outcomes if entry["documented"]
+            and (key := (entry["method"], entry["path"], entry["outcome"])) not in table))
 
 
 # --- Fixtures --------------------------------------------------------------------------
@@ -289,9 +297,12 @@ def baanx_virtual_time(request: pytest.FixtureRequest) -> Iterator[VirtualTime]:
 @pytest.hookimpl(optionalhook=True)
 def pytest_testnodedown(node: Any, error: Any) -> None:
     """Under pytest-xdist, on the controller: add a worker's counts to the session's."""
-    seen = getattr(node, "workeroutput", {}).get(WORKER_OUTPUT_KEY)
+    output = getattr(node, "workeroutput", {})
+    seen = output.get(WORKER_OUTPUT_KEY)
     if seen:
         node.config.stash[COVERAGE].update({tuple(key): value for key, value in seen})
+    node.config.stash[STUB_OUTCOMES].update(
+        dict.fromkeys(tuple(key) for key in output.get(WORKER_STUBS_KEY, ())))
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
@@ -301,9 +312,10 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if hasattr(config, "workeroutput"):
         config.workeroutput[WORKER_OUTPUT_KEY] = [
             [list(key), value] for key, value in config.stash[COVERAGE].items()]
+        config.workeroutput[WORKER_STUBS_KEY] = [list(key) for key in config.stash[STUB_OUTCOMES]]
         return
     threshold = config.getoption("baanx_coverage_fail_under")
-    served, total = _served_share(config.stash[COVERAGE])
+    served, total = _served_share(config)
     if threshold is not None and total and served * 100 < threshold * total \
             and session.exitstatus == pytest.ExitCode.OK:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
@@ -317,8 +329,14 @@ def _documented() -> list[tuple[str, str, str]]:
             for outcome in documented_outcomes(route)]
 
 
-def _served_share(seen: Outcomes) -> tuple[int, int]:
-    documented = _documented()
+def _session_outcomes(config: pytest.Config) -> list[tuple[str, str, str]]:
+    """Every documented outcome of the session: the route table's, then its stubs'."""
+    return [*_documented(), *config.stash[STUB_OUTCOMES]]
+
+
+def _served_share(config: pytest.Config) -> tuple[int, int]:
+    documented = _session_outcomes(config)
+    seen = config.stash[COVERAGE]
     return sum(1 for key in documented if seen.get(key)), len(documented)
 
 
@@ -327,13 +345,13 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
     if not config.getoption("baanx_coverage") or hasattr(config, "workeroutput"):
         return
     seen = config.stash[COVERAGE]
-    served, total = _served_share(seen)
+    served, total = _served_share(config)
     write = terminalreporter.write_line
     terminalreporter.section("mock-baanx outcome coverage")
     write(f"{served} of {total} documented outcomes served to this session's tests "
           f"({share_text(served, total)})")
     never: dict[tuple[str, str], list[str]] = {}
-    for method, path, outcome in _documented():
+    for method, path, outcome in _session_outcomes(config):
         if not seen.get((method, path, outcome)):
             never.setdefault((method, path), []).append(outcome)
     if never:

@@ -184,3 +184,28 @@ def test_included(baanx_mock, baanx_virtual_time):
         "imported a sleep itself (from time import sleep) waits for real (slow_client); pass "
         "its module to include(...)*"])
     assert result.stdout.str().count("RealTimeUnderVirtualTime:") == 1
+
+
+def test_the_coverage_report_counts_the_outcomes_of_stubs_across_workers(pytester):
+    pytest.importorskip("xdist", reason="pytest-xdist is in the test extras")
+    pytester.makefile(".yaml", stubs="- {id: getUser, method: GET, path: /v1/user, "
+                                     "body: {id: '{{user.id}}'}}\n")
+    pytester.makeini("[pytest]\nbaanx_fixtures = stubs.yaml\n")
+    pytester.makepyfile(test_user="""
+import requests
+
+def test_the_user(baanx_mock):
+    assert requests.get(baanx_mock.base_url + "/v1/user", headers=baanx_mock.headers(),
+                        timeout=10).json() == {"id": "user-demo"}
+
+def test_the_user_served(baanx_server):
+    assert requests.get(baanx_server.url + "/v1/user", timeout=10).status_code == 499
+""")
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-n", "2",
+                                           "--baanx-coverage")
+    result.assert_outcomes(passed=2)
+    # The stub's outcomes: its 200, the header rules' 401, 498 and 499, and a delay.
+    result.stdout.fnmatch_lines([
+        "2 of 31 documented outcomes served to this session's tests (6.5%)",
+        "  GET    /v1/user                       401, 498, delayed",
+    ])
