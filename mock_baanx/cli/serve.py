@@ -48,9 +48,9 @@ class Refused(Exception):
 def add_parser(commands: Any) -> None:
     serve = commands.add_parser(
         "serve", help="serve the mock over HTTP",
-        description="Serves the Baanx order API, the control API under /__mock/ and its "
-                    "dashboard, and /openapi.json, until Ctrl-C or SIGTERM; one log line "
-                    "per request.", epilog=EXIT_CODES)
+        description="Serves the Baanx order API and, unless --no-control, the control API "
+                    "under /__mock/, its dashboard and /openapi.json, until Ctrl-C or SIGTERM; "
+                    "one log line per request.", epilog=EXIT_CODES)
     _add_what_it_serves(serve.add_argument_group("what it serves").add_argument)
     _add_who_may_reach_it(serve.add_argument_group("who may reach it").add_argument)
     _add_where_state_lives(serve.add_argument_group("where its state lives").add_argument)
@@ -85,7 +85,8 @@ def _add_what_it_serves(add: Callable[..., argparse.Action]) -> None:
 
 def _add_who_may_reach_it(add: Callable[..., argparse.Action]) -> None:
     add("--no-control", action="store_true",
-        help="no /__mock/ control API and no X-Mock-* headers: look exactly like the real API")
+        help="no /__mock/ control API, dashboard, /openapi.json or X-Mock-* headers: look "
+             "exactly like the real API")
     add("--allowed-host", action="append", default=[], metavar="NAME",
         help="a Host name to answer besides loopback ones and addresses (repeatable; "
              f"${HOSTS_ENVIRONMENT} too, comma-separated); '*' answers any, for trusted "

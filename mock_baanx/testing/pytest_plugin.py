@@ -28,6 +28,7 @@ import hashlib
 import os
 import re
 import secrets
+import sys
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -73,7 +74,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addini("baanx_allowed_hosts", "Host names the session's own server answers besides "
                   "loopback ones (one per line)", type="linelist")
     parser.addini("baanx_extend", "MODULE:FUNCTION called with baanx_server's Flask app "
-                  "before it serves, to add routes (one per line)", type="linelist")
+                  "before it serves, to add routes (one per line; MODULE is found beside "
+                  "this ini file too)", type="linelist")
     parser.addini("baanx_extended_statuses", "let mock-baanx's lifecycles use PENDING and "
                   "REFUNDED, statuses real clients handle that the docs do not list",
                   type="bool", default=False)
@@ -139,6 +141,10 @@ def pytest_configure(config: pytest.Config) -> None:
             raise pytest.UsageError(f"baanx_lifecycle = {settings.lifecycle}: "
                                     f"{error.message}") from None
     if settings.extend:
+        # A module beside the ini file is found, wherever pytest is started from: as a path
+        # in an ini file reads.
+        if config.inipath is not None and str(config.inipath.parent) not in sys.path:
+            sys.path.insert(0, str(config.inipath.parent))
         # Tried now on an app of its own, so that a wrong one stops the session in one line
         # rather than fail each test that uses baanx_server.
         from ..transports.extensions import ExtensionError, extend

@@ -64,9 +64,8 @@ EXTEND = "wallet_endpoints:extend"
 def _copy_examples(pytester) -> None:
     for example in EXAMPLES:
         pytester.makepyfile(**{example.stem: example.read_text(encoding="utf-8")})
-    # As the README says a project adds its own endpoints to the served mock.
-    pytester.makeini(f"[pytest]\nbaanx_extend = {EXTEND}\n"
-                     "asyncio_default_fixture_loop_scope = function\n")
+    # The examples' own ini: the endpoint the README adds to the served mock.
+    pytester.makeini((ROOT / "examples" / "pytest.ini").read_text(encoding="utf-8"))
 
 
 EXAMPLE_TESTS = 10

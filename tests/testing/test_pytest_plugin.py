@@ -209,3 +209,18 @@ def test_the_user_served(baanx_server):
         "2 of 31 documented outcomes served to this session's tests (6.5%)",
         "  GET    /v1/user                       401, 498, delayed",
     ])
+
+
+def test_an_ini_files_extension_is_found_beside_it_wherever_pytest_starts(pytester):
+    project = pytester.mkdir("project")
+    (project / "pytest.ini").write_text("[pytest]\nbaanx_extend = more:extend\n")
+    (project / "more.py").write_text(
+        "def extend(app):\n"
+        "    app.add_url_rule('/v1/more', 'more', lambda: {'more': True})\n")
+    (project / "test_more.py").write_text(
+        "import requests\n\n"
+        "def test_more(baanx_server):\n"
+        "    assert requests.get(baanx_server.url + '/v1/more', timeout=10).json() == "
+        "{'more': True}\n")
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "project")
+    result.assert_outcomes(passed=1)
