@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
@@ -154,6 +154,10 @@ class Order:
                 and self.outcome == Outcome())
 
     def polled_at(self, moment: datetime) -> Order:
-        """This order with one more poll, at `moment`."""
-        return replace(self, poll_count=self.poll_count + 1,
-                       poll_times=(*self.poll_times, moment)[-POLL_TIMES_KEPT:])
+        """This order with one more poll, at `moment`. Built field by field: a poll is the
+        mock's most frequent change, and `dataclasses.replace` costs microseconds."""
+        return Order(self.order_id, self.request_id, self.number, self.namespace,
+                     self.client_id, self.user_id, self.product_id, self.payment_method,
+                     self.lifecycle, self.payment_config, self.created_at, self.status,
+                     self.outcome, self.changes, self.poll_count + 1,
+                     (*self.poll_times, moment)[-POLL_TIMES_KEPT:], self.steps_taken)

@@ -21,6 +21,7 @@ from mock_baanx.core import (
     OrderStatus,
     Outcome,
     PaymentMethod,
+    StatusChange,
     Step,
     seeded_ids,
 )
@@ -241,3 +242,14 @@ def test_a_reply_copied_with_headers_keeps_every_field():
     assert [field.name for field in fields(Reply)] == [
         "status", "body", "headers", "payload", "fault", "declared_length"]
     assert reply.with_headers((("B", "2"),)) == replace(reply, headers=(("A", "1"), ("B", "2")))
+
+
+def test_an_order_polled_keeps_every_other_field():
+    # Order.polled_at builds its copy field by field, as it runs on every poll.
+    start = datetime(2026, 3, 27, 14, 0, tzinfo=UTC)
+    later = start + timedelta(seconds=3)
+    order = Order("ord_kept", "payment_kept", 7, "team-a", "demo-client", "user-demo",
+                  "METAL_CARD", PaymentMethod.CRYPTO_EXTERNAL_DAIMO, "complete", None, start,
+                  OrderStatus.PENDING, Outcome(note="late"),
+                  (StatusChange(OrderStatus.PENDING, start, 1, "forced"),), 1, (start,), 2)
+    assert order.polled_at(later) == replace(order, poll_count=2, poll_times=(start, later))
