@@ -1,7 +1,10 @@
-"""Shared by the unit tests: request headers, a hand-moved clock, reply assertions."""
+"""Shared by the unit tests: request headers, a hand-moved clock, reply assertions, races."""
 
 from __future__ import annotations
 
+import sys
+import threading
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
@@ -80,3 +83,29 @@ def poll(client: FlaskClient, order_id: str, token: str = "demo-token",
          path: str = "/v1/order", extended: bool = False, **extra: str) -> Any:
     response = client.get(f"{path}/{order_id}", headers=headers(token, **extra))
     return assert_valid(response, "order-status-response.json", extended)
+
+
+def in_threads(count: int, work: Callable[[int], None]) -> None:
+    """`work(0)` … `work(count - 1)` at once, the interpreter switching threads as often as
+    it can, so that any step a race can come between is come between."""
+    failures: list[BaseException] = []
+
+    def run(index: int) -> None:
+        try:
+            work(index)
+        except BaseException as error:  # re-raised below, in the test's thread
+            failures.append(error)
+
+    threads = [threading.Thread(target=run, args=(index,)) for index in range(count)]
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=120)
+            assert not thread.is_alive(), "a thread did not finish"
+    finally:
+        sys.setswitchinterval(interval)
+    if failures:
+        raise failures[0]

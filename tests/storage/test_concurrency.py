@@ -3,7 +3,6 @@ their moments oldest first, and an order is created in one step that no reset co
 
 from __future__ import annotations
 
-import sys
 import threading
 from collections.abc import Callable, Iterator
 from itertools import pairwise
@@ -13,6 +12,8 @@ import pytest
 from mock_baanx.core import Backend, PaymentMethod, seeded_ids
 from mock_baanx.core.store import Store
 from mock_baanx.storage.fixture_files import load_fixtures
+
+from ..helpers import in_threads
 
 POLLING_THREADS, POLLS = 8, 300
 CREATING_THREADS, CREATES = 4, 150
@@ -42,32 +43,6 @@ def make_backend(request, tmp_path) -> Iterator[Callable[[], Backend]]:
     yield make
     for store in stores:
         store.close()  # type: ignore[attr-defined]
-
-
-def in_threads(count: int, work: Callable[[int], None]) -> None:
-    """`work(0)` … `work(count - 1)` at once, the interpreter switching threads as often as
-    it can, so that any step a race can come between is come between."""
-    failures: list[BaseException] = []
-
-    def run(index: int) -> None:
-        try:
-            work(index)
-        except BaseException as error:  # re-raised below, in the test's thread
-            failures.append(error)
-
-    threads = [threading.Thread(target=run, args=(index,)) for index in range(count)]
-    interval = sys.getswitchinterval()
-    sys.setswitchinterval(1e-6)
-    try:
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=120)
-            assert not thread.is_alive(), "a thread did not finish"
-    finally:
-        sys.setswitchinterval(interval)
-    if failures:
-        raise failures[0]
 
 
 # Hundreds of polls racing in threads, on each store.

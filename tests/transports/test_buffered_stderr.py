@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import sys
-import threading
+from ..helpers import in_threads
 
 
 def test_buffered_stderr_keeps_every_line_whole_while_it_flushes(tmp_path):
@@ -17,16 +16,7 @@ def test_buffered_stderr_keeps_every_line_whole_while_it_flushes(tmp_path):
             for number in range(lines):
                 buffered.write_line(f"thread {index} line {number} " + "x" * 40)
 
-        writers = [threading.Thread(target=write, args=(index,)) for index in range(threads_count)]
-        interval = sys.getswitchinterval()
-        sys.setswitchinterval(1e-6)
-        try:
-            for writer in writers:
-                writer.start()
-            for writer in writers:
-                writer.join(timeout=60)
-        finally:
-            sys.setswitchinterval(interval)
+        in_threads(threads_count, write)
         buffered.close()
     written = (tmp_path / "stderr").read_text(encoding="utf-8").splitlines()
     assert len(written) == threads_count * lines
