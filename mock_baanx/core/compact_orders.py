@@ -18,8 +18,8 @@ from __future__ import annotations
 
 import struct
 from collections import OrderedDict
-from dataclasses import dataclass, replace
-from typing import NamedTuple
+from dataclasses import dataclass
+from typing import Any, NamedTuple
 
 from .clock import micros, moment_at
 from .ids import request_id_of
@@ -138,20 +138,18 @@ def unpacked(kept: KeptOrder) -> Order:
         return kept
     fresh = kept if isinstance(kept, FreshOrder) else kept.fresh
     terms = fresh.terms
-    order = Order(order_id=fresh.order_id,
-                  request_id=fresh.request_id or request_id_of(fresh.order_id),
-                  number=fresh.number, namespace=terms.namespace, client_id=terms.client_id,
-                  user_id=terms.user_id, product_id=terms.product_id,
-                  payment_method=terms.payment_method, lifecycle=terms.lifecycle,
-                  payment_config=terms.payment_config,
-                  created_at=moment_at(fresh.created_micros))
-    if isinstance(kept, FreshOrder):
-        return order
-    return replace(order, status=kept.status, outcome=kept.outcome, changes=kept.changes,
-                   poll_count=kept.poll_count,
-                   poll_times=tuple(moment_at(moment)
-                                    for (moment,) in MOMENT.iter_unpack(kept.poll_times)),
-                   steps_taken=kept.steps_taken)
+    since: dict[str, Any] = {} if isinstance(kept, FreshOrder) else {
+        "status": kept.status, "outcome": kept.outcome, "changes": kept.changes,
+        "poll_count": kept.poll_count, "steps_taken": kept.steps_taken,
+        "poll_times": tuple(moment_at(moment)
+                            for (moment,) in MOMENT.iter_unpack(kept.poll_times))}
+    return Order(order_id=fresh.order_id,
+                 request_id=fresh.request_id or request_id_of(fresh.order_id),
+                 number=fresh.number, namespace=terms.namespace, client_id=terms.client_id,
+                 user_id=terms.user_id, product_id=terms.product_id,
+                 payment_method=terms.payment_method, lifecycle=terms.lifecycle,
+                 payment_config=terms.payment_config,
+                 created_at=moment_at(fresh.created_micros), **since)
 
 
 def namespace_of(kept: KeptOrder) -> str:

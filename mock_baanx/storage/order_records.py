@@ -75,33 +75,25 @@ def order_of(record: Mapping[str, Any]) -> Order:
                                f"versions up to {RECORD_VERSION}")
     config = record["paymentConfig"]
     outcome = record["outcome"]
-    return _order(
-        order_id=record["orderId"], number=record["number"], namespace=record["namespace"],
-        client_id=record["clientId"], user_id=record["userId"],
-        product_id=record["productId"], payment_method=record["paymentMethod"],
-        lifecycle=record["lifecycle"],
+    return Order(
+        **_named_alike(record),
+        request_id=record.get("requestId") or request_id_of(record["orderId"]),
         payment_config=None if config is None else PaymentConfig(
             **{field: config[name] for name, field in CONFIG_FIELDS}),
         created_at=moment_at(record["createdMicros"]),
-        status=OrderStatus(record["status"]),
         outcome=Outcome(**{field: outcome.get(field) for field in OUTCOME_FIELDS}),
         changes=tuple(StatusChange(OrderStatus(status), moment_at(at), after_polls, cause)
                       for status, at, after_polls, cause in record["changes"]),
-        poll_count=record["pollCount"],
-        poll_times=tuple(map(moment_at, record["pollTimes"])),
-        steps_taken=record["stepsTaken"],
-        request_id=record.get("requestId"))
+        poll_times=tuple(map(moment_at, record["pollTimes"])))
 
 
 def _order_of_control_view(record: Mapping[str, Any]) -> Order:
     """An order stored before record 3: the control API's view of it, as it was then."""
     config = record["paymentConfig"]
     metadata = record.get("metadata") or {}
-    return _order(
-        order_id=record["orderId"], number=record["number"], namespace=record["namespace"],
-        client_id=record["clientId"], user_id=record["userId"],
-        product_id=record["productId"], payment_method=record["paymentMethod"],
-        lifecycle=record["lifecycle"],
+    return Order(
+        **_named_alike(record),
+        request_id=record["requestId"],
         payment_config=None if config is None else PaymentConfig(
             payment_amount=config["paymentAmount"],
             payment_currency=config["paymentCurrency"],
@@ -110,7 +102,6 @@ def _order_of_control_view(record: Mapping[str, Any]) -> Order:
             destination_token_symbol=config["destinationTokenSymbol"],
             destination_token_address=config["destinationTokenAddress"]),
         created_at=aware(datetime.fromisoformat(record["createdAt"])),
-        status=OrderStatus(record["status"]),
         outcome=Outcome(paid_at=record.get("paidAt"), payment_id=metadata.get("paymentId"),
                         tx_hash=metadata.get("txHash"), note=metadata.get("note")),
         # The first entry is the creation, which the order puts back itself.
@@ -118,28 +109,20 @@ def _order_of_control_view(record: Mapping[str, Any]) -> Order:
                                    datetime.fromisoformat(change["at"]),
                                    change["afterPolls"], change["cause"])
                       for change in record["history"][1:]),
-        poll_count=record["pollCount"],
         poll_times=tuple(aware(datetime.fromisoformat(moment))
-                         for moment in record["pollTimes"])[-POLL_TIMES_KEPT:],
-        steps_taken=record["stepsTaken"],
-        request_id=record["requestId"])
+                         for moment in record["pollTimes"])[-POLL_TIMES_KEPT:])
+
+
+def _named_alike(record: Mapping[str, Any]) -> dict[str, Any]:
+    """The order's fields both forms of a record give under the same names."""
+    return {"order_id": record["orderId"], "number": record["number"],
+            "namespace": record["namespace"], "client_id": record["clientId"],
+            "user_id": record["userId"], "product_id": record["productId"],
+            "payment_method": PaymentMethod(record["paymentMethod"]),
+            "lifecycle": record["lifecycle"], "status": OrderStatus(record["status"]),
+            "poll_count": record["pollCount"], "steps_taken": record["stepsTaken"]}
 
 
 def aware(moment: datetime) -> datetime:
     """`moment`, a naive one taken as UTC (a record an earlier version kept may hold one)."""
     return moment_at(micros(moment))
-
-
-def _order(*, order_id: str, number: int, namespace: str, client_id: str, user_id: str,
-           product_id: str, payment_method: str, lifecycle: str,
-           payment_config: PaymentConfig | None, created_at: datetime, status: OrderStatus,
-           outcome: Outcome, changes: tuple[StatusChange, ...], poll_count: int,
-           poll_times: tuple[datetime, ...], steps_taken: int, request_id: str | None
-           ) -> Order:
-    return Order(
-        order_id=order_id, request_id=request_id or request_id_of(order_id), number=number,
-        namespace=namespace, client_id=client_id, user_id=user_id, product_id=product_id,
-        payment_method=PaymentMethod(payment_method), lifecycle=lifecycle,
-        payment_config=payment_config, created_at=created_at, status=status,
-        outcome=outcome, changes=changes, poll_count=poll_count, poll_times=poll_times,
-        steps_taken=steps_taken)
