@@ -32,6 +32,7 @@ import sys
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -193,10 +194,9 @@ def _count_coverage(config: pytest.Config, outcomes: list[dict[str, Any]]) -> No
     if config.getoption("baanx_coverage"):
         config.stash[COVERAGE].update({(entry["method"], entry["path"], entry["outcome"]):
                                        entry["seen"] for entry in outcomes})
-        table = set(_documented())
         config.stash[STUB_OUTCOMES].update(dict.fromkeys(
             key for entry in outcomes if entry["documented"]
-            and (key := (entry["method"], entry["path"], entry["outcome"])) not in table))
+            and (key := (entry["method"], entry["path"], entry["outcome"])) not in _documented()))
 
 
 # --- Fixtures --------------------------------------------------------------------------
@@ -327,12 +327,14 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
-def _documented() -> list[tuple[str, str, str]]:
+@cache
+def _documented() -> tuple[tuple[str, str, str], ...]:
+    """The route table's documented outcomes: the same for every test of the session."""
     from ..protocol.coverage import counted_routes, documented_outcomes
     from ..protocol.routes import ROUTES
 
-    return [(route.method, route.template, outcome) for route in counted_routes(ROUTES)
-            for outcome in documented_outcomes(route)]
+    return tuple((route.method, route.template, outcome) for route in counted_routes(ROUTES)
+                 for outcome in documented_outcomes(route))
 
 
 def _session_outcomes(config: pytest.Config) -> list[tuple[str, str, str]]:
