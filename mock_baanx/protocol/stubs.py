@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping, Sequence
+from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 from urllib.parse import parse_qs
@@ -20,9 +21,10 @@ from ..core import Stub, User
 from ..core.errors import ValidationFailed
 from ..core.stubs import PLACEHOLDER
 from . import schemas
+from .baanx import authenticate
 from .fixtures import stub_json, user_json
-from .headers import NAMESPACE_PREFIX, bearer_token, client_key
-from .messages import Reply, Request, json_object
+from .headers import NAMESPACE_PREFIX
+from .messages import Reply, Request, json_object, parse_json
 from .route import Call, Route, RouteKind
 from .schemas import validation_message
 
@@ -91,8 +93,8 @@ _MISSING = object()
 def body_of(request: Request) -> Any:
     """The request's body as JSON, or None where it is none."""
     try:
-        return json.loads(request.body) if request.body.strip() else None
-    except ValueError:
+        return parse_json(request.body) if request.body.strip() else None
+    except ValidationFailed:
         return None
 
 
@@ -104,8 +106,7 @@ def answer_stub(call: Call) -> Reply:
     assert stub is not None
     user: User | None = None
     if stub.auth:
-        user = call.backend.authenticate(client_key(call.request), bearer_token(call.request),
-                                         namespace=call.namespace).user
+        user = authenticate(call).user
     body: Any = None
     if stub.request_schema is not None:
         body = json_object(call.request)
@@ -169,7 +170,21 @@ def value_of(kind: str, name: str, values: Mapping[str, Mapping[str, Any]],
             notes.append(f"stub {stub.id}: {{{{{kind}.{name}}}}} named nothing in the request: "
                          "left empty")
             return ""
+    if holds_unsendable_number(found):
+        notes.append(f"stub {stub.id}: {{{{{kind}.{name}}}}} holds an integer longer than a "
+                     "reply can carry: left empty")
+        return ""
     return found
+
+
+def holds_unsendable_number(value: Any) -> bool:
+    """Whether `value` holds an integer past Python's limit on digits, which a request body
+    may bring (`parse_json` keeps it exactly) but no JSON reply can write."""
+    if isinstance(value, dict):
+        return any(holds_unsendable_number(item) for item in value.values())
+    if isinstance(value, list):
+        return any(holds_unsendable_number(item) for item in value)
+    return isinstance(value, Decimal)
 
 
 def stub_reply_problem(stub: Stub, reply: Reply) -> str | None:

@@ -32,9 +32,10 @@ from werkzeug.routing import Map, Rule
 from ..core import Backend, FaultKind, User
 from ..core.errors import BaanxError
 from ..protocol import Options, Reply, Request, Route, RouteKind, routes_for
+from ..protocol.baanx import identity_of
 from ..protocol.errors import MethodNotAllowed, RouteNotFound, transport_error, unexpected_failure
 from ..protocol.handler import Exchange, allowed_at, resolve
-from ..protocol.headers import NAMESPACE_PREFIX, bearer_token, client_key, preflight
+from ..protocol.headers import NAMESPACE_PREFIX, preflight
 from ..protocol.messages import MAX_BODY_BYTES, body_to_read
 from ..storage.fixture_files import load_fixtures
 from .connections import FAULT_KEY, SEVERING
@@ -339,6 +340,4 @@ def signed_in_user() -> User:
     """The user the current request's headers sign in, under the Baanx header rules
     (499, 498, 401 as the docs order them)."""
     exchange = exchange_of_request()
-    asked = exchange.request
-    return exchange.backend.authenticate(client_key(asked), bearer_token(asked),
-                                         namespace=exchange.namespace).user
+    return identity_of(exchange.backend, exchange.request, exchange.namespace).user

@@ -135,6 +135,25 @@ def test_a_placeholder_the_request_lacks_is_left_empty_and_the_journal_says_so(c
                              "left empty")
 
 
+@pytest.mark.parametrize("request_schema", [None, {"type": "object"}])
+def test_a_body_value_no_json_reply_can_carry_is_left_empty_never_a_500(client,
+                                                                        request_schema):
+    stub = {"id": "echo", "method": "POST", "path": "/v1/echo", "auth": "none",
+            "body": {"n": "{{body.n}}"}}
+    if request_schema is not None:
+        stub["requestSchema"] = request_schema
+    assert client.post("/__mock/stubs", json=stub).status_code == 200
+    huge = client.post("/v1/echo", data='{"n": %s}' % ("1" * 5000),
+                       content_type="application/json")
+    assert (huge.status_code, huge.get_json()) == (200, {"n": ""})
+    notes = [entry["note"] for entry in client.get("/__mock/requests").get_json()["requests"]]
+    assert "stub echo: {{body.n}} holds an integer longer than a reply can carry: left empty" \
+        in notes
+    if request_schema is None:  # no schema to refuse it: NaN is no JSON, so no body
+        not_json = client.post("/v1/echo", data='{"n": NaN}', content_type="application/json")
+        assert (not_json.status_code, not_json.get_json()) == (200, {"n": ""})
+
+
 def test_in_strict_mode_a_reply_that_breaks_its_own_schema_never_leaves(client, caplog):
     # The schema's enum holds the fixture's literal; a run-time stub fills `status` from
     # the request, which may break it.
