@@ -31,6 +31,7 @@ from typing import Any
 
 from ..protocol import schemas
 from ..protocol.fixtures import FixtureError
+from ..protocol.headers import bearer_of
 from ..storage.fixture_files import load_fixtures
 from .order_rules import STARTED, ObservedOrder, OrderRules
 from .recorded_stubs import StubRecording
@@ -109,7 +110,7 @@ class Recorder:
         client = headers.get("x-client-id") or headers.get("x-client-key")
         if client and client not in self._clients:
             self._clients[client] = f"recorded-client-{len(self._clients) + 1}"
-        token = _bearer(headers.get("authorization", ""))
+        token = bearer_of(headers.get("authorization", ""))
         if status == 401 or not token:
             return None
         return self._users.setdefault(token, f"recorded-user-{len(self._users) + 1}")
@@ -212,11 +213,6 @@ class Recorder:
         finally:
             shutil.rmtree(staging, ignore_errors=True)
         return sorted(files)
-
-
-def _bearer(value: str) -> str | None:
-    scheme, _, token = value.strip().partition(" ")
-    return token.strip() or None if scheme.lower() == "bearer" else None
 
 
 def _lifecycle(order: ObservedOrder, when: datetime) -> dict[str, Any]:

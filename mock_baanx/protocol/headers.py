@@ -37,8 +37,11 @@ def client_key(request: Request) -> str | None:
 def bearer_token(request: Request) -> str | None:
     """The token of a `Bearer <token>` Authorization header, or None for anything else."""
     authorization = request.header("authorization")
-    if authorization is None:
-        return None
+    return None if authorization is None else bearer_of(authorization)
+
+
+def bearer_of(authorization: str) -> str | None:
+    """The token of an Authorization value written `Bearer <token>`, or None."""
     scheme, _, token = authorization.strip().partition(" ")
     if scheme.lower() != BEARER_SCHEME:
         return None
