@@ -252,26 +252,31 @@ def validator_of(schema: Any) -> Validator:
     return validator_class()(schema, registry=registry())
 
 
+def most_telling_error(validator: Validator, instance: Any,
+                       counts: Callable[[ValidationError], bool] = lambda error: True
+                       ) -> ValidationError | None:
+    """The most telling of `validator`'s errors of `instance`, if any, of those that
+    `counts`."""
+    from jsonschema.exceptions import best_match
+
+    error: ValidationError | None = best_match(
+        error for error in validator.iter_errors(instance) if counts(error))
+    return error
+
+
 def first_error_against(schema: Any, instance: Any,
                         counts: Callable[[ValidationError], bool] = lambda error: True
                         ) -> ValidationError | None:
     """The most telling error of `instance` against a schema given whole, if any, of those
     that `counts`."""
-    from jsonschema.exceptions import best_match
-
-    error: ValidationError | None = best_match(
-        error for error in validator_of(schema).iter_errors(instance) if counts(error))
-    return error
+    return most_telling_error(validator_of(schema), instance, counts)
 
 
 def first_error(name: str, instance: Any, extended: bool = False) -> ValidationError | None:
     """The most telling error of `instance` against `schemas/<name>`, if any."""
     if is_valid(name, instance, extended):
         return None
-    from jsonschema.exceptions import best_match
-
-    error: ValidationError | None = best_match(validator(name, extended).iter_errors(instance))
-    return error
+    return most_telling_error(validator(name, extended), instance)
 
 
 

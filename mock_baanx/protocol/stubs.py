@@ -110,7 +110,7 @@ def answer_stub(call: Call) -> Reply:
     body: Any = None
     if stub.request_schema is not None:
         body = json_object(call.request)
-        error = best_error(validator_of(stub, "request"), body)
+        error = schemas.most_telling_error(validator_of(stub, "request"), body)
         if error is not None:
             raise ValidationFailed(validation_message(error))
     elif call.request.body:
@@ -191,7 +191,7 @@ def stub_reply_problem(stub: Stub, reply: Reply) -> str | None:
     """How a stub's reply breaks its own schema, if it does (strict mode)."""
     if stub.schema is None or reply.status != stub.status or not stub.has_body:
         return None
-    error = best_error(validator_of(stub, "reply"), reply.payload)
+    error = schemas.most_telling_error(validator_of(stub, "reply"), reply.payload)
     if error is None:
         return None
     return f"{error.json_path}: {error.message}"
@@ -201,12 +201,6 @@ def stub_reply_problem(stub: Stub, reply: Reply) -> str | None:
 @lru_cache(maxsize=4 * STUB_SETS_CACHED)
 def validator_of(stub: Stub, which: str) -> Any:
     return schemas.validator_of(stub.schema if which == "reply" else stub.request_schema)
-
-
-def best_error(validator: Any, instance: Any) -> Any:
-    from jsonschema.exceptions import best_match
-
-    return best_match(validator.iter_errors(instance))
 
 
 def stub_listing(stubs: Sequence[Stub]) -> list[dict[str, Any]]:
