@@ -129,7 +129,11 @@ class Exchange:
             self.route is None or self.route.kind in FAULTABLE)
 
     def all_routes(self) -> tuple[Route, ...]:
-        """The routes this request may reach: the table's, then its namespace's stubs."""
+        """The routes this request may reach: the table's, then its namespace's stubs —
+        which never answer the mock's own paths, even where their names would take them
+        (`/{first}/{second}` and `/__mock/coverage`)."""
+        if is_the_mocks_own(self.request.path):
+            return self.routes
         return self.routes + stub_routes(self.backend.view(self.namespace).stubs)
 
     def plan(self) -> Reply | None:

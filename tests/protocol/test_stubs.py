@@ -243,6 +243,15 @@ def test_another_method_at_an_order_endpoints_path_is_a_stub_like_any_other(clie
     assert_error(client.put("/v1/order", headers=headers()), 405)
 
 
+def test_a_stub_whose_names_would_take_the_mocks_own_paths_answers_none_of_them(client):
+    stub = {"id": "anyPair", "method": "PUT", "path": "/{first}/{second}", "auth": "none",
+            "body": {"second": "{{path.second}}"}}
+    assert client.post("/__mock/stubs", json=stub).status_code == 200
+    assert client.put("/v1/user").get_json() == {"second": "user"}
+    assert_error(client.put("/__mock/coverage"), 405)
+    assert_error(client.put("/ns/team-a/__mock/namespaces"), 405)
+
+
 def test_the_openapi_document_describes_each_stub(client):
     document = client.get("/openapi.json").get_json()
     card = document["paths"]["/v1/card/{cardId}"]["get"]
