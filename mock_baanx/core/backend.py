@@ -167,7 +167,8 @@ class Backend:
 
         # One step of the store: a reset never comes between the number, the lifecycle
         # and the order kept.
-        return self.store.create_order(namespace, build, take_next_lifecycle=lifecycle is None)
+        return self.store.create_order(namespace, build, take_next_lifecycle=lifecycle is None,
+                                       exact_number=self.ids.seed is not None)
 
     def poll_order(self, identity: Identity, order_id: str, *,
                    namespace: str = DEFAULT_NAMESPACE) -> Order:

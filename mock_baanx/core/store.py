@@ -48,6 +48,12 @@ class StoreError(Exception):
     """A store cannot be opened or read: the message says which and why."""
 
 
+class Outdated(Exception):
+    """An optimistic unit relied on what another process has changed since this one read
+    it: nothing the unit did is kept, and the request is to be answered again (what was
+    outdated is read afresh then)."""
+
+
 @dataclass(frozen=True, slots=True)
 class NextLifecycle:
     """The lifecycle the next orders follow; `remaining` None means until reset."""
@@ -105,12 +111,14 @@ class Store(Protocol):
     # Orders kept in all, in every namespace: past it the one used longest ago is forgotten.
     max_orders: int
 
-    def unit(self) -> AbstractContextManager[None]:
+    def unit(self, optimistic: bool = False) -> AbstractContextManager[None]:
         """One request's operations, as one unit: a store whose every operation is a trip
         to a database sends them together where it can (PostgreSQL), and makes what they
         changed visible when the unit closes, before the reply that acknowledges it leaves.
-        A store in this process's memory needs none: its operations are atomic as they
-        come."""
+        An `optimistic` unit may answer from what this process read before, and checks as
+        it closes that none of it has changed meanwhile; if some has, it keeps nothing and
+        raises Outdated, so that its caller answers the request again. A store in this
+        process's memory needs none: its operations are atomic as they come."""
         ...
 
     def use(self, namespace: str, now: datetime) -> float:
@@ -135,13 +143,15 @@ class Store(Protocol):
         ...
 
     def create_order(self, namespace: str, build: Callable[[Creation], Order],
-                     take_next_lifecycle: bool = True) -> Order:
+                     take_next_lifecycle: bool = True, exact_number: bool = True) -> Order:
         """Build the namespace's next order and keep it, as one step: its number (1, 2,
         3…), the lifecycle set for the next orders (taken, and counted as used, only with
         `take_next_lifecycle`), the namespace's clock offset and the order kept, with no
         other change of the namespace (a reset, another create) in between. Anything
         `build` raises changes nothing. Past the bound, the order used longest ago is
-        forgotten."""
+        forgotten. Without `exact_number` the order's number is only its own field (no id
+        is derived from it): a store may then build it with the number it expects and keep
+        it with the one it assigns, and the order returned may carry the expected one."""
         ...
 
     def change_order(self, namespace: str, order_id: str,
@@ -255,7 +265,7 @@ class MemoryStore:
         self._forgotten = 0
         self._versions = count(1)
 
-    def unit(self) -> AbstractContextManager[None]:
+    def unit(self, optimistic: bool = False) -> AbstractContextManager[None]:
         return nullcontext()
 
     # --- Namespaces --------------------------------------------------------------------
@@ -315,7 +325,7 @@ class MemoryStore:
     # --- Orders ------------------------------------------------------------------------
 
     def create_order(self, namespace: str, build: Callable[[Creation], Order],
-                     take_next_lifecycle: bool = True) -> Order:
+                     take_next_lifecycle: bool = True, exact_number: bool = True) -> Order:
         with self._lock:
             space = self._space(namespace)
             upcoming = space.next_lifecycle if take_next_lifecycle else None

@@ -18,6 +18,7 @@ from datetime import datetime
 from ..core import DEFAULT_NAMESPACE, Backend
 from ..core.errors import BaanxError, StoreUnavailable
 from ..core.journal import JournalEntry
+from ..core.store import Outdated
 from . import schemas
 from .access import check_host, check_same_site, check_token
 from .coverage import served_outcomes
@@ -61,6 +62,9 @@ FAULTABLE = frozenset({RouteKind.BAANX, RouteKind.STUB})
 # asks for it) and its way there, and health (only that the mock is up).
 OPEN_CONTROL_OPERATIONS = frozenset({"mockHome", "mockDashboard", "mockDashboardFolder",
                                      "mockHealth"})
+# How many times a request is answered at most, when another process keeps changing what
+# the answer relied on: the last time in a store unit that reads everything afresh.
+ANSWER_ATTEMPTS = 3
 
 
 @dataclass(slots=True)
@@ -89,9 +93,11 @@ class Exchange:
     # Whether the store went away while answering: nothing more is kept (no journal entry,
     # no outcome count) rather than wait for it a second time.
     store_away: bool = False
-    # The store's unit of this request's operations (`Store.unit`), open from admission
-    # until the reply is decided and its books kept.
+    # The store's unit of this request's operations (`Store.unit`), open from when the
+    # route's reply is sought (or the books are kept, for a reply decided elsewhere) until
+    # the reply is decided and its books kept.
     unit: ExitStack = field(default_factory=ExitStack)
+    unit_open: bool = False
     concluded: bool = False
 
     @classmethod
@@ -105,14 +111,6 @@ class Exchange:
         check_host(request, options.hosts)
         if options.control:
             exchange.namespace, exchange.prefix, exchange.request = namespace_of(request)
-        exchange.unit.enter_context(backend.store.unit())
-        if options.control:
-            try:
-                # A namespace comes into being on first use.
-                exchange.moment = backend.now(exchange.namespace)
-            except BaseException as error:
-                exchange.unit.__exit__(type(error), error, error.__traceback__)
-                raise
         return exchange
 
     def found(self, route: Route | None, endpoint: str | None = None) -> None:
@@ -152,10 +150,36 @@ class Exchange:
     def answer(self, params: dict[str, str]) -> Reply:
         """The reply of the route found, with `params` from its path: a preflight for
         OPTIONS, what a fault plans, or the route's handler's reply; in strict mode,
-        checked against its schema."""
+        checked against its schema. Answered in an optimistic unit of the store, and again
+        if another process changed meanwhile what that unit relied on (the reply the
+        client gets is one that was kept); the last time in a unit that reads afresh."""
+        for _ in range(ANSWER_ATTEMPTS - 1):
+            try:
+                return self.answer_once(params, optimistic=True)
+            except Outdated:
+                self.start_over()
+        return self.answer_once(params, optimistic=False)
+
+    def open_unit(self, optimistic: bool = False) -> None:
+        self.unit.enter_context(self.backend.store.unit(optimistic))
+        self.unit_open = True
+
+    def start_over(self) -> None:
+        """Back to the exchange as admitted and found, its outdated unit gone."""
+        self.unit = ExitStack()
+        self.unit_open = self.concluded = self.store_away = False
+        self.moment = self.reply = None
+        self.notes.clear()
+        self.delay_ms = 0
+
+    def answer_once(self, params: dict[str, str], optimistic: bool) -> Reply:
         route = self.route
         assert route is not None
         try:
+            self.open_unit(optimistic)
+            if self.options.control:
+                # A namespace comes into being on first use.
+                self.moment = self.backend.now(self.namespace)
             self.guard()
             if self.request.method == "OPTIONS":
                 reply = Reply(204) if route.kind is RouteKind.CONTROL else preflight(
@@ -190,6 +214,8 @@ class Exchange:
         self.concluded = True
         try:
             if not self.store_away:
+                if not self.unit_open:
+                    self.open_unit()
                 self.keep_books(reply)
             self.unit.close()
         except StoreUnavailable as error:

@@ -2,17 +2,24 @@
 `mock-baanx serve` processes — replicas behind a load balancer, or the workers of one —
 behave as one mock.
 
-Nothing is kept in a process's memory but what a version number says is still current
-(the additions last read). A request's operations are one unit (`unit`): one connection,
-one transaction, committed before the reply that acknowledges it leaves. Within it, what
-the request reads first (the namespace's clock, its additions' version, whether it has
-faults) is one statement; what it writes without needing an answer (the order, the
-journal entry, the outcome count) waits and goes with the commit, in one pipeline. A GET
-of the products is two round trips; a create or a poll three (the row it changes is read
-and locked, then written). Operations outside a unit (the control API's listings, say) are
-each a transaction of their own. The ones that read and then change (a poll, the
-next-order lifecycle, a fault with `times`) lock the row they change, so that concurrent
-requests through different processes each count once.
+A request's operations are one unit (`unit`): one connection, one transaction, committed
+before the reply that acknowledges it leaves, in pipeline mode. A process remembers what it
+last read of a namespace (its version, clock, additions' version, whether it has faults or
+a lifecycle set for its next orders) and of the orders it last polled (each with its
+version). An optimistic unit — the one a request is answered in first — answers from what
+is remembered, and sends, with its writes and commit, checks that what it relied on is
+still at the version remembered; a create is kept under the namespace's version, a poll's
+change only over the order's version it was made from. If a check finds a change (another
+process's), the transaction fails, nothing is kept, and the request is answered again
+(`Outdated`), this time reading afresh. So a request whose namespace and order this process
+knows waits on the database once; one that reads first waits twice or three times (the
+row it changes, read and locked, in between). What changes the namespace (the control API)
+moves its version on, from one sequence, so a namespace reset and made again never
+repeats one. Operations outside a unit (the control API's listings, say) are each a
+transaction of their own. The ones that read and then change (a poll, the next-order
+lifecycle, a fault with `times`) lock the row they change, or, optimistically, change it
+only at the version they read, so that concurrent requests through different processes
+each count once.
 
 The bound on kept orders has no counter every create must lock: a sweeper thread in each
 process, one at a time across processes (an advisory lock), counts the orders about once
@@ -32,13 +39,14 @@ import json
 import logging
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
 import psycopg
+from psycopg.pq import TransactionStatus
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from ..core import FaultKind, Order
@@ -55,6 +63,7 @@ from ..core.store import (
     Creation,
     NamespaceSummary,
     NextLifecycle,
+    Outdated,
     StoreError,
     after_taking,
     with_item,
@@ -62,7 +71,7 @@ from ..core.store import (
 from .order_records import order_of, record_of
 from .state_file import TO_JSON, addition_from, kind_and_key
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 # Each version's statements, applied in order to a database at the version before it.
 MIGRATIONS: dict[int, tuple[str, ...]] = {
     1: (
@@ -88,6 +97,19 @@ MIGRATIONS: dict[int, tuple[str, ...]] = {
         "CREATE TABLE mock_baanx.counters (name text PRIMARY KEY, value bigint NOT NULL)",
         "INSERT INTO mock_baanx.counters VALUES ('kept', 0), ('forgotten', 0)",
     ),
+    # Versions an optimistic unit checks what it relied on by (`unit`): a namespace's
+    # changes with every change of what a request reads of it (clock, faults, next
+    # lifecycle, additions; not its numbers or last use), from one sequence, so that a
+    # namespace reset and made again never shows a version it had before.
+    2: (
+        "CREATE SEQUENCE mock_baanx.changes",
+        "ALTER TABLE mock_baanx.namespaces ADD COLUMN version bigint NOT NULL DEFAULT "
+        "nextval('mock_baanx.changes')",
+        "ALTER TABLE mock_baanx.orders ADD COLUMN version bigint NOT NULL DEFAULT 0",
+        "CREATE FUNCTION mock_baanx.expect(held boolean, what text) RETURNS boolean LANGUAGE "
+        "plpgsql AS $$ BEGIN IF held IS NOT TRUE THEN RAISE EXCEPTION USING ERRCODE = "
+        "'serialization_failure', MESSAGE = what; END IF; RETURN true; END $$",
+    ),
 }
 # Two mocks starting at once on a new database take turns at creating the schema.
 MIGRATION_LOCK = 0x6D6F636B  # "mock"
@@ -99,29 +121,70 @@ SWEEP_EVERY_SECONDS = 1.0
 SWEEP_LOCK = 0x6D6F636C
 # Orders forgotten by one statement of the sweeper, at most.
 FORGET_BATCH = 10_000
+# The orders a process remembers as it last read them, for optimistic units to change.
+ORDERS_REMEMBERED = 4_096
+# The setting an optimistic unit's checks mark its transaction by when what it relied on
+# has changed, with what changed ("order", "create"): a check does not fail by itself, so
+# that the unit's other statements run (and lock) in the order every unit's do, and the
+# last check fails the transaction, saying what changed.
+OUTDATED = "mock_baanx.outdated"
+LAST_CHECK = "SELECT mock_baanx.expect"
+
+
+def mark_outdated(what: str) -> str:
+    return f"SELECT set_config('{OUTDATED}', '{what}', true)"
 
 log = logging.getLogger("mock_baanx")
 
 
 @dataclass
 class Context:
-    """What a unit read of its namespace in one statement: its clock offset, the newest
-    version of its additions (None: none), whether it has any faults."""
+    """What a unit read of its namespace in one statement, and this process remembers for
+    optimistic units: the namespace's version, its clock offset, the newest version of
+    its additions (None: none), whether it has any faults, whether a lifecycle is set for
+    its next orders, and the order numbers it has used (as last known here)."""
 
     namespace: str
+    version: int
     clock_offset: float
     additions_version: int | None
     has_faults: bool
+    next_lifecycle_set: bool
+    numbers_used: int
+
+
+@dataclass(frozen=True, slots=True)
+class Remembered:
+    """An order as this process last read or wrote it: its version, and the version of
+    its namespace then (a namespace reset and made again may hold an order of the same id,
+    seeded, at the same version)."""
+
+    namespace_version: int
+    version: int
+    order: Order
 
 
 @dataclass
 class Unit:
-    """One request's connection and transaction, and the writes that wait for its commit."""
+    """One request's connection and transaction, and the writes that wait for its commit.
+
+    An optimistic unit answers from what the process remembers (`Context`, `Remembered`)
+    where it can; `checks` are the statements that make its commit fail if what it relied
+    on has changed meanwhile (an order's check is its write), by namespace or order."""
 
     connection: psycopg.Connection[Any]
     cursor: psycopg.Cursor[Any]
+    optimistic: bool = False
+    # Where the unit's pipeline, entered when it first reads afresh, is exited.
+    pipeline_mode: ExitStack = field(default_factory=ExitStack)
+    pipeline: psycopg.Pipeline | None = None
     context: Context | None = None
     waiting: list[tuple[str, tuple[Any, ...]]] = field(default_factory=list)
+    checks: dict[tuple[str, str], tuple[str, Any]] = field(default_factory=dict)
+    # The version of each namespace the unit relied on, checked last.
+    expected: dict[str, int] = field(default_factory=dict)
+    # The orders to remember once the unit is committed.
+    remember: dict[str, Remembered] = field(default_factory=dict)
 
 
 def _unavailable(error: Exception) -> StoreUnavailable:
@@ -203,6 +266,12 @@ class PostgresStore:
         self._journaled_since_sweep: set[str] = set()
         # The additions last read, by namespace (`additions`).
         self._additions: dict[str, Additions] = {}
+        # What optimistic units may answer from: each namespace's context and orders, as
+        # last read or written here.
+        self._known: dict[str, Context] = {}
+        self._remembered: dict[str, Remembered] = {}
+        # Orders found changed by another process: never relied on (`_outdated`).
+        self._contended: set[str] = set()
         # When this process last wrote each namespace's last use: written at most once a
         # second, as only the order of idle namespaces depends on it.
         self._touched: dict[str, datetime] = {}
@@ -240,7 +309,7 @@ class PostgresStore:
     # --- Units and transactions ------------------------------------------------------------
 
     @contextmanager
-    def unit(self) -> Iterator[None]:
+    def unit(self, optimistic: bool = False) -> Iterator[None]:
         if getattr(self._local, "unit", None) is not None:
             yield  # a request is one unit: an inner one is part of it
             return
@@ -248,29 +317,106 @@ class PostgresStore:
             connection = self._pool.getconn()
         except PoolTimeout as error:
             raise _unavailable(error) from None
-        unit = Unit(connection, connection.cursor())
+        unit = Unit(connection, connection.cursor(), optimistic)
         self._local.unit = unit
         committed = False
         try:
-            # In pipeline mode throughout: a statement goes with the next one whose answer is
-            # needed (the transaction's BEGIN with the first read), and what waited goes
-            # with the commit, so that each read is one round trip and the writes one more.
-            with connection.pipeline():
-                unit.cursor.execute("BEGIN")
+            with ExitStack() as pipeline_mode:
+                unit.pipeline_mode = pipeline_mode
                 yield
-                for statement, parameters in unit.waiting:
-                    unit.cursor.execute(statement, parameters)
-                unit.cursor.execute("COMMIT")
+                if unit.pipeline is None:
+                    self._send_at_once(unit)
+                else:
+                    self._send_with_commit(unit, unit.pipeline)
             committed = True
+        except psycopg.errors.SerializationFailure as error:  # a check found a change
+            raise self._outdated(unit, error) from None
         except (psycopg.OperationalError, psycopg.InterfaceError) as error:
             raise _unavailable(error) from None
         finally:
             self._local.unit = None
-            if not committed:
+            # An implicit transaction ends with its failure; psycopg would clear every
+            # prepared statement of the connection on a ROLLBACK it did not need.
+            if not committed and connection.info.transaction_status != TransactionStatus.IDLE:
                 # A broken connection cannot roll back: the pool replaces it.
                 with contextlib.suppress(psycopg.Error):
                     connection.execute("ROLLBACK")
             self._pool.putconn(connection)
+        if len(self._remembered) + len(unit.remember) > ORDERS_REMEMBERED:
+            self._remembered.clear()
+        self._remembered.update(unit.remember)
+
+    def _send_at_once(self, unit: Unit) -> None:
+        """A unit that read nothing afresh: its statements, in one message, one implicit
+        transaction (PostgreSQL's simple query protocol), and one round trip. Bound here
+        rather than by the server, as a message of several statements must be."""
+        statements = self._statements(unit)
+        if statements:
+            binder = psycopg.ClientCursor(unit.connection)
+            binder.execute(b"; ".join(binder.mogrify(statement, parameters).encode()
+                                      for statement, parameters in statements))
+
+    def _send_with_commit(self, unit: Unit, pipeline: psycopg.Pipeline) -> None:
+        """A unit that began a transaction to read afresh: its statements and the commit go
+        in the pipeline it read in."""
+        try:
+            for statement, parameters in self._statements(unit):
+                # The last check is never prepared, nor the commit after it: psycopg would
+                # take a statement whose preparation an aborted pipeline skipped for
+                # prepared.
+                unit.cursor.execute(statement, parameters,
+                                    prepare=not statement.startswith(LAST_CHECK))
+            unit.cursor.execute("COMMIT", prepare=not (unit.checks or unit.expected))
+        except psycopg.errors.SerializationFailure:
+            # Its answer came before the pipeline ended: synced here, so that the pipeline
+            # ends without an error of its own.
+            with contextlib.suppress(psycopg.errors.PipelineAborted):
+                pipeline.sync()
+            raise
+
+    def _statements(self, unit: Unit) -> list[tuple[str, Any]]:
+        """What a unit sends as it closes: the checks first, so that rows are locked in the
+        order every unit locks them (namespace, order, outcome count), then what waited;
+        none fails but the last check, which fails the transaction if any check found a
+        change (`OUTDATED`) or a namespace is no longer at the version relied on."""
+        statements = [*unit.checks.values(), *unit.waiting]
+        if unit.checks or unit.expected:
+            statements.append(self._last_check(unit))
+        return statements
+
+    @staticmethod
+    def _last_check(unit: Unit) -> tuple[str, tuple[Any, ...]]:
+        """The statement that fails the unit's transaction if a check marked it, or a
+        namespace's version is no longer the one the unit relied on."""
+        held = ["true"]
+        parameters: list[Any] = []
+        for namespace, version in unit.expected.items():
+            held.append("EXISTS (SELECT 1 FROM mock_baanx.namespaces WHERE name = %s AND "
+                        "version = %s)")
+            parameters += [namespace, version]
+        marked = f"coalesce(current_setting('{OUTDATED}', true), '')"
+        return (f"{LAST_CHECK}({' AND '.join(held)}, 'namespace'), "
+                f"mock_baanx.expect({marked} = '', {marked})", tuple(parameters))
+
+    def _outdated(self, unit: Unit, error: psycopg.Error) -> Outdated:
+        """What `unit` relied on has changed (`error` says what): read afresh next time. An
+        order found changed by another process is polled through more than one: it is read
+        afresh from then on, rather than relied on and found changed again."""
+        what = error.diag.message_primary
+        if what == "order":
+            for kind, order_id in unit.checks:
+                if kind == "order":
+                    self._remembered.pop(order_id, None)
+                    if len(self._contended) > ORDERS_REMEMBERED:
+                        self._contended.clear()
+                    self._contended.add(order_id)
+        else:
+            for namespace in unit.expected:
+                self._known.pop(namespace, None)
+            for kind, key in unit.checks:
+                if kind == "create":
+                    self._known.pop(key, None)
+        return Outdated()
 
     def _unit(self) -> Unit | None:
         unit: Unit | None = getattr(self._local, "unit", None)
@@ -284,6 +430,12 @@ class PostgresStore:
         unit = self._unit()
         try:
             if unit is not None:
+                if unit.pipeline is None:
+                    # In pipeline mode from the first read on: a statement goes with the
+                    # next one whose answer is needed (BEGIN with the first read).
+                    unit.pipeline = unit.pipeline_mode.enter_context(
+                        unit.connection.pipeline())
+                    unit.cursor.execute("BEGIN")
                 yield unit.cursor
                 return
             with self._pool.connection() as connection, connection.transaction(), \
@@ -301,11 +453,25 @@ class PostgresStore:
         with self._transaction() as cursor:
             cursor.execute(statement, parameters)
 
-    def _changed(self) -> None:
-        """What the unit read of its namespace may be stale: read it again when asked."""
+    def _changed(self, cursor: psycopg.Cursor[Any], namespace: str | None) -> None:
+        """A change of what requests read of `namespace` (None: of every namespace), in
+        the transaction that makes it: its version moves on, so that an optimistic unit
+        that relied on the one before fails its check; what this process and the unit knew
+        of it is read afresh when next asked. The unit's own check of it goes: the change,
+        holding the namespace's row, comes after what the unit read of it."""
+        if namespace is None:
+            self._known.clear()
+        else:
+            cursor.execute("UPDATE mock_baanx.namespaces SET version = nextval("
+                           "'mock_baanx.changes') WHERE name = %s", (namespace,))
+            self._known.pop(namespace, None)
         unit = self._unit()
         if unit is not None:
             unit.context = None
+            if namespace is None:
+                unit.expected.clear()
+            else:
+                unit.expected.pop(namespace, None)
 
     def _migrate(self) -> None:
         with self._transaction() as cursor:
@@ -339,12 +505,26 @@ class PostgresStore:
         if unit is not None and unit.context is not None and unit.context.namespace == namespace:
             return unit.context.clock_offset
         touched = self._touched.get(namespace)
-        if touched is not None and timedelta(0) <= now - touched < LAST_USE_WRITTEN_EVERY:
+        touch = touched is None or not timedelta(0) <= now - touched < LAST_USE_WRITTEN_EVERY
+        known = self._known.get(namespace)
+        if unit is not None and unit.optimistic and known is not None:
+            # What this process knew of the namespace, checked as the unit commits.
+            unit.context = known
+            if touch:
+                self._touched[namespace] = now
+                # With the checks, ahead of them: the namespace's row is locked first.
+                unit.checks["touch", namespace] = (
+                    "UPDATE mock_baanx.namespaces SET last_used = %s WHERE name = %s",
+                    (now, namespace))
+            unit.expected[namespace] = known.version
+            return known.clock_offset
+        if not touch:
             with self._transaction() as cursor:
                 cursor.execute(
-                    "SELECT clock_offset, false, (SELECT max(version) FROM mock_baanx.additions "
-                    "WHERE namespace = %(name)s), EXISTS (SELECT 1 FROM mock_baanx.faults WHERE "
-                    "namespace = %(name)s) FROM mock_baanx.namespaces WHERE name = %(name)s",
+                    "SELECT false, version, clock_offset, (SELECT max(version) FROM "
+                    "mock_baanx.additions WHERE namespace = %(name)s), EXISTS (SELECT 1 FROM "
+                    "mock_baanx.faults WHERE namespace = %(name)s), next_lifecycle IS NOT NULL, "
+                    "numbers_used FROM mock_baanx.namespaces WHERE name = %(name)s",
                     {"name": namespace})
                 row = cursor.fetchone()
                 if row is not None:
@@ -356,24 +536,32 @@ class PostgresStore:
             cursor.execute(
                 "WITH touched AS (INSERT INTO mock_baanx.namespaces (name, last_used) VALUES "
                 "(%(name)s, %(now)s) ON CONFLICT (name) DO UPDATE SET last_used = "
-                "excluded.last_used RETURNING clock_offset, xmax = 0 AS is_new) "
-                "SELECT clock_offset, is_new, (SELECT max(version) FROM mock_baanx.additions "
-                "WHERE namespace = %(name)s), EXISTS (SELECT 1 FROM mock_baanx.faults WHERE "
-                "namespace = %(name)s) FROM touched", {"name": namespace, "now": now})
+                "excluded.last_used RETURNING xmax = 0 AS is_new, version, clock_offset, "
+                "next_lifecycle IS NOT NULL AS next_set, numbers_used) "
+                "SELECT is_new, version, clock_offset, (SELECT max(version) FROM "
+                "mock_baanx.additions WHERE namespace = %(name)s), EXISTS (SELECT 1 FROM "
+                "mock_baanx.faults WHERE namespace = %(name)s), next_set, numbers_used FROM "
+                "touched", {"name": namespace, "now": now})
             row = cursor.fetchone()
             assert row is not None
-            if row[1]:  # the row was inserted: a namespace coming into being
+            if row[0]:  # the row was inserted: a namespace coming into being
                 self._forget_idle_namespaces(cursor)
             return self._read(namespace, row)
 
     def _read(self, namespace: str, row: tuple[Any, ...]) -> float:
-        """The clock offset of what `use` read, kept for the rest of the unit."""
-        clock_offset, _, version, has_faults = row
+        """The clock offset of what `use` read, kept for the rest of the unit and known to
+        this process for the optimistic units after it."""
+        _, version, clock_offset, additions_version, has_faults, next_set, numbers_used = row
+        context = Context(namespace, int(version), float(clock_offset),
+                          None if additions_version is None else int(additions_version),
+                          bool(has_faults), bool(next_set), int(numbers_used))
         unit = self._unit()
         if unit is not None:
-            unit.context = Context(namespace, float(clock_offset),
-                                   None if version is None else int(version), bool(has_faults))
-        return float(clock_offset)
+            unit.context = context
+        if len(self._known) > self.max_namespaces:
+            self._known.clear()
+        self._known[namespace] = context
+        return context.clock_offset
 
     def _forget_idle_namespaces(self, cursor: psycopg.Cursor[Any]) -> None:
         cursor.execute("SELECT name FROM mock_baanx.namespaces WHERE name <> %s "
@@ -383,6 +571,7 @@ class PostgresStore:
             self._drop(cursor, name)
 
     def _drop(self, cursor: psycopg.Cursor[Any], namespace: str) -> None:
+        self._known.pop(namespace, None)
         cursor.execute("DELETE FROM mock_baanx.orders WHERE namespace = %s", (namespace,))
         for table in ("faults", "journal", "coverage", "additions"):
             cursor.execute(f"DELETE FROM mock_baanx.{table} WHERE namespace = %s",
@@ -407,14 +596,14 @@ class PostgresStore:
                 self._drop(cursor, namespace)
                 cursor.execute("INSERT INTO mock_baanx.namespaces (name, last_used) "
                                "VALUES (%s, %s)", (namespace, row[0]))
-        self._changed()
+            self._changed(cursor, namespace)
 
     def reset_all(self) -> None:
         with self._transaction() as cursor:
             for table in ("orders", "faults", "journal", "coverage", "additions",
                           "namespaces"):
                 cursor.execute(f"DELETE FROM mock_baanx.{table}")
-        self._changed()
+            self._changed(cursor, None)
 
     # --- Clock and numbers -------------------------------------------------------------
 
@@ -425,13 +614,18 @@ class PostgresStore:
                            "WHERE name = %s RETURNING clock_offset", (seconds, namespace))
             row = cursor.fetchone()
             assert row is not None
-        self._changed()
+            self._changed(cursor, namespace)
         return float(row[0])
 
     # --- Orders ------------------------------------------------------------------------
 
     def create_order(self, namespace: str, build: Callable[[Creation], Order],
-                     take_next_lifecycle: bool = True) -> Order:
+                     take_next_lifecycle: bool = True, exact_number: bool = True) -> Order:
+        unit = self._unit()
+        if unit is not None and unit.optimistic and (context := unit.context) is not None \
+                and context.namespace == namespace and not (
+                    take_next_lifecycle and context.next_lifecycle_set):
+            return self._create_as_known(unit, context, build, exact_number)
         # A unit of its own, if no request's is under way: the row locked here stays locked
         # until what waits is written.
         with self.unit(), self._transaction() as cursor:
@@ -465,26 +659,82 @@ class PostgresStore:
         self._created_since_sweep = True
         return order
 
+    def _create_as_known(self, unit: Unit, context: Context,
+                         build: Callable[[Creation], Order], exact_number: bool) -> Order:
+        """An optimistic unit's create, in one statement that goes with the commit: the
+        order built as the namespace was known here (no lifecycle set for the next orders),
+        kept if its version is still the one known — and, with `exact_number`, if the
+        number expected is the next — else the commit fails and the request is answered
+        again. The order is kept with the number the statement assigns."""
+        order = build(Creation(context.numbers_used + 1, None, context.clock_offset))
+        # A guess while other processes create in the namespace too: only an exact number
+        # has to be right.
+        context.numbers_used += 1
+        unit.checks["create", context.namespace] = (
+            "WITH counted AS (UPDATE mock_baanx.namespaces SET numbers_used = numbers_used + 1 "
+            "WHERE name = %(namespace)s AND version = %(version)s AND (NOT %(exact)s OR "
+            "numbers_used = %(number)s - 1) RETURNING numbers_used), kept AS (INSERT INTO "
+            "mock_baanx.orders (order_id, namespace, used, lifecycle, body) SELECT "
+            "%(order_id)s, %(namespace)s, nextval('mock_baanx.use_order'), %(lifecycle)s, "
+            "jsonb_set(%(record)s::jsonb, '{number}', to_jsonb(numbers_used)) FROM counted "
+            "RETURNING 1) " + mark_outdated("create") + " WHERE NOT EXISTS (SELECT 1 FROM kept)",
+            {"namespace": context.namespace, "version": context.version, "exact": exact_number,
+             "number": order.number, "order_id": order.order_id, "lifecycle": order.lifecycle,
+             "record": json.dumps(record_of(order))})
+        self._created_since_sweep = True
+        return order
+
     def change_order(self, namespace: str, order_id: str,
                      change: Callable[[Order, float], Order]) -> Order:
+        unit = self._unit()
+        remembered = self._remembered.get(order_id)
+        if unit is not None and unit.optimistic and (context := unit.context) is not None \
+                and remembered is not None \
+                and context.namespace == namespace == remembered.order.namespace \
+                and remembered.namespace_version == context.version:
+            return self._change_as_remembered(unit, context, remembered, change)
         with self.unit(), self._transaction() as cursor:
-            cursor.execute("SELECT o.body, n.clock_offset FROM mock_baanx.orders o JOIN "
-                           "mock_baanx.namespaces n ON n.name = o.namespace WHERE "
-                           "o.order_id = %s AND o.namespace = %s FOR UPDATE OF o",
-                           (order_id, namespace))
+            cursor.execute("SELECT o.body, n.clock_offset, o.version, n.version FROM "
+                           "mock_baanx.orders o JOIN mock_baanx.namespaces n ON n.name = "
+                           "o.namespace WHERE o.order_id = %s AND o.namespace = %s FOR UPDATE "
+                           "OF o", (order_id, namespace))
             row = cursor.fetchone()
             if row is None:
                 raise OrderNotFound()
-            order = order_of(row[0])
-            changed = change(order, float(row[1]))
+            body, clock_offset, version, namespace_version = row
+            order = order_of(body)
+            changed = change(order, float(clock_offset))
             if changed != order:
+                version += 1
                 self._later("UPDATE mock_baanx.orders SET used = nextval('mock_baanx.use_order')"
-                            ", body = %s WHERE order_id = %s",
-                            (json.dumps(record_of(changed)), order_id))
+                            ", body = %s, version = %s WHERE order_id = %s",
+                            (json.dumps(record_of(changed)), version, order_id))
             else:  # read: its use counts, for the order forgotten first is the one unused
                 self._later("UPDATE mock_baanx.orders SET used = nextval("
                             "'mock_baanx.use_order') WHERE order_id = %s", (order_id,))
+            outer = self._unit()
+            if outer is not None and order_id not in self._contended:
+                outer.remember[order_id] = Remembered(int(namespace_version), int(version),
+                                                      changed)
             return changed
+
+    def _change_as_remembered(self, unit: Unit, context: Context, remembered: Remembered,
+                              change: Callable[[Order, float], Order]) -> Order:
+        """An optimistic unit's change of an order this process remembers, in one statement
+        that goes with the commit: kept if the order's version is still the one remembered,
+        else the commit fails and the request is answered again."""
+        order = remembered.order
+        changed = change(order, context.clock_offset)
+        version = remembered.version + (changed != order)
+        unit.checks["order", order.order_id] = (
+            "WITH changed AS (UPDATE mock_baanx.orders SET used = nextval("
+            "'mock_baanx.use_order'), body = coalesce(%s::jsonb, body), version = %s WHERE "
+            "order_id = %s AND version = %s RETURNING 1) " + mark_outdated("order") +
+            " WHERE NOT EXISTS (SELECT 1 FROM changed)",
+            (None if changed == order else json.dumps(record_of(changed)), version,
+             order.order_id, remembered.version))
+        unit.remember[order.order_id] = Remembered(context.version, version, changed)
+        return changed
 
     def orders(self, namespace: str, offset: int = 0, limit: int | None = None) -> list[Order]:
         with self._transaction() as cursor:
@@ -535,7 +785,7 @@ class PostgresStore:
                            "next_remaining = %s WHERE name = %s",
                            (None if upcoming is None else upcoming.name,
                             None if upcoming is None else upcoming.remaining, namespace))
-        self._changed()
+            self._changed(cursor, namespace)
 
     # --- Faults ------------------------------------------------------------------------
 
@@ -544,7 +794,7 @@ class PostgresStore:
             cursor.execute("INSERT INTO mock_baanx.faults (namespace, endpoint, times, body) "
                            "VALUES (%s, %s, %s, %s)", (namespace, fault.endpoint, fault.times,
                                                         json.dumps(_fault_json(fault))))
-        self._changed()
+            self._changed(cursor, namespace)
 
     def faults(self, namespace: str) -> tuple[Fault, ...]:
         with self._transaction() as cursor:
@@ -576,7 +826,7 @@ class PostgresStore:
     def clear_faults(self, namespace: str) -> None:
         with self._transaction() as cursor:
             cursor.execute("DELETE FROM mock_baanx.faults WHERE namespace = %s", (namespace,))
-        self._changed()
+            self._changed(cursor, namespace)
 
     # --- Journal and coverage ----------------------------------------------------------
 
@@ -626,7 +876,7 @@ class PostgresStore:
                     "'mock_baanx.additions', 'version')) WHERE namespace = %s AND version = "
                     "(SELECT max(version) FROM mock_baanx.additions WHERE namespace = %s)",
                     (namespace, namespace))
-        self._changed()
+            self._changed(cursor, namespace)
         return removed
 
     def add(self, namespace: str, item: Addition) -> None:
@@ -638,27 +888,27 @@ class PostgresStore:
                 "excluded.body, version = nextval(pg_get_serial_sequence("
                 "'mock_baanx.additions', 'version'))",
                 (namespace, kind, key, json.dumps(TO_JSON[kind](item))))
-        self._changed()
+            self._changed(cursor, namespace)
 
     def additions(self, namespace: str) -> Additions:
         # Asked on every request: the additions are read (and their users, products and
         # lifecycles built) again only when their newest version is not the one read last.
         # Versions only grow, and a reset removes every row of the namespace.
         unit = self._unit()
-        with self._transaction() as cursor:
-            if unit is not None and unit.context is not None and \
-                    unit.context.namespace == namespace:
-                newest = unit.context.additions_version  # what the unit read first
-            else:
+        if unit is not None and unit.context is not None and unit.context.namespace == namespace:
+            newest = unit.context.additions_version  # what the unit read first
+        else:
+            with self._transaction() as cursor:
                 cursor.execute("SELECT max(version) FROM mock_baanx.additions WHERE "
                                "namespace = %s", (namespace,))
                 row = cursor.fetchone()
                 newest = None if row is None or row[0] is None else int(row[0])
-            if newest is None:
-                return NO_ADDITIONS
-            known = self._additions.get(namespace)
-            if known is not None and known.version == newest:
-                return known
+        if newest is None:
+            return NO_ADDITIONS
+        known = self._additions.get(namespace)
+        if known is not None and known.version == newest:
+            return known
+        with self._transaction() as cursor:
             cursor.execute("SELECT kind, key, version, body FROM mock_baanx.additions WHERE "
                            "namespace = %s ORDER BY version", (namespace,))
             additions = Additions()

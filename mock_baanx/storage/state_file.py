@@ -166,9 +166,9 @@ class SqliteStore(MemoryStore):
             (namespace, space.clock_offset, space.numbers_used))
 
     def create_order(self, namespace: str, build: Callable[[Creation], Order],
-                     take_next_lifecycle: bool = True) -> Order:
+                     take_next_lifecycle: bool = True, exact_number: bool = True) -> Order:
         with self._lock:
-            order = super().create_order(namespace, build, take_next_lifecycle)
+            order = super().create_order(namespace, build, take_next_lifecycle, exact_number)
             self._save_namespace(namespace)
             self._save_order(order)
             return order
