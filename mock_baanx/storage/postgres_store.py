@@ -3,18 +3,19 @@
 behave as one mock.
 
 A request's operations are one unit (`unit`): one connection, one transaction, committed
-before the reply that acknowledges it leaves, in pipeline mode. A process remembers what it
-last read of a namespace (its version, clock, additions' version, whether it has faults or
-a lifecycle set for its next orders) and of the orders it last polled (each with its
-version). An optimistic unit — the one a request is answered in first — answers from what
-is remembered, and sends, with its writes and commit, checks that what it relied on is
-still at the version remembered; a create is kept under the namespace's version, a poll's
-change only over the order's version it was made from. If a check finds a change (another
-process's), the transaction fails, nothing is kept, and the request is answered again
-(`Outdated`), this time reading afresh. So a request whose namespace and order this process
-knows waits on the database once; one that reads first waits twice or three times (the
-row it changes, read and locked, in between). What changes the namespace (the control API)
-moves its version on, from one sequence, so a namespace reset and made again never
+before the reply that acknowledges it leaves. A process remembers what it last read of a
+namespace (its version, clock, additions' version, whether it has faults or a lifecycle
+set for its next orders) and of the orders it last polled (each with its version). An
+optimistic unit — the one a request is answered in first — answers from what is
+remembered, and writes everything as one statement (`_one_statement`) that keeps nothing
+unless what it relied on is still at the version remembered: a create is kept under the
+namespace's version, a poll's change only over the order's version it was made from. If
+another process changed one, the statement fails (naming what changed, and for an order
+how it now is), nothing is kept, and the request is answered again (`Outdated`). So a
+request whose namespace and order this process knows waits on the database once; one that
+reads first (in pipeline mode, BEGIN with its first read) waits twice or three times (the
+row it changes, read and locked, in between). What changes the namespace (the control
+API) moves its version on, from one sequence, so a namespace reset and made again never
 repeats one. Operations outside a unit (the control API's listings, say) are each a
 transaction of their own. The ones that read and then change (a poll, the next-order
 lifecycle, a fault with `times`) lock the row they change, or, optimistically, change it
@@ -106,9 +107,10 @@ MIGRATIONS: dict[int, tuple[str, ...]] = {
         "ALTER TABLE mock_baanx.namespaces ADD COLUMN version bigint NOT NULL DEFAULT "
         "nextval('mock_baanx.changes')",
         "ALTER TABLE mock_baanx.orders ADD COLUMN version bigint NOT NULL DEFAULT 0",
-        "CREATE FUNCTION mock_baanx.expect(held boolean, what text) RETURNS boolean LANGUAGE "
-        "plpgsql AS $$ BEGIN IF held IS NOT TRUE THEN RAISE EXCEPTION USING ERRCODE = "
-        "'serialization_failure', MESSAGE = what; END IF; RETURN true; END $$",
+        "CREATE FUNCTION mock_baanx.expect(held boolean, what text, now_is text DEFAULT '') "
+        "RETURNS boolean LANGUAGE plpgsql AS $$ BEGIN IF held IS NOT TRUE THEN RAISE "
+        "EXCEPTION USING ERRCODE = 'serialization_failure', MESSAGE = what, DETAIL = "
+        "coalesce(now_is, ''); END IF; RETURN true; END $$",
     ),
 }
 # Two mocks starting at once on a new database take turns at creating the schema.
@@ -123,16 +125,9 @@ SWEEP_LOCK = 0x6D6F636C
 FORGET_BATCH = 10_000
 # The orders a process remembers as it last read them, for optimistic units to change.
 ORDERS_REMEMBERED = 4_096
-# The setting an optimistic unit's checks mark its transaction by when what it relied on
-# has changed, with what changed ("order", "create"): a check does not fail by itself, so
-# that the unit's other statements run (and lock) in the order every unit's do, and the
-# last check fails the transaction, saying what changed.
-OUTDATED = "mock_baanx.outdated"
-LAST_CHECK = "SELECT mock_baanx.expect"
-
-
-def mark_outdated(what: str) -> str:
-    return f"SELECT set_config('{OUTDATED}', '{what}', true)"
+# What fails a unit that another process's changes came between: a check that found one
+# (`_one_statement`), or rows locked in another order than a concurrent unit's.
+CHANGED_MEANWHILE = (psycopg.errors.SerializationFailure, psycopg.errors.DeadlockDetected)
 
 log = logging.getLogger("mock_baanx")
 
@@ -164,13 +159,26 @@ class Remembered:
     order: Order
 
 
+@dataclass(frozen=True, slots=True)
+class Check:
+    """Writes of an optimistic unit that keep what it changed only where what it relied on
+    still holds, as steps of the unit's one statement, each a common table expression that
+    may read the one before it as `PREVIOUS`; the last returns a row if it kept
+    anything. `what` names what changed if it did not ("create", "order"), and `now_is`,
+    an expression, says how it now is (the error carries it)."""
+
+    what: str
+    steps: tuple[tuple[str, tuple[Any, ...]], ...]
+    now_is: tuple[str, tuple[Any, ...]] = ("''", ())
+
+
 @dataclass
 class Unit:
     """One request's connection and transaction, and the writes that wait for its commit.
 
     An optimistic unit answers from what the process remembers (`Context`, `Remembered`)
-    where it can; `checks` are the statements that make its commit fail if what it relied
-    on has changed meanwhile (an order's check is its write), by namespace or order."""
+    where it can; its writes then keep anything only where what it relied on still holds
+    (`expected`, `checks`), and fail the transaction otherwise."""
 
     connection: psycopg.Connection[Any]
     cursor: psycopg.Cursor[Any]
@@ -180,9 +188,13 @@ class Unit:
     pipeline: psycopg.Pipeline | None = None
     context: Context | None = None
     waiting: list[tuple[str, tuple[Any, ...]]] = field(default_factory=list)
-    checks: dict[tuple[str, str], tuple[str, Any]] = field(default_factory=dict)
-    # The version of each namespace the unit relied on, checked last.
+    # What the unit writes only where what it relied on still holds, by what and whose
+    # ("create" and a namespace, "order" and an order id).
+    checks: dict[tuple[str, str], Check] = field(default_factory=dict)
+    # The version of each namespace the unit relied on, checked first.
     expected: dict[str, int] = field(default_factory=dict)
+    # A write of a namespace's last use, done first (its row is locked first).
+    touch: tuple[str, tuple[Any, ...]] | None = None
     # The orders to remember once the unit is committed.
     remember: dict[str, Remembered] = field(default_factory=dict)
 
@@ -270,8 +282,6 @@ class PostgresStore:
         # last read or written here.
         self._known: dict[str, Context] = {}
         self._remembered: dict[str, Remembered] = {}
-        # Orders found changed by another process: never relied on (`_outdated`).
-        self._contended: set[str] = set()
         # When this process last wrote each namespace's last use: written at most once a
         # second, as only the order of idle namespaces depends on it.
         self._touched: dict[str, datetime] = {}
@@ -329,7 +339,7 @@ class PostgresStore:
                 else:
                     self._send_with_commit(unit, unit.pipeline)
             committed = True
-        except psycopg.errors.SerializationFailure as error:  # a check found a change
+        except CHANGED_MEANWHILE as error:
             raise self._outdated(unit, error) from None
         except (psycopg.OperationalError, psycopg.InterfaceError) as error:
             raise _unavailable(error) from None
@@ -347,69 +357,87 @@ class PostgresStore:
         self._remembered.update(unit.remember)
 
     def _send_at_once(self, unit: Unit) -> None:
-        """A unit that read nothing afresh: its statements, in one message, one implicit
-        transaction (PostgreSQL's simple query protocol), and one round trip. Bound here
-        rather than by the server, as a message of several statements must be."""
-        statements = self._statements(unit)
-        if statements:
-            binder = psycopg.ClientCursor(unit.connection)
-            binder.execute(b"; ".join(binder.mogrify(statement, parameters).encode()
-                                      for statement, parameters in statements))
+        """A unit that read nothing afresh: its writes and checks in one statement, one
+        implicit transaction, one round trip."""
+        statement = self._one_statement(unit)
+        if statement is not None:
+            unit.cursor.execute(*statement)
 
     def _send_with_commit(self, unit: Unit, pipeline: psycopg.Pipeline) -> None:
-        """A unit that began a transaction to read afresh: its statements and the commit go
-        in the pipeline it read in."""
+        """A unit that began a transaction to read afresh: its one statement and the commit
+        go in the pipeline it read in."""
+        statement = self._one_statement(unit)
         try:
-            for statement, parameters in self._statements(unit):
-                # The last check is never prepared, nor the commit after it: psycopg would
-                # take a statement whose preparation an aborted pipeline skipped for
-                # prepared.
-                unit.cursor.execute(statement, parameters,
-                                    prepare=not statement.startswith(LAST_CHECK))
+            if statement is not None:
+                unit.cursor.execute(*statement)
+            # Not prepared after a statement that may fail: psycopg would take a statement
+            # whose preparation an aborted pipeline skipped for prepared.
             unit.cursor.execute("COMMIT", prepare=not (unit.checks or unit.expected))
-        except psycopg.errors.SerializationFailure:
+        except CHANGED_MEANWHILE:
             # Its answer came before the pipeline ended: synced here, so that the pipeline
             # ends without an error of its own.
             with contextlib.suppress(psycopg.errors.PipelineAborted):
                 pipeline.sync()
             raise
 
-    def _statements(self, unit: Unit) -> list[tuple[str, Any]]:
-        """What a unit sends as it closes: the checks first, so that rows are locked in the
-        order every unit locks them (namespace, order, outcome count), then what waited;
-        none fails but the last check, which fails the transaction if any check found a
-        change (`OUTDATED`) or a namespace is no longer at the version relied on."""
-        statements = [*unit.checks.values(), *unit.waiting]
-        if unit.checks or unit.expected:
-            statements.append(self._last_check(unit))
-        return statements
-
     @staticmethod
-    def _last_check(unit: Unit) -> tuple[str, tuple[Any, ...]]:
-        """The statement that fails the unit's transaction if a check marked it, or a
-        namespace's version is no longer the one the unit relied on."""
-        held = ["true"]
+    def _one_statement(unit: Unit) -> tuple[str, tuple[Any, ...]] | None:
+        """Everything a unit writes as it closes, as one statement: each write a common
+        table expression. The select after them fails the transaction, naming what
+        changed, if a namespace the unit relied on is no longer at its version, or a check
+        kept nothing. Rows are locked in the order every unit locks them (namespace,
+        order, outcome count): the select reads the last use's write and the checks'
+        steps, which run as it does; the writes it does not read run after it."""
+        expressions: list[str] = []
         parameters: list[Any] = []
+        checked: list[tuple[str, Check]] = []
+        touched = None
+        for statement, values in (() if unit.touch is None else (unit.touch,)):
+            touched = f"w{len(expressions)}"
+            expressions.append(f"{touched} AS ({statement} RETURNING 1)")
+            parameters += values
+        for check in unit.checks.values():
+            previous = ""
+            for statement, values in check.steps:
+                name = f"w{len(expressions)}"
+                expressions.append(f"{name} AS ({statement.replace('PREVIOUS', previous)})")
+                parameters += values
+                previous = name
+            checked.append((previous, check))
+        for statement, values in unit.waiting:
+            expressions.append(f"w{len(expressions)} AS ({statement})")
+            parameters += values
+        if not expressions and not unit.expected:
+            return None
+        held = ["true"] if touched is None else [f"(SELECT count(*) FROM {touched}) >= 0"]
         for namespace, version in unit.expected.items():
             held.append("EXISTS (SELECT 1 FROM mock_baanx.namespaces WHERE name = %s AND "
                         "version = %s)")
             parameters += [namespace, version]
-        marked = f"coalesce(current_setting('{OUTDATED}', true), '')"
-        return (f"{LAST_CHECK}({' AND '.join(held)}, 'namespace'), "
-                f"mock_baanx.expect({marked} = '', {marked})", tuple(parameters))
+        selected = [f"mock_baanx.expect({' AND '.join(held)}, 'namespace')"]
+        for last, check in checked:
+            # How it now is, only read when the check fails.
+            selected.append(f"CASE WHEN EXISTS (SELECT 1 FROM {last}) THEN true ELSE "
+                            f"mock_baanx.expect(false, '{check.what}', {check.now_is[0]}) END")
+            parameters += check.now_is[1]
+        with_clause = f"WITH {', '.join(expressions)} " if expressions else ""
+        return f"{with_clause}SELECT {', '.join(selected)}", tuple(parameters)
 
     def _outdated(self, unit: Unit, error: psycopg.Error) -> Outdated:
         """What `unit` relied on has changed (`error` says what): read afresh next time. An
-        order found changed by another process is polled through more than one: it is read
-        afresh from then on, rather than relied on and found changed again."""
-        what = error.diag.message_primary
+        order changed meanwhile comes with the error as it now is (`Check.now_is`), and is
+        remembered so: the request answered again is most often one round trip again."""
+        what = error.diag.message_primary  # as `_one_statement` names it; else a deadlock
         if what == "order":
             for kind, order_id in unit.checks:
                 if kind == "order":
                     self._remembered.pop(order_id, None)
-                    if len(self._contended) > ORDERS_REMEMBERED:
-                        self._contended.clear()
-                    self._contended.add(order_id)
+            found, _, record = (error.diag.message_detail or "").partition(" ")
+            version, _, body = record.partition(" ")
+            relied_on = unit.remember.get(found)
+            if relied_on is not None and body:
+                self._remembered[found] = Remembered(relied_on.namespace_version, int(version),
+                                                     order_of(json.loads(body)))
         else:
             for namespace in unit.expected:
                 self._known.pop(namespace, None)
@@ -512,10 +540,8 @@ class PostgresStore:
             unit.context = known
             if touch:
                 self._touched[namespace] = now
-                # With the checks, ahead of them: the namespace's row is locked first.
-                unit.checks["touch", namespace] = (
-                    "UPDATE mock_baanx.namespaces SET last_used = %s WHERE name = %s",
-                    (now, namespace))
+                unit.touch = ("UPDATE mock_baanx.namespaces SET last_used = %s WHERE name = %s",
+                              (now, namespace))
             unit.expected[namespace] = known.version
             return known.clock_offset
         if not touch:
@@ -670,17 +696,19 @@ class PostgresStore:
         # A guess while other processes create in the namespace too: only an exact number
         # has to be right.
         context.numbers_used += 1
-        unit.checks["create", context.namespace] = (
-            "WITH counted AS (UPDATE mock_baanx.namespaces SET numbers_used = numbers_used + 1 "
-            "WHERE name = %(namespace)s AND version = %(version)s AND (NOT %(exact)s OR "
-            "numbers_used = %(number)s - 1) RETURNING numbers_used), kept AS (INSERT INTO "
-            "mock_baanx.orders (order_id, namespace, used, lifecycle, body) SELECT "
-            "%(order_id)s, %(namespace)s, nextval('mock_baanx.use_order'), %(lifecycle)s, "
-            "jsonb_set(%(record)s::jsonb, '{number}', to_jsonb(numbers_used)) FROM counted "
-            "RETURNING 1) " + mark_outdated("create") + " WHERE NOT EXISTS (SELECT 1 FROM kept)",
-            {"namespace": context.namespace, "version": context.version, "exact": exact_number,
-             "number": order.number, "order_id": order.order_id, "lifecycle": order.lifecycle,
-             "record": json.dumps(record_of(order))})
+        # The namespace's last use goes with its number: one statement changes a row once.
+        last_used = None if unit.touch is None else unit.touch[1][0]
+        unit.touch = None
+        unit.checks["create", context.namespace] = Check("create", (
+            ("UPDATE mock_baanx.namespaces SET numbers_used = numbers_used + 1, last_used = "
+             "coalesce(%s, last_used) WHERE name = %s AND version = %s AND (NOT %s OR "
+             "numbers_used = %s) RETURNING numbers_used",
+             (last_used, context.namespace, context.version, exact_number, order.number - 1)),
+            ("INSERT INTO mock_baanx.orders (order_id, namespace, used, lifecycle, body) SELECT "
+             "%s, %s, nextval('mock_baanx.use_order'), %s, jsonb_set(%s::jsonb, '{number}', "
+             "to_jsonb(numbers_used)) FROM PREVIOUS RETURNING 1",
+             (order.order_id, context.namespace, order.lifecycle,
+              json.dumps(record_of(order))))))
         self._created_since_sweep = True
         return order
 
@@ -713,7 +741,7 @@ class PostgresStore:
                 self._later("UPDATE mock_baanx.orders SET used = nextval("
                             "'mock_baanx.use_order') WHERE order_id = %s", (order_id,))
             outer = self._unit()
-            if outer is not None and order_id not in self._contended:
+            if outer is not None:
                 outer.remember[order_id] = Remembered(int(namespace_version), int(version),
                                                       changed)
             return changed
@@ -726,13 +754,14 @@ class PostgresStore:
         order = remembered.order
         changed = change(order, context.clock_offset)
         version = remembered.version + (changed != order)
-        unit.checks["order", order.order_id] = (
-            "WITH changed AS (UPDATE mock_baanx.orders SET used = nextval("
-            "'mock_baanx.use_order'), body = coalesce(%s::jsonb, body), version = %s WHERE "
-            "order_id = %s AND version = %s RETURNING 1) " + mark_outdated("order") +
-            " WHERE NOT EXISTS (SELECT 1 FROM changed)",
+        unit.checks["order", order.order_id] = Check("order", ((
+            "UPDATE mock_baanx.orders SET used = nextval('mock_baanx.use_order'), body = "
+            "coalesce(%s::jsonb, body), version = %s WHERE order_id = %s AND version = %s "
+            "RETURNING 1",
             (None if changed == order else json.dumps(record_of(changed)), version,
-             order.order_id, remembered.version))
+             order.order_id, remembered.version)),),
+            now_is=("(SELECT order_id || ' ' || version || ' ' || body::text FROM "
+                    "mock_baanx.orders WHERE order_id = %s)", (order.order_id,)))
         unit.remember[order.order_id] = Remembered(context.version, version, changed)
         return changed
 

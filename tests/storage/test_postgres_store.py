@@ -346,7 +346,7 @@ def test_a_request_waits_on_the_database_once_when_nothing_it_relies_on_changed_
             "poll": lambda: client.get(f"{API}/{order_id}", headers=headers()),
         }
         for request in requests_of.values():
-            for _ in range(6):  # each statement prepared, as on a connection in use
+            for _ in range(10):  # each statement prepared, as on a connection in use
                 request()
         (connection,) = connections
         assert {name: round_trips(connection, request)
