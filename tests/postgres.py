@@ -13,7 +13,9 @@ import shutil
 import socket
 import subprocess
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 START_TIMEOUT = 60
 
@@ -78,3 +80,52 @@ class Cluster:
         with contextlib.suppress(subprocess.CalledProcessError):  # already stopped
             self.stop()
         shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def round_trips_per_request(url: str) -> dict[str, int]:
+    """How many times each Baanx request waits on the database at `url`, on a connection in
+    use (its statements prepared), through the mock's app in this process."""
+    from mock_baanx import create_app
+    from mock_baanx.core import Backend
+    from mock_baanx.storage.fixture_files import load_fixtures
+    from mock_baanx.storage.postgres_store import PostgresStore
+
+    from .helpers import ORDER_BODY, headers
+
+    connections: list[Any] = []
+    backend = Backend(load_fixtures(), store=PostgresStore(url, pool_size=1,
+                                                           on_connect=connections.append))
+    try:
+        client = create_app(backend).test_client()
+        order_id = client.post("/v1/order", json=ORDER_BODY, headers=headers()).get_json()[
+            "orderId"]
+        requests_of: dict[str, Callable[[], Any]] = {
+            "products": lambda: client.get("/v1/order/products/available", headers=headers()),
+            "create": lambda: client.post("/v1/order", json=ORDER_BODY, headers=headers()),
+            "poll": lambda: client.get(f"/v1/order/{order_id}", headers=headers()),
+        }
+        for request in requests_of.values():
+            for _ in range(10):  # each statement prepared, as on a connection in use
+                request()
+        (connection,) = connections
+        return {name: round_trips(connection, request)
+                for name, request in requests_of.items()}
+    finally:
+        backend.store.close()
+
+
+def round_trips(connection: Any, request: Callable[[], Any]) -> int:
+    """How many times `request()` waits on the database: libpq's trace of the connection,
+    counted as the runs of messages the client sends before it reads an answer."""
+    from psycopg import pq
+
+    with tempfile.TemporaryFile("w+") as trace:
+        connection.pgconn.trace(trace.fileno())
+        connection.pgconn.set_trace_flags(pq.Trace.SUPPRESS_TIMESTAMPS)
+        reply = request()
+        connection.pgconn.untrace()
+        trace.seek(0)
+        sides = [line[:1] for line in trace if line[:1] in ("F", "B")]
+    assert reply.status_code == 200, reply.get_data(as_text=True)
+    return sum(1 for before, side in zip(["B", *sides[:-1]], sides, strict=True)
+               if (before, side) == ("B", "F"))

@@ -156,7 +156,9 @@ class Exchange:
         for _ in range(ANSWER_ATTEMPTS - 1):
             try:
                 return self.answer_once(params, optimistic=True)
-            except Outdated:
+            except Outdated as outdated:
+                # Closed with what ended it, if it ended before its close: nothing is kept.
+                self.unit.__exit__(type(outdated), outdated, outdated.__traceback__)
                 self.start_over()
         return self.answer_once(params, optimistic=False)
 
@@ -190,6 +192,8 @@ class Exchange:
                     self.options, self.routes, self.notes))
         except BaanxError as error:
             return self.refuse(error)
+        except Outdated:
+            raise
         except Exception:
             reply = unexpected_failure(self.request.method, self.request.path)
         self.reply = self.conclude(self.held_to_contract(reply))

@@ -41,7 +41,7 @@ import logging
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
@@ -195,8 +195,9 @@ class Unit:
     expected: dict[str, int] = field(default_factory=dict)
     # A write of a namespace's last use, done first (its row is locked first).
     touch: tuple[str, tuple[Any, ...]] | None = None
-    # The orders to remember once the unit is committed.
+    # The orders to remember, and what to know of namespaces, once the unit is committed.
     remember: dict[str, Remembered] = field(default_factory=dict)
+    known: dict[str, Context] = field(default_factory=dict)
 
 
 def _unavailable(error: Exception) -> StoreUnavailable:
@@ -340,6 +341,8 @@ class PostgresStore:
                     self._send_with_commit(unit, unit.pipeline)
             committed = True
         except CHANGED_MEANWHILE as error:
+            if not unit.optimistic:  # a deadlock: the caller does not answer again
+                raise _unavailable(error) from None
             raise self._outdated(unit, error) from None
         except (psycopg.OperationalError, psycopg.InterfaceError) as error:
             raise _unavailable(error) from None
@@ -352,6 +355,7 @@ class PostgresStore:
                 with contextlib.suppress(psycopg.Error):
                     connection.execute("ROLLBACK")
             self._pool.putconn(connection)
+        self._known.update(unit.known)
         if len(self._remembered) + len(unit.remember) > ORDERS_REMEMBERED:
             self._remembered.clear()
         self._remembered.update(unit.remember)
@@ -435,7 +439,8 @@ class PostgresStore:
             found, _, record = (error.diag.message_detail or "").partition(" ")
             version, _, body = record.partition(" ")
             relied_on = unit.remember.get(found)
-            if relied_on is not None and body:
+            # Read at the statement's start: older than the change it waited for, at times.
+            if relied_on is not None and body and int(version) > relied_on.version:
                 self._remembered[found] = Remembered(relied_on.namespace_version, int(version),
                                                      order_of(json.loads(body)))
         else:
@@ -464,13 +469,33 @@ class PostgresStore:
                     unit.pipeline = unit.pipeline_mode.enter_context(
                         unit.connection.pipeline())
                     unit.cursor.execute("BEGIN")
+                    self._touch_first(unit)
                 yield unit.cursor
                 return
             with self._pool.connection() as connection, connection.transaction(), \
                     connection.cursor() as cursor:
                 yield cursor
+        except CHANGED_MEANWHILE as error:
+            # Rows locked in another order than a concurrent unit's. Synced here, so that
+            # the pipeline ends without an error of its own; answered again if optimistic.
+            if unit is None or unit.pipeline is None:
+                raise _unavailable(error) from None
+            with contextlib.suppress(psycopg.errors.PipelineAborted):
+                unit.pipeline.sync()
+            if not unit.optimistic:
+                raise _unavailable(error) from None
+            raise self._outdated(unit, error) from None
         except (psycopg.OperationalError, psycopg.InterfaceError, PoolTimeout) as error:
             raise _unavailable(error) from None
+
+    @staticmethod
+    def _touch_first(unit: Unit) -> None:
+        """The namespace's last use, written before anything else the unit locks once it
+        reads afresh: every unit locks the namespace's row before an order's, and no
+        statement writes the row twice (a create that locks it writes it too)."""
+        if unit.touch is not None:
+            unit.cursor.execute(*unit.touch)
+            unit.touch = None
 
     def _later(self, statement: str, parameters: tuple[Any, ...]) -> None:
         """A write whose answer nothing waits for: with the unit's commit, or now."""
@@ -542,6 +567,8 @@ class PostgresStore:
                 self._touched[namespace] = now
                 unit.touch = ("UPDATE mock_baanx.namespaces SET last_used = %s WHERE name = %s",
                               (now, namespace))
+                if unit.pipeline is not None:
+                    self._touch_first(unit)
             unit.expected[namespace] = known.version
             return known.clock_offset
         if not touch:
@@ -660,10 +687,10 @@ class PostgresStore:
             cursor.execute("INSERT INTO mock_baanx.namespaces (name, last_used) VALUES "
                            "(%s, '0001-01-01 00:00:00+00') ON CONFLICT (name) DO UPDATE SET "
                            "name = excluded.name RETURNING numbers_used, clock_offset, "
-                           "next_lifecycle, next_remaining", (namespace,))
+                           "next_lifecycle, next_remaining, version", (namespace,))
             row = cursor.fetchone()
             assert row is not None
-            numbers_used, clock_offset, next_name, next_remaining = row
+            numbers_used, clock_offset, next_name, next_remaining, version = row
             upcoming = (NextLifecycle(next_name, next_remaining)
                         if take_next_lifecycle and next_name is not None else None)
             order = build(Creation(int(numbers_used) + 1,
@@ -677,6 +704,15 @@ class PostgresStore:
                 "name = %s",
                 (upcoming is not None, None if after is None else after.name,
                  upcoming is not None, None if after is None else after.remaining, namespace))
+            # Taking the last of a next lifecycle moves no version: what this process knows
+            # of the namespace says so once the unit is kept, or every create would lock.
+            known = self._known.get(namespace)
+            outer = self._unit()
+            if known is not None and known.version == version and outer is not None:
+                outer.known[namespace] = replace(
+                    known, numbers_used=int(numbers_used) + 1,
+                    next_lifecycle_set=next_name is not None and (
+                        upcoming is None or after is not None))
             self._later(
                 "INSERT INTO mock_baanx.orders (order_id, namespace, used, lifecycle, body) "
                 "VALUES (%s, %s, nextval('mock_baanx.use_order'), %s, %s)",

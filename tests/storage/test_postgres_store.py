@@ -3,7 +3,6 @@ a database that goes away is a 503, and the mock recovers by itself when it is b
 
 from __future__ import annotations
 
-import tempfile
 import threading
 import time
 from datetime import UTC, datetime, timedelta
@@ -17,6 +16,7 @@ from mock_baanx.core import Backend, seeded_ids
 from mock_baanx.storage.fixture_files import load_fixtures
 
 from ..helpers import ORDER_BODY, assert_error, create, headers, poll
+from ..postgres import round_trips_per_request
 from ..served import Served, run_cli
 
 pytestmark = pytest.mark.served
@@ -315,45 +315,9 @@ def test_a_stub_added_at_run_time_is_shared_and_removed_on_postgres(postgres_url
         second.store.close()
 
 
-def round_trips(connection, request) -> int:
-    """How many times a request waits on the database: libpq's trace of the connection,
-    counted as the runs of messages the client sends before it reads an answer."""
-    from psycopg import pq
-
-    with tempfile.TemporaryFile("w+") as trace:
-        connection.pgconn.trace(trace.fileno())
-        connection.pgconn.set_trace_flags(pq.Trace.SUPPRESS_TIMESTAMPS)
-        reply = request()
-        connection.pgconn.untrace()
-        trace.seek(0)
-        sides = [line[:1] for line in trace if line[:1] in ("F", "B")]
-    assert reply.status_code == 200, reply.get_data(as_text=True)
-    return sum(1 for before, side in zip(["B", *sides[:-1]], sides, strict=True)
-               if (before, side) == ("B", "F"))
-
-
 def test_a_request_waits_on_the_database_once_when_nothing_it_relies_on_changed_elsewhere(
         postgres_url):
-    connections: list = []
-    backend = Backend(load_fixtures(), store=store(postgres_url, pool_size=1,
-                                                   on_connect=connections.append))
-    try:
-        client = create_app(backend).test_client()
-        order_id = create(client)["orderId"]
-        requests_of = {
-            "products": lambda: client.get(PRODUCTS, headers=headers()),
-            "create": lambda: client.post(API, json=ORDER_BODY, headers=headers()),
-            "poll": lambda: client.get(f"{API}/{order_id}", headers=headers()),
-        }
-        for request in requests_of.values():
-            for _ in range(10):  # each statement prepared, as on a connection in use
-                request()
-        (connection,) = connections
-        assert {name: round_trips(connection, request)
-                for name, request in requests_of.items()} == {
-            "products": 1, "create": 1, "poll": 1}
-    finally:
-        backend.store.close()
+    assert round_trips_per_request(postgres_url) == {"products": 1, "create": 1, "poll": 1}
 
 
 def test_what_another_replica_changed_is_what_a_replica_that_answered_before_answers_by(
@@ -417,3 +381,22 @@ def test_a_database_at_the_previous_schema_version_is_migrated_and_keeps_its_ord
         row = connection.execute("SELECT value FROM mock_baanx.meta WHERE key = "
                                  "'schema_version'").fetchone()
     assert row == ("2",)
+
+
+def test_a_next_lifecycle_is_taken_exactly_as_often_as_asked_while_last_use_is_written(
+        postgres_url, monkeypatch):
+    from mock_baanx.storage import postgres_store
+
+    # Each request writes the namespace's last use, as the first in each second does.
+    monkeypatch.setattr(postgres_store, "LAST_USE_WRITTEN_EVERY", timedelta(0))
+    backend = Backend(load_fixtures(), ids=seeded_ids(7), store=store(postgres_url))
+    try:
+        client = create_app(backend).test_client()
+        create(client)  # the process knows the namespace
+        client.post("/__mock/lifecycle", json={"name": "fail", "count": 2})
+        created = [create(client)["orderId"] for _ in range(4)]
+        assert [client.get(f"/__mock/orders/{order_id}").get_json()["lifecycle"]
+                for order_id in created] == ["fail", "fail", "complete", "complete"]
+        assert client.get("/__mock/lifecycle").get_json().get("name") is None
+    finally:
+        backend.store.close()
