@@ -8,9 +8,9 @@ Starts a throwaway PostgreSQL cluster (tests/postgres.py; the server must be ins
 requests/s, p50 and p99 per endpoint, the CPU time each request cost the mock's processes
 and PostgreSQL's, the transactions per request PostgreSQL counted, and the resident memory
 of the mock's process tree, beside `mock-baanx serve` in memory; last, whether each target
-was met. The polls go round 200 orders, as many clients' do. The round trips a request
-makes are counted by a test (tests/storage/test_postgres_store.py), not here. Figures go
-to docs/performance.md, never into code.
+was met. The polls go round 200 orders, as many clients' do. Last, the round trips each
+request makes on a connection in use, counted in this process (as a test counts them).
+Figures go to docs/performance.md, never into code.
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ from run import (  # noqa: E402 (after the path is set)
     wrk,
 )
 
-from tests.postgres import Cluster, server_binaries  # noqa: E402
+from tests.postgres import Cluster, round_trips_per_request, server_binaries  # noqa: E402
 
 ENDPOINTS = (("GET products", "GET", "/v1/order/products/available"),
              ("POST order", "POST", "/v1/order"),
@@ -151,6 +151,9 @@ def main() -> int:
                      "--state-url", url, "--workers", str(count)],
                     port, args.seconds, work, cluster, url))
             report(memory, shared)
+            counted = round_trips_per_request(cluster.new_database("bench_round_trips"))
+            print("  round trips per request (nothing changed elsewhere): " + ", ".join(
+                f"{name} {count}" for name, count in counted.items()))
     finally:
         cluster.remove()
     return 0
