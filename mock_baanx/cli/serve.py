@@ -35,8 +35,8 @@ from .arguments import DEFAULT_HOST, EXIT_CODES, fail, whole_number
 
 DEFAULT_PORT = 4010
 MIN_TOKEN_LENGTH = 16
-# With --state-url, requests wait on the database: this many are served at once (more
-# threads only contend for the GIL: docs/performance.md).
+# With --state-url, requests wait on the database: this many are served at once, chosen by
+# measurement (docs/serve.md).
 STATE_URL_APP_THREADS = 4
 
 
