@@ -203,6 +203,8 @@ class Exchange:
         """The reply to `error`, in the catalogue's shape."""
         if isinstance(error, StoreUnavailable):
             self.store_away = True
+            # Left with what ended it: nothing the unit began is kept or sent on.
+            self.unit.__exit__(type(error), error, None)
             self.reply = error_reply(error)
         else:
             self.reply = self.held_to_contract(error_reply(error))

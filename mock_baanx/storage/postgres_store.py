@@ -42,7 +42,7 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -117,7 +117,6 @@ MIGRATIONS: dict[int, tuple[str, ...]] = {
 MIGRATION_LOCK = 0x6D6F636B  # "mock"
 # How long a request waits for a connection before it is answered 503.
 POOL_TIMEOUT_SECONDS = 2.0
-LAST_USE_WRITTEN_EVERY = timedelta(seconds=1)
 # The sweeper's pace, and its lock: one process sweeps at a time.
 SWEEP_EVERY_SECONDS = 1.0
 SWEEP_LOCK = 0x6D6F636C
@@ -191,10 +190,9 @@ class Unit:
     # What the unit writes only where what it relied on still holds, by what and whose
     # ("create" and a namespace, "order" and an order id).
     checks: dict[tuple[str, str], Check] = field(default_factory=dict)
-    # The version of each namespace the unit relied on, checked first.
+    # The version of each namespace, and of each order, the unit relied on.
     expected: dict[str, int] = field(default_factory=dict)
-    # A write of a namespace's last use, done first (its row is locked first).
-    touch: tuple[str, tuple[Any, ...]] | None = None
+    relied_on: dict[str, int] = field(default_factory=dict)
     # The orders to remember, and what to know of namespaces, once the unit is committed.
     remember: dict[str, Remembered] = field(default_factory=dict)
     known: dict[str, Context] = field(default_factory=dict)
@@ -283,9 +281,8 @@ class PostgresStore:
         # last read or written here.
         self._known: dict[str, Context] = {}
         self._remembered: dict[str, Remembered] = {}
-        # When this process last wrote each namespace's last use: written at most once a
-        # second, as only the order of idle namespaces depends on it.
-        self._touched: dict[str, datetime] = {}
+        # The namespaces used since the sweeper last wrote their last use, and when.
+        self._used: dict[str, datetime] = {}
         try:
             self._pool.open(wait=True, timeout=POOL_TIMEOUT_SECONDS)
         except PoolTimeout:
@@ -389,17 +386,12 @@ class PostgresStore:
         """Everything a unit writes as it closes, as one statement: each write a common
         table expression. The select after them fails the transaction, naming what
         changed, if a namespace the unit relied on is no longer at its version, or a check
-        kept nothing. Rows are locked in the order every unit locks them (namespace,
-        order, outcome count): the select reads the last use's write and the checks'
-        steps, which run as it does; the writes it does not read run after it."""
+        kept nothing. Rows are locked in the order every unit locks them (namespace or
+        order, then outcome count): the select reads the checks' steps, which run as it
+        does; the writes it does not read run after it."""
         expressions: list[str] = []
         parameters: list[Any] = []
         checked: list[tuple[str, Check]] = []
-        touched = None
-        for statement, values in (() if unit.touch is None else (unit.touch,)):
-            touched = f"w{len(expressions)}"
-            expressions.append(f"{touched} AS ({statement} RETURNING 1)")
-            parameters += values
         for check in unit.checks.values():
             previous = ""
             for statement, values in check.steps:
@@ -413,7 +405,7 @@ class PostgresStore:
             parameters += values
         if not expressions and not unit.expected:
             return None
-        held = ["true"] if touched is None else [f"(SELECT count(*) FROM {touched}) >= 0"]
+        held = ["true"]
         for namespace, version in unit.expected.items():
             held.append("EXISTS (SELECT 1 FROM mock_baanx.namespaces WHERE name = %s AND "
                         "version = %s)")
@@ -438,11 +430,11 @@ class PostgresStore:
                     self._remembered.pop(order_id, None)
             found, _, record = (error.diag.message_detail or "").partition(" ")
             version, _, body = record.partition(" ")
-            relied_on = unit.remember.get(found)
+            relied_on = unit.relied_on.get(found)
             # Read at the statement's start: older than the change it waited for, at times.
-            if relied_on is not None and body and int(version) > relied_on.version:
-                self._remembered[found] = Remembered(relied_on.namespace_version, int(version),
-                                                     order_of(json.loads(body)))
+            if relied_on is not None and body and int(version) > relied_on:
+                self._remembered[found] = Remembered(unit.remember[found].namespace_version,
+                                                     int(version), order_of(json.loads(body)))
         else:
             for namespace in unit.expected:
                 self._known.pop(namespace, None)
@@ -469,7 +461,6 @@ class PostgresStore:
                     unit.pipeline = unit.pipeline_mode.enter_context(
                         unit.connection.pipeline())
                     unit.cursor.execute("BEGIN")
-                    self._touch_first(unit)
                 yield unit.cursor
                 return
             with self._pool.connection() as connection, connection.transaction(), \
@@ -480,22 +471,13 @@ class PostgresStore:
             # the pipeline ends without an error of its own; answered again if optimistic.
             if unit is None or unit.pipeline is None:
                 raise _unavailable(error) from None
-            with contextlib.suppress(psycopg.errors.PipelineAborted):
+            with contextlib.suppress(psycopg.Error):
                 unit.pipeline.sync()
             if not unit.optimistic:
                 raise _unavailable(error) from None
             raise self._outdated(unit, error) from None
         except (psycopg.OperationalError, psycopg.InterfaceError, PoolTimeout) as error:
             raise _unavailable(error) from None
-
-    @staticmethod
-    def _touch_first(unit: Unit) -> None:
-        """The namespace's last use, written before anything else the unit locks once it
-        reads afresh: every unit locks the namespace's row before an order's, and no
-        statement writes the row twice (a create that locks it writes it too)."""
-        if unit.touch is not None:
-            unit.cursor.execute(*unit.touch)
-            unit.touch = None
 
     def _later(self, statement: str, parameters: tuple[Any, ...]) -> None:
         """A write whose answer nothing waits for: with the unit's commit, or now."""
@@ -557,47 +539,35 @@ class PostgresStore:
         unit = self._unit()
         if unit is not None and unit.context is not None and unit.context.namespace == namespace:
             return unit.context.clock_offset
-        touched = self._touched.get(namespace)
-        touch = touched is None or not timedelta(0) <= now - touched < LAST_USE_WRITTEN_EVERY
+        # Written by the sweeper (`sweep`): a request locks no namespace's row to say so.
+        if len(self._used) > 4 * self.max_namespaces:
+            self._used.clear()
+        self._used[namespace] = now
         known = self._known.get(namespace)
         if unit is not None and unit.optimistic and known is not None:
             # What this process knew of the namespace, checked as the unit commits.
             unit.context = known
-            if touch:
-                self._touched[namespace] = now
-                unit.touch = ("UPDATE mock_baanx.namespaces SET last_used = %s WHERE name = %s",
-                              (now, namespace))
-                if unit.pipeline is not None:
-                    self._touch_first(unit)
             unit.expected[namespace] = known.version
             return known.clock_offset
-        if not touch:
-            with self._transaction() as cursor:
+        with self._transaction() as cursor:
+            # Made if need be, without locking it; a row another process is making is
+            # found once that one is committed, by the statement run again.
+            for _ in range(2):
                 cursor.execute(
-                    "SELECT false, version, clock_offset, (SELECT max(version) FROM "
+                    "WITH made AS (INSERT INTO mock_baanx.namespaces (name, last_used) VALUES "
+                    "(%(name)s, %(now)s) ON CONFLICT (name) DO NOTHING RETURNING version, "
+                    "clock_offset, next_lifecycle, numbers_used), found AS (SELECT true AS "
+                    "is_new, * FROM made UNION ALL SELECT false, version, clock_offset, "
+                    "next_lifecycle, numbers_used FROM mock_baanx.namespaces WHERE name = "
+                    "%(name)s) SELECT is_new, version, clock_offset, (SELECT max(version) FROM "
                     "mock_baanx.additions WHERE namespace = %(name)s), EXISTS (SELECT 1 FROM "
                     "mock_baanx.faults WHERE namespace = %(name)s), next_lifecycle IS NOT NULL, "
-                    "numbers_used FROM mock_baanx.namespaces WHERE name = %(name)s",
-                    {"name": namespace})
+                    "numbers_used FROM found", {"name": namespace, "now": now})
                 row = cursor.fetchone()
                 if row is not None:
-                    return self._read(namespace, row)
-        if len(self._touched) > 4 * self.max_namespaces:
-            self._touched.clear()
-        self._touched[namespace] = now
-        with self._transaction() as cursor:
-            cursor.execute(
-                "WITH touched AS (INSERT INTO mock_baanx.namespaces (name, last_used) VALUES "
-                "(%(name)s, %(now)s) ON CONFLICT (name) DO UPDATE SET last_used = "
-                "excluded.last_used RETURNING xmax = 0 AS is_new, version, clock_offset, "
-                "next_lifecycle IS NOT NULL AS next_set, numbers_used) "
-                "SELECT is_new, version, clock_offset, (SELECT max(version) FROM "
-                "mock_baanx.additions WHERE namespace = %(name)s), EXISTS (SELECT 1 FROM "
-                "mock_baanx.faults WHERE namespace = %(name)s), next_set, numbers_used FROM "
-                "touched", {"name": namespace, "now": now})
-            row = cursor.fetchone()
+                    break
             assert row is not None
-            if row[0]:  # the row was inserted: a namespace coming into being
+            if row[0]:  # a namespace coming into being
                 self._forget_idle_namespaces(cursor)
             return self._read(namespace, row)
 
@@ -732,14 +702,10 @@ class PostgresStore:
         # A guess while other processes create in the namespace too: only an exact number
         # has to be right.
         context.numbers_used += 1
-        # The namespace's last use goes with its number: one statement changes a row once.
-        last_used = None if unit.touch is None else unit.touch[1][0]
-        unit.touch = None
         unit.checks["create", context.namespace] = Check("create", (
-            ("UPDATE mock_baanx.namespaces SET numbers_used = numbers_used + 1, last_used = "
-             "coalesce(%s, last_used) WHERE name = %s AND version = %s AND (NOT %s OR "
-             "numbers_used = %s) RETURNING numbers_used",
-             (last_used, context.namespace, context.version, exact_number, order.number - 1)),
+            ("UPDATE mock_baanx.namespaces SET numbers_used = numbers_used + 1 WHERE name = %s "
+             "AND version = %s AND (NOT %s OR numbers_used = %s) RETURNING numbers_used",
+             (context.namespace, context.version, exact_number, order.number - 1)),
             ("INSERT INTO mock_baanx.orders (order_id, namespace, used, lifecycle, body) SELECT "
              "%s, %s, nextval('mock_baanx.use_order'), %s, jsonb_set(%s::jsonb, '{number}', "
              "to_jsonb(numbers_used)) FROM PREVIOUS RETURNING 1",
@@ -799,6 +765,7 @@ class PostgresStore:
             now_is=("(SELECT order_id || ' ' || version || ' ' || body::text FROM "
                     "mock_baanx.orders WHERE order_id = %s)", (order.order_id,)))
         unit.remember[order.order_id] = Remembered(context.version, version, changed)
+        unit.relied_on[order.order_id] = remembered.version
         return changed
 
     def orders(self, namespace: str, offset: int = 0, limit: int | None = None) -> list[Order]:
@@ -995,11 +962,24 @@ class PostgresStore:
                 log.debug("mock-baanx: sweep skipped: %s", error)
 
     def sweep(self) -> None:
-        """One pass: forget the orders used longest ago beyond the bound, and trim the
-        journals written to since the last pass; skipped while another process sweeps."""
+        """One pass: write when this process last used each namespace; forget the orders
+        used longest ago beyond the bound, and trim the journals written to since the last
+        pass, unless another process is sweeping."""
         with self._swept:
             created, self._created_since_sweep = self._created_since_sweep, False
             journaled, self._journaled_since_sweep = self._journaled_since_sweep, set()
+            used, self._used = self._used, {}
+        if used:
+            # This process's uses, whoever sweeps: locked in one order, that sweeps of two
+            # processes do not deadlock.
+            names = sorted(used)
+            with self._transaction() as cursor:
+                cursor.execute(
+                    "UPDATE mock_baanx.namespaces n SET last_used = greatest(n.last_used, u.at) "
+                    "FROM unnest(%s::text[], %s::timestamptz[]) AS u(name, at) WHERE n.name = "
+                    "u.name AND n.name IN (SELECT name FROM mock_baanx.namespaces WHERE name = "
+                    "ANY(%s) ORDER BY name FOR UPDATE)", (names, [used[name] for name in names],
+                                                          names))
         if not created and not journaled:
             return
         with self._transaction() as cursor:

@@ -383,16 +383,12 @@ def test_a_database_at_the_previous_schema_version_is_migrated_and_keeps_its_ord
     assert row == ("2",)
 
 
-def test_a_next_lifecycle_is_taken_exactly_as_often_as_asked_while_last_use_is_written(
-        postgres_url, monkeypatch):
-    from mock_baanx.storage import postgres_store
-
-    # Each request writes the namespace's last use, as the first in each second does.
-    monkeypatch.setattr(postgres_store, "LAST_USE_WRITTEN_EVERY", timedelta(0))
+def test_a_next_lifecycle_is_taken_exactly_as_often_as_asked_by_a_process_that_knew_it_unset(
+        postgres_url):
     backend = Backend(load_fixtures(), ids=seeded_ids(7), store=store(postgres_url))
     try:
         client = create_app(backend).test_client()
-        create(client)  # the process knows the namespace
+        create(client)  # the process knows the namespace, and no next lifecycle in it
         client.post("/__mock/lifecycle", json={"name": "fail", "count": 2})
         created = [create(client)["orderId"] for _ in range(4)]
         assert [client.get(f"/__mock/orders/{order_id}").get_json()["lifecycle"]
@@ -400,3 +396,46 @@ def test_a_next_lifecycle_is_taken_exactly_as_often_as_asked_while_last_use_is_w
         assert client.get("/__mock/lifecycle").get_json().get("name") is None
     finally:
         backend.store.close()
+
+
+def test_a_namespaces_last_use_is_written_by_the_sweeper_not_by_the_request(postgres_url):
+    backend = Backend(load_fixtures(), store=store(postgres_url, sweep_every=3600))
+    try:
+        client = create_app(backend).test_client()
+        create(client, path="/ns/early" + API)
+        create(client, path="/ns/late" + API)
+        backend.store.sweep()
+        create(client, path="/ns/early" + API)
+        before = [summary.name for summary in backend.store.namespaces()]
+        backend.store.sweep()
+        after = [summary.name for summary in backend.store.namespaces()]
+        assert before.index("early") < before.index("late")
+        assert after.index("late") < after.index("early")
+    finally:
+        backend.store.close()
+
+
+def test_a_poll_of_an_order_another_replica_polled_meanwhile_waits_on_the_database_twice(
+        postgres_url):
+    from mock_baanx.storage.postgres_store import PostgresStore
+
+    from ..postgres import round_trips
+
+    connections: list = []
+    one = Backend(load_fixtures(), store=PostgresStore(postgres_url, pool_size=1,
+                                                       on_connect=connections.append))
+    other = Backend(load_fixtures(), store=store(postgres_url))
+    try:
+        first, second = create_app(one).test_client(), create_app(other).test_client()
+        order_id = create(first)["orderId"]
+        for _ in range(10):  # statements prepared; each replica has read the order
+            poll(first, order_id)
+            poll(second, order_id)
+        (connection,) = connections
+        # The first answer finds the order changed, and learns how it now is from that.
+        assert round_trips(connection, lambda: first.get(f"{API}/{order_id}",
+                                                         headers=headers())) == 2
+        assert first.get(f"/__mock/orders/{order_id}").get_json()["pollCount"] == 21
+    finally:
+        one.store.close()
+        other.store.close()
