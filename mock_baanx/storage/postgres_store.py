@@ -156,6 +156,9 @@ class Remembered:
     namespace_version: int
     version: int
     order: Order
+    # Read just now (a failure said how the order now is): worth relying on even where
+    # another process changes the order often.
+    just_read: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -281,6 +284,8 @@ class PostgresStore:
         # last read or written here.
         self._known: dict[str, Context] = {}
         self._remembered: dict[str, Remembered] = {}
+        # Orders another process changed while this one relied on what it remembered.
+        self._alternating: set[str] = set()
         # The namespaces used since the sweeper last wrote their last use, and when.
         self._used: dict[str, datetime] = {}
         try:
@@ -430,11 +435,15 @@ class PostgresStore:
                     self._remembered.pop(order_id, None)
             found, _, record = (error.diag.message_detail or "").partition(" ")
             version, _, body = record.partition(" ")
+            if len(self._alternating) > ORDERS_REMEMBERED:
+                self._alternating.clear()
+            self._alternating.add(found)
             relied_on = unit.relied_on.get(found)
             # Read at the statement's start: older than the change it waited for, at times.
             if relied_on is not None and body and int(version) > relied_on:
                 self._remembered[found] = Remembered(unit.remember[found].namespace_version,
-                                                     int(version), order_of(json.loads(body)))
+                                                     int(version), order_of(json.loads(body)),
+                                                     just_read=True)
         else:
             for namespace in unit.expected:
                 self._known.pop(namespace, None)
@@ -717,11 +726,15 @@ class PostgresStore:
     def change_order(self, namespace: str, order_id: str,
                      change: Callable[[Order, float], Order]) -> Order:
         unit = self._unit()
-        remembered = self._remembered.get(order_id)
         if unit is not None and unit.optimistic and (context := unit.context) is not None \
-                and remembered is not None \
-                and context.namespace == namespace == remembered.order.namespace \
-                and remembered.namespace_version == context.version:
+                and context.namespace == namespace:
+            remembered = self._remembered.get(order_id)
+            if remembered is None or (order_id in self._alternating and
+                                      not remembered.just_read) or \
+                    remembered.order.namespace != namespace or \
+                    remembered.namespace_version != context.version:
+                # Read afresh, without a lock: the change is kept only at the version read.
+                remembered = self._read_order(unit, context, order_id)
             return self._change_as_remembered(unit, context, remembered, change)
         with self.unit(), self._transaction() as cursor:
             cursor.execute("SELECT o.body, n.clock_offset, o.version, n.version FROM "
@@ -747,6 +760,29 @@ class PostgresStore:
                 outer.remember[order_id] = Remembered(int(namespace_version), int(version),
                                                       changed)
             return changed
+
+    def _read_order(self, unit: Unit, context: Context, order_id: str) -> Remembered:
+        """The order as it is, for an optimistic unit's change: its own statement (its own
+        snapshot) unless the unit has begun a transaction. An order another process
+        changes as often as this one is read so from then on, until it is found as this
+        process left it (`_alternating`)."""
+        statement = ("SELECT body, version FROM mock_baanx.orders WHERE order_id = %s AND "
+                     "namespace = %s")
+        try:
+            if unit.pipeline is None:
+                row = unit.cursor.execute(statement, (order_id, context.namespace)).fetchone()
+            else:
+                with self._transaction() as cursor:
+                    row = cursor.execute(statement, (order_id, context.namespace)).fetchone()
+        except (psycopg.OperationalError, psycopg.InterfaceError) as error:
+            raise _unavailable(error) from None
+        if row is None:
+            raise OrderNotFound()
+        body, version = row
+        known = self._remembered.get(order_id)
+        if known is not None and known.version == version:
+            self._alternating.discard(order_id)
+        return Remembered(context.version, int(version), order_of(body))
 
     def _change_as_remembered(self, unit: Unit, context: Context, remembered: Remembered,
                               change: Callable[[Order, float], Order]) -> Order:
