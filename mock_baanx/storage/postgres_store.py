@@ -12,15 +12,15 @@ unless what it relied on is still at the version remembered: a create is kept un
 namespace's version, a poll's change only over the order's version it was made from. If
 another process changed one, the statement fails (naming what changed, and for an order
 how it now is), nothing is kept, and the request is answered again (`Outdated`). So a
-request whose namespace and order this process knows waits on the database once; one that
-reads first (in pipeline mode, BEGIN with its first read) waits twice or three times (the
-row it changes, read and locked, in between). What changes the namespace (the control
-API) moves its version on, from one sequence, so a namespace reset and made again never
-repeats one. Operations outside a unit (the control API's listings, say) are each a
-transaction of their own. The ones that read and then change (a poll, the next-order
-lifecycle, a fault with `times`) lock the row they change, or, optimistically, change it
-only at the version they read, so that concurrent requests through different processes
-each count once.
+request whose namespace and order this process knows waits on the database once; a poll
+of an order it does not know, or that another process keeps changing, twice (the order
+read without a lock, then changed only at the version read). A unit that reads in a
+transaction (in pipeline mode, BEGIN with its first read: a fault with `times`, a next
+lifecycle, the last attempt) locks the rows it changes as it reads them. What changes the
+namespace (the control API) moves its version on, from one sequence, so a namespace reset
+and made again never repeats one. Either way, concurrent requests through different
+processes each count once. Operations outside a unit (the control API's listings, say)
+are each a transaction of their own. A namespace's last use is written by the sweeper.
 
 The bound on kept orders has no counter every create must lock: a sweeper thread in each
 process, one at a time across processes (an advisory lock), counts the orders about once
