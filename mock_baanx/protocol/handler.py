@@ -157,14 +157,18 @@ class Exchange:
             try:
                 return self.answer_once(params, optimistic=True)
             except Outdated as outdated:
-                # Closed with what ended it, if it ended before its close: nothing is kept.
-                self.unit.__exit__(type(outdated), outdated, outdated.__traceback__)
+                self.abandon_unit(outdated)  # if it ended before its close
                 self.start_over()
         return self.answer_once(params, optimistic=False)
 
     def open_unit(self, optimistic: bool = False) -> None:
         self.unit.enter_context(self.backend.store.unit(optimistic))
         self.unit_open = True
+
+    def abandon_unit(self, error: BaseException) -> None:
+        """Close the store's unit with what ended it: nothing it began is kept or sent on,
+        and its connection goes back."""
+        self.unit.__exit__(type(error), error, error.__traceback__)
 
     def start_over(self) -> None:
         """Back to the exchange as admitted and found, its outdated unit gone."""
@@ -203,8 +207,7 @@ class Exchange:
         """The reply to `error`, in the catalogue's shape."""
         if isinstance(error, StoreUnavailable):
             self.store_away = True
-            # Left with what ended it: nothing the unit began is kept or sent on.
-            self.unit.__exit__(type(error), error, None)
+            self.abandon_unit(error)
             self.reply = error_reply(error)
         else:
             self.reply = self.held_to_contract(error_reply(error))
@@ -225,7 +228,7 @@ class Exchange:
                 self.keep_books(reply)
             self.unit.close()
         except StoreUnavailable as error:
-            self.unit.__exit__(type(error), error, None)  # rolled back, connection given back
+            self.abandon_unit(error)
             self.store_away = True
             log.warning("mock-baanx: %s %s not kept: %s", self.request.method,
                         self.request.path, error.message)

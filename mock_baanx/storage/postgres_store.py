@@ -343,9 +343,7 @@ class PostgresStore:
                     self._send_with_commit(unit, unit.pipeline)
             committed = True
         except CHANGED_MEANWHILE as error:
-            if not unit.optimistic:  # a deadlock: the caller does not answer again
-                raise _unavailable(error) from None
-            raise self._outdated(unit, error) from None
+            raise self._met_a_change(unit, error) from None
         except (psycopg.OperationalError, psycopg.InterfaceError) as error:
             raise _unavailable(error) from None
         finally:
@@ -424,6 +422,11 @@ class PostgresStore:
         with_clause = f"WITH {', '.join(expressions)} " if expressions else ""
         return f"{with_clause}SELECT {', '.join(selected)}", tuple(parameters)
 
+    def _met_a_change(self, unit: Unit, error: psycopg.Error) -> Exception:
+        """What a unit that met another's change raises: Outdated if it is optimistic (its
+        request is answered again); else, a deadlock, what a database away raises."""
+        return self._outdated(unit, error) if unit.optimistic else _unavailable(error)
+
     def _outdated(self, unit: Unit, error: psycopg.Error) -> Outdated:
         """What `unit` relied on has changed (`error` says what): read afresh next time. An
         order changed meanwhile comes with the error as it now is (`Check.now_is`), and is
@@ -482,9 +485,7 @@ class PostgresStore:
                 raise _unavailable(error) from None
             with contextlib.suppress(psycopg.Error):
                 unit.pipeline.sync()
-            if not unit.optimistic:
-                raise _unavailable(error) from None
-            raise self._outdated(unit, error) from None
+            raise self._met_a_change(unit, error) from None
         except (psycopg.OperationalError, psycopg.InterfaceError, PoolTimeout) as error:
             raise _unavailable(error) from None
 
@@ -786,9 +787,9 @@ class PostgresStore:
 
     def _change_as_remembered(self, unit: Unit, context: Context, remembered: Remembered,
                               change: Callable[[Order, float], Order]) -> Order:
-        """An optimistic unit's change of an order this process remembers, in one statement
-        that goes with the commit: kept if the order's version is still the one remembered,
-        else the commit fails and the request is answered again."""
+        """An optimistic unit's change of an order as this process remembers or has just
+        read it, in one statement that goes with the commit: kept if the order's version is
+        still that one, else the commit fails and the request is answered again."""
         order = remembered.order
         changed = change(order, context.clock_offset)
         version = remembered.version + (changed != order)
