@@ -83,8 +83,9 @@ class Cluster:
 
 
 def round_trips_per_request(url: str) -> dict[str, int]:
-    """How many times each Baanx request waits on the database at `url`, on a connection in
-    use (its statements prepared), through the mock's app in this process."""
+    """How many times each Baanx request, and each common control request, waits on the
+    database at `url`, on a connection in use (its statements prepared), through the mock's
+    app in this process."""
     from mock_baanx import create_app
     from mock_baanx.core import Backend
     from mock_baanx.storage.fixture_files import load_fixtures
@@ -93,30 +94,50 @@ def round_trips_per_request(url: str) -> dict[str, int]:
     from .helpers import ORDER_BODY, headers
 
     connections: list[Any] = []
-    backend = Backend(load_fixtures(), store=PostgresStore(url, pool_size=1,
-                                                           on_connect=connections.append))
+    # No sweep meanwhile: it would take the one connection between two requests' statements.
+    backend = Backend(load_fixtures(), store=PostgresStore(
+        url, pool_size=1, sweep_every=3600, on_connect=connections.append))
     try:
         client = create_app(backend).test_client()
         order_id = client.post("/v1/order", json=ORDER_BODY, headers=headers()).get_json()[
             "orderId"]
+        order = f"/__mock/orders/{order_id}"
         requests_of: dict[str, Callable[[], Any]] = {
             "products": lambda: client.get("/v1/order/products/available", headers=headers()),
             "create": lambda: client.post("/v1/order", json=ORDER_BODY, headers=headers()),
             "poll": lambda: client.get(f"/v1/order/{order_id}", headers=headers()),
+            "GET orders": lambda: client.get("/__mock/orders?limit=20"),
+            "GET order": lambda: client.get(order),
+            "GET requests": lambda: client.get("/__mock/requests"),
+            "DELETE requests": lambda: client.delete("/__mock/requests"),
+            "GET coverage": lambda: client.get("/__mock/coverage"),
+            "GET faults": lambda: client.get("/__mock/faults"),
+            "POST faults": lambda: client.post("/__mock/faults", json={
+                "endpoint": "getOrderStatus", "delayMs": 1, "times": 1}),
+            "DELETE faults": lambda: client.delete("/__mock/faults"),
+            "GET clock": lambda: client.get("/__mock/clock"),
+            "POST clock": lambda: client.post("/__mock/clock", json={"advanceSeconds": 1}),
+            "GET lifecycle": lambda: client.get("/__mock/lifecycle"),
+            "POST lifecycle": lambda: client.post("/__mock/lifecycle",
+                                                  json={"name": "complete", "count": 1}),
+            "POST reset": lambda: client.post("/__mock/reset"),
         }
-        for request in requests_of.values():
+        (connection,) = connections
+        counted = {}
+        for name, request in requests_of.items():
             for _ in range(10):  # each statement prepared, as on a connection in use
                 request()
-        (connection,) = connections
-        return {name: round_trips(connection, request)
-                for name, request in requests_of.items()}
+            counted[name] = round_trips(connection, request)
+        return counted
     finally:
         backend.store.close()
 
 
 def round_trips(connection: Any, request: Callable[[], Any]) -> int:
     """How many times `request()` waits on the database: libpq's trace of the connection,
-    counted as the runs of messages the client sends before it reads an answer."""
+    counted as the times the client asks for answers (a Sync, a Flush or a simple Query)
+    and then reads one. Rows the server sends before being asked (a large result fills its
+    buffer while the client is still sending) are no wait."""
     from psycopg import pq
 
     with tempfile.TemporaryFile("w+") as trace:
@@ -125,7 +146,12 @@ def round_trips(connection: Any, request: Callable[[], Any]) -> int:
         reply = request()
         connection.pgconn.untrace()
         trace.seek(0)
-        sides = [line[:1] for line in trace if line[:1] in ("F", "B")]
+        messages = [line.split("\t")[:3] for line in trace if line[:1] in ("F", "B")]
     assert reply.status_code == 200, reply.get_data(as_text=True)
-    return sum(1 for before, side in zip(["B", *sides[:-1]], sides, strict=True)
-               if (before, side) == ("B", "F"))
+    waits, asked = 0, False
+    for side, _, kind in messages:
+        if side == "F":
+            asked = asked or kind.strip() in ("Sync", "Flush", "Query")
+        elif asked:
+            waits, asked = waits + 1, False
+    return waits

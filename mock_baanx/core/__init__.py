@@ -31,6 +31,7 @@ from .store import (
     MemoryStore,
     NamespaceSummary,
     NextLifecycle,
+    OrderPage,
     Store,
     StoreError,
 )
@@ -59,6 +60,7 @@ __all__ = [
     "NextLifecycle",
     "Offer",
     "Order",
+    "OrderPage",
     "OrderStatus",
     "Outcome",
     "PaymentConfig",

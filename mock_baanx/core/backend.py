@@ -42,6 +42,7 @@ from .store import (
     MemoryStore,
     NamespaceSummary,
     NextLifecycle,
+    OrderPage,
     Store,
 )
 from .stubs import Stub
@@ -209,9 +210,14 @@ class Backend:
     def orders(self, *, namespace: str = DEFAULT_NAMESPACE, offset: int = 0,
                limit: int | None = None) -> list[Order]:
         """The namespace's orders, newest first, with whatever time has done to them."""
+        return self.order_page(namespace=namespace, offset=offset, limit=limit).orders
+
+    def order_page(self, *, namespace: str = DEFAULT_NAMESPACE, offset: int = 0,
+                   limit: int | None = None) -> OrderPage:
+        """A page of `orders`, and how many the namespace has in all."""
         now = self.now(namespace)
-        return [self._caught_up(order, now) for order in
-                self.store.orders(namespace, offset, limit)]
+        page = self.store.order_page(namespace, offset, limit)
+        return OrderPage([self._caught_up(order, now) for order in page.orders], page.total)
 
     def order_count(self, namespace: str = DEFAULT_NAMESPACE) -> int:
         return self.store.order_count(namespace)

@@ -98,6 +98,14 @@ def after_taking(upcoming: NextLifecycle | None) -> NextLifecycle | None:
 
 
 @dataclass(frozen=True, slots=True)
+class OrderPage:
+    """A page of a namespace's orders, newest first, and how many it has in all."""
+
+    orders: list[Order]
+    total: int
+
+
+@dataclass(frozen=True, slots=True)
 class NamespaceSummary:
     name: str
     orders: int
@@ -163,8 +171,10 @@ class Store(Protocol):
         raises leaves the order as it was. The order counts as used."""
         ...
 
-    def orders(self, namespace: str, offset: int = 0, limit: int | None = None) -> list[Order]:
-        """The namespace's orders, newest first."""
+    def order_page(self, namespace: str, offset: int = 0, limit: int | None = None
+                   ) -> OrderPage:
+        """The namespace's orders, newest first, from `offset`, at most `limit` of them, and
+        how many it has in all: read together, so that the page and its total agree."""
         ...
 
     def order_count(self, namespace: str) -> int: ...
@@ -389,15 +399,17 @@ class MemoryStore:
             if kept is not None:
                 self._orders[order_id] = self._codec.cold(kept)
 
-    def orders(self, namespace: str, offset: int = 0, limit: int | None = None) -> list[Order]:
+    def order_page(self, namespace: str, offset: int = 0, limit: int | None = None
+                   ) -> OrderPage:
         with self._lock:
             space = self._spaces.get(namespace)
             if space is None:
-                return []
+                return OrderPage([], 0)
             end = None if limit is None else offset + limit
             kept = (self._orders.get(order_id) for order_id in reversed(space.order_ids))
-            return [unpacked(order) for order in
-                    islice((order for order in kept if order is not None), offset, end)]
+            return OrderPage([unpacked(order) for order in islice(
+                (order for order in kept if order is not None), offset, end)],
+                space.order_count)
 
     def order_count(self, namespace: str) -> int:
         with self._lock:

@@ -86,10 +86,10 @@ def list_orders(call: Call) -> Reply:
     """The namespace's orders, newest first: a page of them (`limit`, `offset`), so that a
     large order book is never sent whole; `total` says how many there are."""
     query = query_numbers(call)
-    orders = call.backend.orders(namespace=call.namespace, offset=query.get("offset", 0),
-                                 limit=query.get("limit", PAGE_LIMIT))
-    return Reply.json(200, {"orders": [order_detail(order) for order in orders],
-                            "total": call.backend.order_count(call.namespace)})
+    page = call.backend.order_page(namespace=call.namespace, offset=query.get("offset", 0),
+                                   limit=query.get("limit", PAGE_LIMIT))
+    return Reply.json(200, {"orders": [order_detail(order) for order in page.orders],
+                            "total": page.total})
 
 
 def get_order(call: Call) -> Reply:

@@ -18,9 +18,13 @@ read without a lock, then changed only at the version read). A unit that reads i
 transaction (in pipeline mode, BEGIN with its first read: a fault with `times`, a next
 lifecycle, the last attempt) locks the rows it changes as it reads them. What changes the
 namespace (the control API) moves its version on, from one sequence, so a namespace reset
-and made again never repeats one. Either way, concurrent requests through different
-processes each count once. Operations outside a unit (the control API's listings, say)
-are each a transaction of their own. A namespace's last use is written by the sweeper.
+and made again never repeats one; an optimistic unit changes it only at the version it
+relied on, and reads back how it is after, for this process to know once the unit is
+kept (`_changed`). A reply's listing (faults, the journal, orders…) goes with all the
+unit has yet to send and its commit (`_listing`), so that a control request waits on the
+database once too. Either way, concurrent requests through different processes each count
+once. Operations outside a unit are each a transaction of their own. A namespace's last
+use is written by the sweeper.
 
 The bound on kept orders has no counter every create must lock: a sweeper thread in each
 process, one at a time across processes (an advisory lock), counts the orders about once
@@ -64,6 +68,7 @@ from ..core.store import (
     Creation,
     NamespaceSummary,
     NextLifecycle,
+    OrderPage,
     Outdated,
     StoreError,
     after_taking,
@@ -147,6 +152,22 @@ class Context:
     numbers_used: int
 
 
+# What a unit that changes a namespace reads back of it (`_changed`): a `Context`'s fields.
+CONTEXT_COLUMNS = (
+    "n.version, n.clock_offset, (SELECT max(a.version) FROM mock_baanx.additions a WHERE "
+    "a.namespace = n.name) AS additions_version, EXISTS (SELECT 1 FROM mock_baanx.faults f "
+    "WHERE f.namespace = n.name) AS has_faults, n.next_lifecycle IS NOT NULL AS next_set, "
+    "n.numbers_used")
+
+
+def _context_of(namespace: str, row: tuple[Any, ...]) -> Context:
+    """A namespace's context from its CONTEXT_COLUMNS."""
+    version, clock_offset, additions_version, has_faults, next_set, numbers_used = row
+    return Context(namespace, int(version), float(clock_offset),
+                   None if additions_version is None else int(additions_version),
+                   bool(has_faults), bool(next_set), int(numbers_used))
+
+
 @dataclass(frozen=True, slots=True)
 class Remembered:
     """An order as this process last read or wrote it: its version, and the version of
@@ -188,6 +209,9 @@ class Unit:
     # Where the unit's pipeline, entered when it first reads afresh, is exited.
     pipeline_mode: ExitStack = field(default_factory=ExitStack)
     pipeline: psycopg.Pipeline | None = None
+    # Whether its transaction is begun and not yet committed: a listing commits what the
+    # unit did before it (`_listing`).
+    in_transaction: bool = False
     context: Context | None = None
     waiting: list[tuple[str, tuple[Any, ...]]] = field(default_factory=list)
     # What the unit writes only where what it relied on still holds, by what and whose
@@ -199,6 +223,10 @@ class Unit:
     # The orders to remember, and what to know of namespaces, once the unit is committed.
     remember: dict[str, Remembered] = field(default_factory=dict)
     known: dict[str, Context] = field(default_factory=dict)
+    # The namespaces the unit changed, each with how to read how it is after the change
+    # (`_changed`): known to this process once the unit is kept.
+    learning: list[tuple[str, Callable[[], tuple[Any, ...] | None]]] = field(
+        default_factory=list)
 
 
 def _unavailable(error: Exception) -> StoreUnavailable:
@@ -332,22 +360,28 @@ class PostgresStore:
             raise _unavailable(error) from None
         unit = Unit(connection, connection.cursor(), optimistic)
         self._local.unit = unit
+        prepare_threshold = connection.prepare_threshold
         committed = False
         try:
             with ExitStack() as pipeline_mode:
                 unit.pipeline_mode = pipeline_mode
                 yield
-                if unit.pipeline is None:
-                    self._send_at_once(unit)
-                else:
+                if unit.pipeline is not None:  # a transaction begun, not yet committed
                     self._send_with_commit(unit, unit.pipeline)
+                else:
+                    self._send_at_once(unit)
             committed = True
+            for namespace, read_back in unit.learning:
+                row = read_back()
+                if row is not None:
+                    unit.known[namespace] = _context_of(namespace, row)
         except CHANGED_MEANWHILE as error:
             raise self._met_a_change(unit, error) from None
         except (psycopg.OperationalError, psycopg.InterfaceError) as error:
             raise _unavailable(error) from None
         finally:
             self._local.unit = None
+            connection.prepare_threshold = prepare_threshold  # as `_changed` may have set it
             # An implicit transaction ends with its failure; psycopg would clear every
             # prepared statement of the connection on a ROLLBACK it did not need.
             if not committed and connection.info.transaction_status != TransactionStatus.IDLE:
@@ -361,7 +395,7 @@ class PostgresStore:
         self._remembered.update(unit.remember)
 
     def _send_at_once(self, unit: Unit) -> None:
-        """A unit that read nothing afresh: its writes and checks in one statement, one
+        """A unit with no transaction begun: its writes and checks in one statement, one
         implicit transaction, one round trip."""
         statement = self._one_statement(unit)
         if statement is not None:
@@ -472,22 +506,52 @@ class PostgresStore:
                     # next one whose answer is needed (BEGIN with the first read).
                     unit.pipeline = unit.pipeline_mode.enter_context(
                         unit.connection.pipeline())
+                if not unit.in_transaction:
                     unit.cursor.execute("BEGIN")
+                    unit.in_transaction = True
                 yield unit.cursor
                 return
             with self._pool.connection() as connection, connection.transaction(), \
                     connection.cursor() as cursor:
                 yield cursor
         except CHANGED_MEANWHILE as error:
-            # Rows locked in another order than a concurrent unit's. Synced here, so that
-            # the pipeline ends without an error of its own; answered again if optimistic.
-            if unit is None or unit.pipeline is None:
+            # Rows locked in another order than a concurrent unit's, or a check that failed.
+            # Synced here, so that the pipeline ends without an error of its own; answered
+            # again if optimistic.
+            if unit is None:
                 raise _unavailable(error) from None
-            with contextlib.suppress(psycopg.Error):
-                unit.pipeline.sync()
+            if unit.pipeline is not None:
+                with contextlib.suppress(psycopg.Error):
+                    unit.pipeline.sync()
             raise self._met_a_change(unit, error) from None
         except (psycopg.OperationalError, psycopg.InterfaceError, PoolTimeout) as error:
             raise _unavailable(error) from None
+
+    def _listing(self, statement: str, parameters: tuple[Any, ...] | dict[str, Any]
+                 ) -> list[tuple[Any, ...]]:
+        """The rows of a read that a reply lists (faults, the journal, orders…) and nothing
+        in the request changes by. In a unit it goes with all the unit has yet to send — its
+        writes and checks, the read, the commit — so that it waits on the database once;
+        what the unit changes after it is a transaction of its own."""
+        unit = self._unit()
+        with self._transaction() as cursor:
+            if unit is None:
+                return cursor.execute(statement, parameters).fetchall()
+            pending = self._one_statement(unit)
+            # Not prepared after a statement that may fail (`_send_with_commit`).
+            prepare = False if unit.checks or unit.expected else None
+            if pending is not None:
+                cursor.execute(*pending)
+            listed = unit.connection.execute(statement, parameters, prepare=prepare)
+            cursor.execute("COMMIT", prepare=prepare)
+            # The pipeline ends here, where synced it would sync once more as the unit closes.
+            unit.pipeline, unit.in_transaction = None, False
+            unit.pipeline_mode.close()
+            rows = listed.fetchall()
+            unit.waiting.clear()
+            unit.checks.clear()
+            unit.expected.clear()
+            return rows
 
     def _later(self, statement: str, parameters: tuple[Any, ...]) -> None:
         """A write whose answer nothing waits for: with the unit's commit, or now."""
@@ -498,25 +562,54 @@ class PostgresStore:
         with self._transaction() as cursor:
             cursor.execute(statement, parameters)
 
-    def _changed(self, cursor: psycopg.Cursor[Any], namespace: str | None) -> None:
-        """A change of what requests read of `namespace` (None: of every namespace), in
-        the transaction that makes it: its version moves on, so that an optimistic unit
-        that relied on the one before fails its check; what this process and the unit knew
-        of it is read afresh when next asked. The unit's own check of it goes: the change,
-        holding the namespace's row, comes after what the unit read of it."""
-        if namespace is None:
-            self._known.clear()
-        else:
-            cursor.execute("UPDATE mock_baanx.namespaces SET version = nextval("
-                           "'mock_baanx.changes') WHERE name = %s", (namespace,))
-            self._known.pop(namespace, None)
+    def _changed(self, cursor: psycopg.Cursor[Any], namespace: str, assignments: str = "",
+                 values: tuple[Any, ...] = (),
+                 after: Callable[[Context], Context] | None = None) -> Context | None:
+        """A change of what requests read of `namespace`, the last statement of the
+        transaction that makes it: its row updated by `assignments` (each followed by a
+        comma), and its version moved on, so that an optimistic unit that relied on the one
+        before fails its check. How the namespace is after it: what the unit answers by for
+        the rest of the request, and this process once the unit is kept (None: no such
+        namespace).
+
+        An optimistic unit that knows the namespace changes it only at the version it knows,
+        and says how it is after by `after` (None: read afresh if asked), without waiting for
+        the database. Otherwise the change is waited for, and read back."""
+        self._known.pop(namespace, None)
+        unit = self._unit()
+        context = unit.context if unit is not None and unit.optimistic else None
+        if unit is not None and context is not None and context.namespace == namespace:
+            changing = unit.connection.execute(
+                "WITH changed AS (UPDATE mock_baanx.namespaces n SET " + assignments +
+                "version = nextval('mock_baanx.changes') WHERE n.name = %s AND n.version = %s "
+                f"RETURNING {CONTEXT_COLUMNS}) SELECT changed.* FROM (SELECT mock_baanx.expect("
+                "EXISTS (SELECT 1 FROM changed), 'namespace')) held LEFT JOIN changed ON true",
+                (*values, namespace, context.version))
+            # What follows it in the pipeline is skipped if it fails: prepared, psycopg would
+            # take it for prepared all the same.
+            unit.connection.prepare_threshold = None
+            unit.learning.append((namespace, changing.fetchone))
+            unit.expected.pop(namespace, None)
+            unit.context = None if after is None else after(context)
+            return unit.context
+        cursor.execute("UPDATE mock_baanx.namespaces n SET " + assignments + "version = "
+                       f"nextval('mock_baanx.changes') WHERE n.name = %s RETURNING "
+                       f"{CONTEXT_COLUMNS}", (*values, namespace))
+        row = cursor.fetchone()
+        changed = None if row is None else _context_of(namespace, row)
+        if unit is not None:
+            unit.learning.append((namespace, lambda: row))
+            unit.expected.pop(namespace, None)
+            unit.context = changed
+        return changed
+
+    def _changed_everywhere(self) -> None:
+        """A change of every namespace (all forgotten): read afresh when next asked."""
+        self._known.clear()
         unit = self._unit()
         if unit is not None:
             unit.context = None
-            if namespace is None:
-                unit.expected.clear()
-            else:
-                unit.expected.pop(namespace, None)
+            unit.expected.clear()
 
     def _migrate(self) -> None:
         with self._transaction() as cursor:
@@ -584,10 +677,7 @@ class PostgresStore:
     def _read(self, namespace: str, row: tuple[Any, ...]) -> float:
         """The clock offset of what `use` read, kept for the rest of the unit and known to
         this process for the optimistic units after it."""
-        _, version, clock_offset, additions_version, has_faults, next_set, numbers_used = row
-        context = Context(namespace, int(version), float(clock_offset),
-                          None if additions_version is None else int(additions_version),
-                          bool(has_faults), bool(next_set), int(numbers_used))
+        context = _context_of(namespace, row[1:])
         unit = self._unit()
         if unit is not None:
             unit.context = context
@@ -605,50 +695,55 @@ class PostgresStore:
 
     def _drop(self, cursor: psycopg.Cursor[Any], namespace: str) -> None:
         self._known.pop(namespace, None)
-        cursor.execute("DELETE FROM mock_baanx.orders WHERE namespace = %s", (namespace,))
-        for table in ("faults", "journal", "coverage", "additions"):
-            cursor.execute(f"DELETE FROM mock_baanx.{table} WHERE namespace = %s",
-                           (namespace,))
+        self._empty(cursor, namespace)
         cursor.execute("DELETE FROM mock_baanx.namespaces WHERE name = %s", (namespace,))
 
+    @staticmethod
+    def _empty(cursor: psycopg.Cursor[Any], namespace: str) -> None:
+        """Everything the namespace holds but its own row gone."""
+        for table in ("orders", "faults", "journal", "coverage", "additions"):
+            cursor.execute(f"DELETE FROM mock_baanx.{table} WHERE namespace = %s",
+                           (namespace,))
+
     def namespaces(self) -> list[NamespaceSummary]:
-        with self._transaction() as cursor:
-            cursor.execute("SELECT n.name, n.last_used, (SELECT count(*) FROM "
-                           "mock_baanx.orders o WHERE o.namespace = n.name) FROM "
-                           "mock_baanx.namespaces n ORDER BY n.last_used, n.name")
-            return [NamespaceSummary(name, int(orders),
-                                     datetime.min if last_used.year == 1 else last_used)
-                    for name, last_used, orders in cursor.fetchall()]
+        return [NamespaceSummary(name, int(orders),
+                                 datetime.min if last_used.year == 1 else last_used)
+                for name, last_used, orders in self._listing(
+                    "SELECT n.name, n.last_used, (SELECT count(*) FROM mock_baanx.orders o "
+                    "WHERE o.namespace = n.name) FROM mock_baanx.namespaces n ORDER BY "
+                    "n.last_used, n.name", ())]
 
     def reset(self, namespace: str) -> None:
         with self._transaction() as cursor:
-            cursor.execute("SELECT last_used FROM mock_baanx.namespaces WHERE name = %s "
-                           "FOR UPDATE", (namespace,))
-            row = cursor.fetchone()
-            if row is not None:
-                self._drop(cursor, namespace)
-                cursor.execute("INSERT INTO mock_baanx.namespaces (name, last_used) "
-                               "VALUES (%s, %s)", (namespace, row[0]))
-            self._changed(cursor, namespace)
+            # Its row locked first (no answer waited for): a create that holds it is waited
+            # for, and its order is among those the statements after it delete, each of
+            # which sees what was committed before it; a create after it waits for the reset.
+            cursor.execute("SELECT 1 FROM mock_baanx.namespaces WHERE name = %s FOR UPDATE",
+                           (namespace,))
+            self._empty(cursor, namespace)
+            self._changed(cursor, namespace, "clock_offset = 0, numbers_used = 0, "
+                          "next_lifecycle = NULL, next_remaining = NULL, ", (),
+                          lambda context: replace(context, clock_offset=0.0,
+                                                  additions_version=None, has_faults=False,
+                                                  next_lifecycle_set=False, numbers_used=0))
 
     def reset_all(self) -> None:
         with self._transaction() as cursor:
             for table in ("orders", "faults", "journal", "coverage", "additions",
                           "namespaces"):
                 cursor.execute(f"DELETE FROM mock_baanx.{table}")
-            self._changed(cursor, None)
+            self._changed_everywhere()
 
     # --- Clock and numbers -------------------------------------------------------------
 
     def advance_clock(self, namespace: str, seconds: float) -> float:
         with self._transaction() as cursor:
             self._ensure_namespace(cursor, namespace)
-            cursor.execute("UPDATE mock_baanx.namespaces SET clock_offset = clock_offset + %s "
-                           "WHERE name = %s RETURNING clock_offset", (seconds, namespace))
-            row = cursor.fetchone()
-            assert row is not None
-            self._changed(cursor, namespace)
-        return float(row[0])
+            changed = self._changed(cursor, namespace, "clock_offset = clock_offset + %s, ",
+                                    (seconds,), lambda context: replace(
+                                        context, clock_offset=context.clock_offset + seconds))
+        assert changed is not None  # made above
+        return changed.clock_offset
 
     # --- Orders ------------------------------------------------------------------------
 
@@ -770,7 +865,7 @@ class PostgresStore:
         statement = ("SELECT body, version FROM mock_baanx.orders WHERE order_id = %s AND "
                      "namespace = %s")
         try:
-            if unit.pipeline is None:
+            if not unit.in_transaction:
                 row = unit.cursor.execute(statement, (order_id, context.namespace)).fetchone()
             else:
                 with self._transaction() as cursor:
@@ -805,11 +900,15 @@ class PostgresStore:
         unit.relied_on[order.order_id] = remembered.version
         return changed
 
-    def orders(self, namespace: str, offset: int = 0, limit: int | None = None) -> list[Order]:
-        with self._transaction() as cursor:
-            cursor.execute("SELECT body FROM mock_baanx.orders WHERE namespace = %s ORDER BY "
-                           "created DESC OFFSET %s LIMIT %s", (namespace, offset, limit))
-            return [order_of(body) for (body,) in cursor.fetchall()]
+    def order_page(self, namespace: str, offset: int = 0, limit: int | None = None
+                   ) -> OrderPage:
+        ((total, bodies),) = self._listing(
+            "SELECT (SELECT count(*) FROM mock_baanx.orders WHERE namespace = %(namespace)s), "
+            "(SELECT coalesce(json_agg(body ORDER BY created DESC), '[]') FROM (SELECT body, "
+            "created FROM mock_baanx.orders WHERE namespace = %(namespace)s ORDER BY created "
+            "DESC OFFSET %(offset)s LIMIT %(limit)s) page)",
+            {"namespace": namespace, "offset": offset, "limit": limit})
+        return OrderPage([order_of(body) for body in bodies], int(total))
 
     def order_count(self, namespace: str) -> int:
         with self._transaction() as cursor:
@@ -819,16 +918,13 @@ class PostgresStore:
             return 0 if row is None else int(row[0])
 
     def orders_forgotten(self) -> int:
-        with self._transaction() as cursor:
-            cursor.execute("SELECT value FROM mock_baanx.counters WHERE name = 'forgotten'")
-            row = cursor.fetchone()
-            return 0 if row is None else int(row[0])
+        rows = self._listing("SELECT value FROM mock_baanx.counters WHERE name = 'forgotten'",
+                             ())
+        return int(rows[0][0]) if rows else 0
 
     def orders_kept(self) -> int:
-        with self._transaction() as cursor:
-            cursor.execute("SELECT count(*) FROM mock_baanx.orders")
-            row = cursor.fetchone()
-            return 0 if row is None else int(row[0])
+        ((kept,),) = self._listing("SELECT count(*) FROM mock_baanx.orders", ())
+        return int(kept)
 
     def forgot_any(self) -> bool:
         return self._forgot_any
@@ -841,20 +937,19 @@ class PostgresStore:
     # --- Next lifecycle ----------------------------------------------------------------
 
     def next_lifecycle(self, namespace: str) -> NextLifecycle | None:
-        with self._transaction() as cursor:
-            cursor.execute("SELECT next_lifecycle, next_remaining FROM mock_baanx.namespaces "
-                           "WHERE name = %s", (namespace,))
-            row = cursor.fetchone()
-            return None if row is None or row[0] is None else NextLifecycle(row[0], row[1])
+        rows = self._listing("SELECT next_lifecycle, next_remaining FROM "
+                             "mock_baanx.namespaces WHERE name = %s", (namespace,))
+        return NextLifecycle(rows[0][0], rows[0][1]) if rows and rows[0][0] is not None \
+            else None
 
     def set_next_lifecycle(self, namespace: str, upcoming: NextLifecycle | None) -> None:
         with self._transaction() as cursor:
             self._ensure_namespace(cursor, namespace)
-            cursor.execute("UPDATE mock_baanx.namespaces SET next_lifecycle = %s, "
-                           "next_remaining = %s WHERE name = %s",
-                           (None if upcoming is None else upcoming.name,
-                            None if upcoming is None else upcoming.remaining, namespace))
-            self._changed(cursor, namespace)
+            self._changed(cursor, namespace, "next_lifecycle = %s, next_remaining = %s, ",
+                          (None if upcoming is None else upcoming.name,
+                           None if upcoming is None else upcoming.remaining),
+                          lambda context: replace(context,
+                                                  next_lifecycle_set=upcoming is not None))
 
     # --- Faults ------------------------------------------------------------------------
 
@@ -863,13 +958,13 @@ class PostgresStore:
             cursor.execute("INSERT INTO mock_baanx.faults (namespace, endpoint, times, body) "
                            "VALUES (%s, %s, %s, %s)", (namespace, fault.endpoint, fault.times,
                                                         json.dumps(_fault_json(fault))))
-            self._changed(cursor, namespace)
+            self._changed(cursor, namespace, after=lambda context: replace(context,
+                                                                           has_faults=True))
 
     def faults(self, namespace: str) -> tuple[Fault, ...]:
-        with self._transaction() as cursor:
-            cursor.execute("SELECT body, times FROM mock_baanx.faults WHERE namespace = %s "
-                           "ORDER BY id", (namespace,))
-            return tuple(_fault_from(body, times) for body, times in cursor.fetchall())
+        return tuple(_fault_from(body, times) for body, times in self._listing(
+            "SELECT body, times FROM mock_baanx.faults WHERE namespace = %s ORDER BY id",
+            (namespace,)))
 
     def take_fault(self, namespace: str, endpoint: str) -> Fault | None:
         unit = self._unit()
@@ -895,7 +990,8 @@ class PostgresStore:
     def clear_faults(self, namespace: str) -> None:
         with self._transaction() as cursor:
             cursor.execute("DELETE FROM mock_baanx.faults WHERE namespace = %s", (namespace,))
-            self._changed(cursor, namespace)
+            self._changed(cursor, namespace, after=lambda context: replace(context,
+                                                                           has_faults=False))
 
     # --- Journal and coverage ----------------------------------------------------------
 
@@ -907,11 +1003,9 @@ class PostgresStore:
             self._journaled_since_sweep.add(namespace)
 
     def journal(self, namespace: str) -> list[JournalEntry]:
-        with self._transaction() as cursor:
-            cursor.execute("SELECT body FROM (SELECT id, body FROM mock_baanx.journal WHERE "
-                           "namespace = %s ORDER BY id DESC LIMIT %s) recent ORDER BY id",
-                           (namespace, JOURNAL_SIZE))
-            return [_entry_from(body) for (body,) in cursor.fetchall()]
+        return [_entry_from(body) for (body,) in self._listing(
+            "SELECT body FROM (SELECT id, body FROM mock_baanx.journal WHERE namespace = %s "
+            "ORDER BY id DESC LIMIT %s) recent ORDER BY id", (namespace, JOURNAL_SIZE))]
 
     def clear_journal(self, namespace: str) -> None:
         with self._transaction() as cursor:
@@ -923,10 +1017,8 @@ class PostgresStore:
                     (namespace, outcome))
 
     def coverage(self, namespace: str) -> dict[str, int]:
-        with self._transaction() as cursor:
-            cursor.execute("SELECT outcome, seen FROM mock_baanx.coverage WHERE namespace = %s",
-                           (namespace,))
-            return {outcome: int(seen) for outcome, seen in cursor.fetchall()}
+        return {outcome: int(seen) for outcome, seen in self._listing(
+            "SELECT outcome, seen FROM mock_baanx.coverage WHERE namespace = %s", (namespace,))}
 
     # --- Data added at run time --------------------------------------------------------
 

@@ -112,7 +112,7 @@ def test_a_store_gives_back_the_orders_it_keeps_and_forgets_the_oldest():
     store = MemoryStore(max_orders=2)
     backend, identity, created = created_in(store, 3)
     polled = backend.poll_order(identity, created[2].order_id)
-    assert store.orders("default") == [polled, created[1]]
+    assert store.order_page("default").orders == [polled, created[1]]
     assert backend.order(created[1].order_id) == created[1]
     assert store.lifecycles_in_use() == {("default", created[1].lifecycle)}
     assert polled == replace(created[2], poll_count=1, poll_times=polled.poll_times)
@@ -126,5 +126,5 @@ def test_a_store_gives_back_orders_that_cooled_as_they_were():
     assert again.poll_count == 2
     assert again.poll_times[0] == polled[0].poll_times[0]
     assert [backend.order(order.order_id) for order in created[1:]] == polled[1:]
-    assert store.orders("default") == [*reversed(polled[1:]), again]  # the newest first
+    assert store.order_page("default").orders == [*reversed(polled[1:]), again]  # the newest first
     assert store.lifecycles_in_use() == {("default", created[0].lifecycle)}
