@@ -120,6 +120,8 @@ def round_trips_per_request(url: str) -> dict[str, int]:
             "GET lifecycle": lambda: client.get("/__mock/lifecycle"),
             "POST lifecycle": lambda: client.post("/__mock/lifecycle",
                                                   json={"name": "complete", "count": 1}),
+            "POST users": lambda: client.post("/__mock/users", json={
+                "token": "added-token", "id": "added-user"}),
             "POST reset": lambda: client.post("/__mock/reset"),
         }
         (connection,) = connections

@@ -227,6 +227,8 @@ class Unit:
     # (`_changed`): known to this process once the unit is kept.
     learning: list[tuple[str, Callable[[], tuple[Any, ...] | None]]] = field(
         default_factory=list)
+    # What else this process learns once the unit is kept.
+    on_kept: list[Callable[[], None]] = field(default_factory=list)
 
 
 def _unavailable(error: Exception) -> StoreUnavailable:
@@ -375,6 +377,8 @@ class PostgresStore:
                 row = read_back()
                 if row is not None:
                     unit.known[namespace] = _context_of(namespace, row)
+            for learn in unit.on_kept:
+                learn()
         except CHANGED_MEANWHILE as error:
             raise self._met_a_change(unit, error) from None
         except (psycopg.OperationalError, psycopg.InterfaceError) as error:
@@ -1022,8 +1026,17 @@ class PostgresStore:
 
     # --- Data added at run time --------------------------------------------------------
 
+    @staticmethod
+    def _lock_additions(cursor: psycopg.Cursor[Any], namespace: str) -> None:
+        """The namespace's row locked (no answer waited for) before its additions change:
+        changes of them then take their versions in the order they are committed, so that
+        a newest version read is never passed by an older one committed later."""
+        cursor.execute("SELECT 1 FROM mock_baanx.namespaces WHERE name = %s FOR UPDATE",
+                       (namespace,))
+
     def remove_stub(self, namespace: str, stub_id: str) -> bool:
         with self._transaction() as cursor:
+            self._lock_additions(cursor, namespace)
             # An answer read, not a row count: in a unit's pipeline a count is known only
             # once the pipeline syncs, which reading an answer makes it do.
             cursor.execute("DELETE FROM mock_baanx.additions WHERE namespace = %s AND kind = "
@@ -1042,14 +1055,30 @@ class PostgresStore:
 
     def add(self, namespace: str, item: Addition) -> None:
         kind, key = kind_and_key(item)
+        unit = self._unit()
+        context = unit.context if unit is not None and unit.optimistic else None
+        before = self._additions.get(namespace, NO_ADDITIONS) if context is not None and \
+            context.additions_version is not None else NO_ADDITIONS
         with self._transaction() as cursor:
-            cursor.execute(
+            self._lock_additions(cursor, namespace)
+            # In a unit, a cursor of its own: its answer is read once the unit is kept.
+            added = (cursor if unit is None else unit.connection.cursor()).execute(
                 "INSERT INTO mock_baanx.additions (namespace, kind, key, body) VALUES "
                 "(%s, %s, %s, %s) ON CONFLICT (namespace, kind, key) DO UPDATE SET body = "
                 "excluded.body, version = nextval(pg_get_serial_sequence("
-                "'mock_baanx.additions', 'version'))",
+                "'mock_baanx.additions', 'version')) RETURNING version",
                 (namespace, kind, key, json.dumps(TO_JSON[kind](item))))
             self._changed(cursor, namespace)
+        if unit is not None and context is not None and context.namespace == namespace and \
+                before.version == (context.additions_version or 0):
+            # The additions as the optimistic unit relied on them, and this one: what the
+            # next request reads, once the unit is kept, without reading them again.
+            unit.on_kept.append(lambda: self._added(namespace, before, item, added.fetchone()))
+
+    def _added(self, namespace: str, before: Additions, item: Addition,
+               row: tuple[Any, ...] | None) -> None:
+        if row is not None:
+            self._additions[namespace] = with_item(before, item, int(row[0]))
 
     def additions(self, namespace: str) -> Additions:
         # Asked on every request: the additions are read (and their users, products and

@@ -511,3 +511,23 @@ def test_creates_through_one_replica_racing_resets_through_another_leave_no_orde
         resetter.store.close()
     assert resets >= creating_threads
     assert broken == []
+
+
+def test_users_added_one_after_another_through_two_replicas_are_all_known_to_both(
+        postgres_url):
+    one = Backend(load_fixtures(), store=store(postgres_url))
+    other = Backend(load_fixtures(), store=store(postgres_url))
+    try:
+        first, second = create_app(one).test_client(), create_app(other).test_client()
+        for client in (first, second):  # each knows the namespace
+            client.get(PRODUCTS, headers=headers())
+        for token, client in (("one", first), ("two", first), ("three", second),
+                              ("four", first)):
+            assert client.post("/__mock/users", json={"token": token, "id": token}
+                               ).status_code == 200
+        for client in (first, second):
+            assert [client.get(PRODUCTS, headers=headers(token)).status_code
+                    for token in ("one", "two", "three", "four")] == [200] * 4
+    finally:
+        one.store.close()
+        other.store.close()
