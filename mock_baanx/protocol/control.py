@@ -108,14 +108,16 @@ def force_status(call: Call) -> Reply:
 
 def lifecycle_state(call: Call) -> dict[str, Any]:
     backend = call.backend
+    known = [{"name": lifecycle.name, "description": lifecycle.description}
+             for lifecycle in sorted(backend.usable_lifecycles(call.namespace).values(),
+                                     key=lambda lc: lc.name)]
+    # Read last: a store may commit what the request changed with it (PostgreSQL does).
     upcoming = backend.next_lifecycle(call.namespace)
     return {
         "next": None if upcoming is None else {"name": upcoming.name,
                                                "remaining": upcoming.remaining},
         "default": backend.default_lifecycle,
-        "known": [{"name": lifecycle.name, "description": lifecycle.description}
-                  for lifecycle in sorted(backend.usable_lifecycles(call.namespace).values(),
-                                          key=lambda lc: lc.name)],
+        "known": known,
     }
 
 
@@ -188,8 +190,8 @@ def clear_faults(call: Call) -> Reply:
 
 def journal(call: Call) -> Reply:
     """The journal, oldest first: the most recent `limit` entries, or all it keeps."""
-    entries = call.backend.journal(call.namespace)
     limit = query_numbers(call).get("limit")
+    entries = call.backend.journal(call.namespace)
     return Reply.json(200, {"requests": [
         {"at": moment_text(entry.at), "method": entry.method, "path": entry.path,
          "headers": dict(entry.headers), "body": entry.body, "status": entry.status,

@@ -295,8 +295,9 @@ class PostgresStore:
         # No check of each connection as it is taken (a round trip per transaction): one
         # that broke while the database was away fails its transaction (a 503) and the pool
         # drops it, so that the next request gets a new one.
+        self._on_connect = on_connect
         self._pool = ConnectionPool(url, min_size=1, max_size=pool_size, open=False,
-                                    timeout=POOL_TIMEOUT_SECONDS, configure=on_connect,
+                                    timeout=POOL_TIMEOUT_SECONDS, configure=self._configure,
                                     # Transactions are begun explicitly: a unit's BEGIN then
                                     # goes with its first statement (`unit`).
                                     kwargs={"autocommit": True})
@@ -335,6 +336,14 @@ class PostgresStore:
         self._sweeper = threading.Thread(target=self._sweep_until_stopped, args=(sweep_every,),
                                          name="mock-baanx sweeper", daemon=True)
         self._sweeper.start()
+
+    def _configure(self, connection: psycopg.Connection[Any]) -> None:
+        """Each new connection: at READ COMMITTED whatever the database's default, for each
+        statement of a transaction sees what was committed before it (a reset deletes what a
+        create it waited for kept)."""
+        connection.execute("SET default_transaction_isolation = 'read committed'")
+        if self._on_connect is not None:
+            self._on_connect(connection)
 
     def _unreachable(self) -> str:
         try:
@@ -536,7 +545,8 @@ class PostgresStore:
         """The rows of a read that a reply lists (faults, the journal, orders…) and nothing
         in the request changes by. In a unit it goes with all the unit has yet to send — its
         writes and checks, the read, the commit — so that it waits on the database once;
-        what the unit changes after it is a transaction of its own."""
+        what the unit changes after it is a transaction of its own, which relies on nothing
+        remembered."""
         unit = self._unit()
         with self._transaction() as cursor:
             if unit is None:
@@ -555,6 +565,9 @@ class PostgresStore:
             unit.waiting.clear()
             unit.checks.clear()
             unit.expected.clear()
+            # What it committed is kept: the request is never answered again, so what the
+            # unit does after it locks what it relies on.
+            unit.optimistic = False
             return rows
 
     def _later(self, statement: str, parameters: tuple[Any, ...]) -> None:
@@ -578,7 +591,9 @@ class PostgresStore:
 
         An optimistic unit that knows the namespace changes it only at the version it knows,
         and says how it is after by `after` (None: read afresh if asked), without waiting for
-        the database. Otherwise the change is waited for, and read back."""
+        the database; the context after keeps the version relied on, so a unit changes its
+        namespace once. Otherwise the change is waited for, and read back for the request,
+        and the process reads the namespace afresh next time."""
         self._known.pop(namespace, None)
         unit = self._unit()
         context = unit.context if unit is not None and unit.optimistic else None
@@ -602,7 +617,8 @@ class PostgresStore:
         row = cursor.fetchone()
         changed = None if row is None else _context_of(namespace, row)
         if unit is not None:
-            unit.learning.append((namespace, lambda: row))
+            # For the rest of the request only: what the statement read of other tables is
+            # as its snapshot had them, older than a change it waited for.
             unit.expected.pop(namespace, None)
             unit.context = changed
         return changed
@@ -733,8 +749,10 @@ class PostgresStore:
 
     def reset_all(self) -> None:
         with self._transaction() as cursor:
-            for table in ("orders", "faults", "journal", "coverage", "additions",
-                          "namespaces"):
+            # The namespaces first, each deleted once a create that holds it is done: its
+            # order is among those the statements after it delete.
+            for table in ("namespaces", "orders", "faults", "journal", "coverage",
+                          "additions"):
                 cursor.execute(f"DELETE FROM mock_baanx.{table}")
             self._changed_everywhere()
 

@@ -500,9 +500,11 @@ def test_creates_through_one_replica_racing_resets_through_another_leave_no_orde
                 finished += done.acquire(blocking=False)
             look(client)
             return
-        for _ in range(creates):
-            assert client.post(API, json=ORDER_BODY, headers=headers()).status_code == 200
-        done.release()
+        try:
+            for _ in range(creates):
+                assert client.post(API, json=ORDER_BODY, headers=headers()).status_code == 200
+        finally:
+            done.release()  # the resetter stops even when a create failed
 
     try:
         in_threads(creating_threads + 1, work)
@@ -531,3 +533,50 @@ def test_users_added_one_after_another_through_two_replicas_are_all_known_to_bot
     finally:
         one.store.close()
         other.store.close()
+
+
+def test_a_listing_through_a_replica_answers_by_what_another_replica_changed_meanwhile(
+        postgres_url):
+    one = Backend(load_fixtures(), store=store(postgres_url))
+    other = Backend(load_fixtures(), store=store(postgres_url))
+    try:
+        first, second = create_app(one).test_client(), create_app(other).test_client()
+        first.post("/__mock/lifecycle", json={"name": "complete-after-30s", "count": 1})
+        create(first)
+        assert [order["status"] for order in first.get("/__mock/orders").get_json()[
+            "orders"]] == ["STARTED"]
+        second.post("/__mock/clock", json={"advanceSeconds": 60})
+        assert [order["status"] for order in first.get("/__mock/orders").get_json()[
+            "orders"]] == ["COMPLETED"]
+    finally:
+        one.store.close()
+        other.store.close()
+
+
+def test_an_order_a_create_in_flight_keeps_is_deleted_by_a_reset_of_every_namespace(
+        postgres_url):
+    import psycopg
+
+    backend = Backend(load_fixtures(), store=store(postgres_url, sweep_every=3600))
+    create(create_app(backend).test_client())
+    creating = psycopg.connect(postgres_url)  # a create through another replica, as it locks
+    try:
+        creating.execute("UPDATE mock_baanx.namespaces SET numbers_used = numbers_used + 1 "
+                         "WHERE name = 'default'")
+        resetting = threading.Thread(target=backend.store.reset_all)
+        resetting.start()
+        with psycopg.connect(postgres_url, autocommit=True) as watching:
+            deadline = time.monotonic() + 10
+            while watching.execute("SELECT count(*) FROM pg_stat_activity WHERE "
+                                   "wait_event_type = 'Lock'").fetchone() != (1,):
+                assert time.monotonic() < deadline, "the reset never waited for the create"
+                time.sleep(0.01)
+        creating.execute("INSERT INTO mock_baanx.orders (order_id, namespace, used, lifecycle, "
+                         "body) VALUES ('ord_in_flight', 'default', 0, 'complete', '{}')")
+        creating.commit()
+        resetting.join(timeout=10)
+        with psycopg.connect(postgres_url) as checking:
+            assert checking.execute("SELECT count(*) FROM mock_baanx.orders").fetchone() == (0,)
+    finally:
+        creating.close()
+        backend.store.close()
