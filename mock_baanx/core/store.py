@@ -125,8 +125,11 @@ class Store(Protocol):
         changed visible when the unit closes, before the reply that acknowledges it leaves.
         An `optimistic` unit may answer from what this process read before, and checks as
         it closes that none of it has changed meanwhile; if some has, it keeps nothing and
-        raises Outdated, so that its caller answers the request again. A store in this
-        process's memory needs none: its operations are atomic as they come."""
+        raises Outdated, so that its caller answers the request again. A store may keep
+        what a unit changed as soon as the unit reads what a reply lists (faults, the
+        journal, coverage, a page of orders, the next lifecycle), in the same trip to the
+        database: a request reads those last. A store in this process's memory needs none:
+        its operations are atomic as they come."""
         ...
 
     def use(self, namespace: str, now: datetime) -> float:
