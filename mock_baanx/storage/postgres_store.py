@@ -132,6 +132,9 @@ ORDERS_REMEMBERED = 4_096
 # What fails a unit that another process's changes came between: a check that found one
 # (`_one_statement`), or rows locked in another order than a concurrent unit's.
 CHANGED_MEANWHILE = (psycopg.errors.SerializationFailure, psycopg.errors.DeadlockDetected)
+# What the unit's own checks name when they fail (`mock_baanx.expect`): the statements after
+# them are never prepared meanwhile, so their failure leaves the connection sound.
+CHECKED = frozenset({"namespace", "create", "order"})
 
 log = logging.getLogger("mock_baanx")
 
@@ -151,6 +154,11 @@ class Context:
     next_lifecycle_set: bool
     numbers_used: int
 
+
+# The namespaces named (None: every one), locked in name order: every statement that locks
+# several locks them so, and none waits for another that waits for it.
+NAME_ORDER = ("SELECT name FROM mock_baanx.namespaces WHERE %s::text[] IS NULL OR "
+              "name = ANY(%s::text[]) ORDER BY name FOR UPDATE")
 
 # What a unit that changes a namespace reads back of it (`_changed`): a `Context`'s fields.
 CONTEXT_COLUMNS = (
@@ -229,6 +237,9 @@ class Unit:
         default_factory=list)
     # What else this process learns once the unit is kept.
     on_kept: list[Callable[[], None]] = field(default_factory=list)
+    # Whether a statement failed that the unit's pipeline did not expect to (a deadlock, say):
+    # psycopg may then take a statement the failure skipped for prepared.
+    suspect: bool = False
 
 
 def _unavailable(error: Exception) -> StoreUnavailable:
@@ -392,12 +403,18 @@ class PostgresStore:
             raise self._met_a_change(unit, error) from None
         except (psycopg.OperationalError, psycopg.InterfaceError) as error:
             raise _unavailable(error) from None
+        except psycopg.Error:
+            unit.suspect = True
+            raise
         finally:
             self._local.unit = None
             connection.prepare_threshold = prepare_threshold  # as `_changed` may have set it
+            if unit.suspect:
+                connection.close()  # the pool replaces it
             # An implicit transaction ends with its failure; psycopg would clear every
             # prepared statement of the connection on a ROLLBACK it did not need.
-            if not committed and connection.info.transaction_status != TransactionStatus.IDLE:
+            elif not committed and \
+                    connection.info.transaction_status != TransactionStatus.IDLE:
                 # A broken connection cannot roll back: the pool replaces it.
                 with contextlib.suppress(psycopg.Error):
                     connection.execute("ROLLBACK")
@@ -471,7 +488,11 @@ class PostgresStore:
 
     def _met_a_change(self, unit: Unit, error: psycopg.Error) -> Exception:
         """What a unit that met another's change raises: Outdated if it is optimistic (its
-        request is answered again); else, a deadlock, what a database away raises."""
+        request is answered again); else, a deadlock, what a database away raises. A failure
+        that is not one of the unit's own checks leaves its connection suspect."""
+        if not (isinstance(error, psycopg.errors.SerializationFailure)
+                and error.diag.message_primary in CHECKED):
+            unit.suspect = True
         return self._outdated(unit, error) if unit.optimistic else _unavailable(error)
 
     def _outdated(self, unit: Unit, error: psycopg.Error) -> Outdated:
@@ -710,13 +731,15 @@ class PostgresStore:
         cursor.execute("SELECT name FROM mock_baanx.namespaces WHERE name <> %s "
                        "ORDER BY last_used DESC OFFSET %s",
                        (DEFAULT_NAMESPACE, self.max_namespaces - 1))
-        for (name,) in cursor.fetchall():
-            self._drop(cursor, name)
-
-    def _drop(self, cursor: psycopg.Cursor[Any], namespace: str) -> None:
-        self._known.pop(namespace, None)
-        self._empty(cursor, namespace)
-        cursor.execute("DELETE FROM mock_baanx.namespaces WHERE name = %s", (namespace,))
+        # Their rows first, in name order, as every other change of several namespaces
+        # locks them, then what they hold, as a reset does: no two wait for each other.
+        forgotten = sorted(name for (name,) in cursor.fetchall())
+        if forgotten:
+            cursor.execute(f"DELETE FROM mock_baanx.namespaces WHERE name IN ({NAME_ORDER})",
+                           (forgotten, forgotten))
+        for name in forgotten:
+            self._known.pop(name, None)
+            self._empty(cursor, name)
 
     @staticmethod
     def _empty(cursor: psycopg.Cursor[Any], namespace: str) -> None:
@@ -751,8 +774,9 @@ class PostgresStore:
         with self._transaction() as cursor:
             # The namespaces first, each deleted once a create that holds it is done: its
             # order is among those the statements after it delete.
-            for table in ("namespaces", "orders", "faults", "journal", "coverage",
-                          "additions"):
+            cursor.execute(f"DELETE FROM mock_baanx.namespaces WHERE name IN ({NAME_ORDER})",
+                           (None, None))
+            for table in ("orders", "faults", "journal", "coverage", "additions"):
                 cursor.execute(f"DELETE FROM mock_baanx.{table}")
             self._changed_everywhere()
 
@@ -1046,11 +1070,13 @@ class PostgresStore:
 
     @staticmethod
     def _lock_additions(cursor: psycopg.Cursor[Any], namespace: str) -> None:
-        """The namespace's row locked (no answer waited for) before its additions change:
-        changes of them then take their versions in the order they are committed, so that
-        a newest version read is never passed by an older one committed later."""
-        cursor.execute("SELECT 1 FROM mock_baanx.namespaces WHERE name = %s FOR UPDATE",
-                       (namespace,))
+        """The namespace's row locked, made if it is gone (no answer waited for), before its
+        additions change: changes of them then take their versions in the order they are
+        committed, so that a newest version read is never passed by an older one committed
+        later, and every one of them moves the namespace's version."""
+        cursor.execute("INSERT INTO mock_baanx.namespaces (name, last_used) VALUES (%s, "
+                       "'0001-01-01 00:00:00+00') ON CONFLICT (name) DO UPDATE SET name = "
+                       "excluded.name", (namespace,))
 
     def remove_stub(self, namespace: str, stub_id: str) -> bool:
         with self._transaction() as cursor:
@@ -1096,6 +1122,8 @@ class PostgresStore:
     def _added(self, namespace: str, before: Additions, item: Addition,
                row: tuple[Any, ...] | None) -> None:
         if row is not None:
+            if len(self._additions) > self.max_namespaces:
+                self._additions.clear()
             self._additions[namespace] = with_item(before, item, int(row[0]))
 
     def additions(self, namespace: str) -> Additions:
@@ -1153,9 +1181,8 @@ class PostgresStore:
                 cursor.execute(
                     "UPDATE mock_baanx.namespaces n SET last_used = greatest(n.last_used, u.at) "
                     "FROM unnest(%s::text[], %s::timestamptz[]) AS u(name, at) WHERE n.name = "
-                    "u.name AND n.name IN (SELECT name FROM mock_baanx.namespaces WHERE name = "
-                    "ANY(%s) ORDER BY name FOR UPDATE)", (names, [used[name] for name in names],
-                                                          names))
+                    f"u.name AND n.name IN ({NAME_ORDER})",
+                    (names, [used[name] for name in names], names, names))
         if not created and not journaled:
             return
         with self._transaction() as cursor:

@@ -553,30 +553,79 @@ def test_a_listing_through_a_replica_answers_by_what_another_replica_changed_mea
         other.store.close()
 
 
+def wait_for_one_lock_wait(url: str) -> None:
+    """Until one backend waits for a lock another holds (10 s at most)."""
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as watching:
+        deadline = time.monotonic() + 10
+        while watching.execute("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type "
+                               "= 'Lock'").fetchone() != (1,):
+            assert time.monotonic() < deadline, "nothing waited for the lock held"
+            time.sleep(0.01)
+
+
 def test_an_order_a_create_in_flight_keeps_is_deleted_by_a_reset_of_every_namespace(
         postgres_url):
     import psycopg
+    from psycopg import sql
 
+    with psycopg.connect(postgres_url, autocommit=True) as admin:  # whatever the default
+        admin.execute(sql.SQL("ALTER DATABASE {} SET default_transaction_isolation = "
+                              "'repeatable read'").format(sql.Identifier(admin.info.dbname)))
     backend = Backend(load_fixtures(), store=store(postgres_url, sweep_every=3600))
     create(create_app(backend).test_client())
     creating = psycopg.connect(postgres_url)  # a create through another replica, as it locks
     try:
         creating.execute("UPDATE mock_baanx.namespaces SET numbers_used = numbers_used + 1 "
                          "WHERE name = 'default'")
-        resetting = threading.Thread(target=backend.store.reset_all)
+        failed: list[BaseException] = []
+
+        def reset_all() -> None:
+            try:
+                backend.store.reset_all()
+            except BaseException as error:
+                failed.append(error)
+
+        resetting = threading.Thread(target=reset_all)
         resetting.start()
-        with psycopg.connect(postgres_url, autocommit=True) as watching:
-            deadline = time.monotonic() + 10
-            while watching.execute("SELECT count(*) FROM pg_stat_activity WHERE "
-                                   "wait_event_type = 'Lock'").fetchone() != (1,):
-                assert time.monotonic() < deadline, "the reset never waited for the create"
-                time.sleep(0.01)
+        wait_for_one_lock_wait(postgres_url)
         creating.execute("INSERT INTO mock_baanx.orders (order_id, namespace, used, lifecycle, "
                          "body) VALUES ('ord_in_flight', 'default', 0, 'complete', '{}')")
         creating.commit()
         resetting.join(timeout=10)
+        assert failed == []
         with psycopg.connect(postgres_url) as checking:
             assert checking.execute("SELECT count(*) FROM mock_baanx.orders").fetchone() == (0,)
     finally:
         creating.close()
+        backend.store.close()
+
+
+def test_an_addition_takes_its_version_once_it_holds_its_namespace(postgres_url):
+    import psycopg
+
+    backend = Backend(load_fixtures(), store=store(postgres_url, sweep_every=3600))
+    client = create_app(backend).test_client()
+    client.get(PRODUCTS, headers=headers())
+    holding = psycopg.connect(postgres_url)  # a create through another replica, as it locks
+    try:
+        holding.execute("UPDATE mock_baanx.namespaces SET numbers_used = numbers_used + 1 "
+                        "WHERE name = 'default'")
+        replies: list[int] = []
+        adding = threading.Thread(target=lambda: replies.append(client.post(
+            "/__mock/users", json={"token": "late", "id": "late"}).status_code))
+        adding.start()
+        wait_for_one_lock_wait(postgres_url)
+        # A version taken while the addition waits is older than the addition's: a process
+        # that read the newest version never meets an older one committed after it.
+        (taken,) = holding.execute("SELECT nextval(pg_get_serial_sequence("
+                                   "'mock_baanx.additions', 'version'))").fetchone()
+        holding.commit()
+        adding.join(timeout=10)
+        with psycopg.connect(postgres_url) as checking:
+            (added,) = checking.execute("SELECT version FROM mock_baanx.additions").fetchone()
+        assert (replies, added > taken) == ([200], True)
+    finally:
+        holding.close()
         backend.store.close()
