@@ -5,26 +5,26 @@ behave as one mock.
 A request's operations are one unit (`unit`): one connection, one transaction, committed
 before the reply that acknowledges it leaves. A process remembers what it last read of a
 namespace (its version, clock, additions' version, whether it has faults or a lifecycle
-set for its next orders) and of the orders it last polled (each with its version). An
-optimistic unit — the one a request is answered in first — answers from what is
-remembered, and writes everything as one statement (`_one_statement`) that keeps nothing
-unless what it relied on is still at the version remembered: a create is kept under the
-namespace's version, a poll's change only over the order's version it was made from. If
-another process changed one, the statement fails (naming what changed, and for an order
-how it now is), nothing is kept, and the request is answered again (`Outdated`). So a
-request whose namespace and order this process knows waits on the database once; a poll
-of an order it does not know, or that another process keeps changing, twice (the order
-read without a lock, then changed only at the version read). A unit that reads in a
-transaction (in pipeline mode, BEGIN with its first read: a fault with `times`, a next
-lifecycle, the last attempt) locks the rows it changes as it reads them. What changes the
-namespace (the control API) moves its version on, from one sequence, so a namespace reset
-and made again never repeats one; an optimistic unit changes it only at the version it
-relied on, and reads back how it is after, for this process to know once the unit is
-kept (`_changed`). A reply's listing (faults, the journal, orders…) goes with all the
-unit has yet to send and its commit (`_listing`), so that a control request waits on the
-database once too. Either way, concurrent requests through different processes each count
-once. Operations outside a unit are each a transaction of their own. A namespace's last
-use is written by the sweeper.
+set for its next orders) and of the orders it last created or polled (each with its
+version). An optimistic unit — the one a request is answered in first — answers from what
+is remembered, and writes everything as one statement (`_one_statement`) that keeps
+nothing unless what it relied on is still at the version remembered: a create is kept
+under the namespace's version, a poll's change only over the order's version it was made
+from. If another process changed one, the statement fails (naming what changed, and for
+an order how it now is), nothing is kept, and the request is answered again (`Outdated`).
+So a request whose namespace and order this process knows (it created or polled it) waits
+on the database once; a poll of an order it does not know, or that another process keeps
+changing, twice (the order read without a lock, then changed only at the version read). A
+unit that reads in a transaction (in pipeline mode, BEGIN with its first read: a fault
+with `times`, a next lifecycle, the last attempt) locks the rows it changes as it reads
+them. What changes the namespace (the control API) moves its version on, from one
+sequence, so a namespace reset and made again never repeats one; an optimistic unit
+changes it only at the version it relied on, and reads back how it is after, for this
+process to know once the unit is kept (`_changed`). A reply's listing (faults, the
+journal, orders…) goes with all the unit has yet to send and its commit (`_listing`), so
+that a control request waits on the database once too. Either way, concurrent requests
+through different processes each count once. Operations outside a unit are each a
+transaction of their own. A namespace's last use is written by the sweeper.
 
 The bound on kept orders has no counter every create must lock: a sweeper thread in each
 process, one at a time across processes (an advisory lock), counts the orders about once
@@ -43,10 +43,12 @@ import contextlib
 import json
 import logging
 import threading
+from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from functools import partial
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -196,11 +198,13 @@ class Check:
     still holds, as steps of the unit's one statement, each a common table expression that
     may read the one before it as `PREVIOUS`; the last returns a row if it kept
     anything. `what` names what changed if it did not ("create", "order"), and `now_is`,
-    an expression, says how it now is (the error carries it)."""
+    an expression, says how it now is (the error carries it). With `kept`, the last step
+    returns a column `kept`, which `kept` is given once the unit is kept."""
 
     what: str
     steps: tuple[tuple[str, tuple[Any, ...]], ...]
     now_is: tuple[str, tuple[Any, ...]] = ("''", ())
+    kept: Callable[[Any], None] | None = None
 
 
 @dataclass
@@ -325,7 +329,7 @@ class PostgresStore:
         # What optimistic units may answer from: each namespace's context and orders, as
         # last read or written here.
         self._known: dict[str, Context] = {}
-        self._remembered: dict[str, Remembered] = {}
+        self._remembered: OrderedDict[str, Remembered] = OrderedDict()
         # Orders another process changed while this one relied on what it remembered.
         self._alternating: set[str] = set()
         # The namespaces used since the sweeper last wrote their last use, and when.
@@ -420,16 +424,26 @@ class PostgresStore:
                     connection.execute("ROLLBACK")
             self._pool.putconn(connection)
         self._known.update(unit.known)
-        if len(self._remembered) + len(unit.remember) > ORDERS_REMEMBERED:
-            self._remembered.clear()
-        self._remembered.update(unit.remember)
+        self._remember(unit.remember)
+
+    def _remember(self, orders: dict[str, Remembered]) -> None:
+        """Orders as a unit kept them, for the next optimistic units: the ones used longest
+        ago forgotten past the bound (every create adds one, so it churns under creates).
+        Each step is one call, atomic as other threads do the same."""
+        remembered = self._remembered
+        with contextlib.suppress(KeyError):  # another thread forgot it meanwhile
+            for order_id, order in orders.items():
+                remembered[order_id] = order
+                remembered.move_to_end(order_id)
+            while len(remembered) > ORDERS_REMEMBERED:
+                remembered.popitem(last=False)
 
     def _send_at_once(self, unit: Unit) -> None:
         """A unit with no transaction begun: its writes and checks in one statement, one
         implicit transaction, one round trip."""
         statement = self._one_statement(unit)
         if statement is not None:
-            unit.cursor.execute(*statement)
+            self._send_one(unit, statement, unit.cursor, last=True)
 
     def _send_with_commit(self, unit: Unit, pipeline: psycopg.Pipeline) -> None:
         """A unit that began a transaction to read afresh: its one statement and the commit
@@ -437,7 +451,7 @@ class PostgresStore:
         statement = self._one_statement(unit)
         try:
             if statement is not None:
-                unit.cursor.execute(*statement)
+                self._send_one(unit, statement, unit.cursor)
             # Not prepared after a statement that may fail: psycopg would take a statement
             # whose preparation an aborted pipeline skipped for prepared.
             unit.cursor.execute("COMMIT", prepare=not (unit.checks or unit.expected))
@@ -483,8 +497,31 @@ class PostgresStore:
             selected.append(f"CASE WHEN EXISTS (SELECT 1 FROM {last}) THEN true ELSE "
                             f"mock_baanx.expect(false, '{check.what}', {check.now_is[0]}) END")
             parameters += check.now_is[1]
+        selected += [f"(SELECT kept FROM {last})" for last, check in checked
+                     if check.kept is not None]
         with_clause = f"WITH {', '.join(expressions)} " if expressions else ""
         return f"{with_clause}SELECT {', '.join(selected)}", tuple(parameters)
+
+    @staticmethod
+    def _send_one(unit: Unit, statement: tuple[str, tuple[Any, ...]],
+                  cursor: psycopg.Cursor[Any], last: bool = False) -> None:
+        """The unit's one statement sent on `cursor`; what its checks return for `kept`
+        given to them once the unit is kept (read then from `cursor` if the statement is
+        the unit's `last`, else from a cursor of its own, which no later statement of the
+        unit's overwrites)."""
+        delivering = [check.kept for check in unit.checks.values() if check.kept is not None]
+        sent = cursor if last or not delivering else unit.connection.cursor()
+        sent.execute(*statement)
+        if not delivering:
+            return
+
+        def deliver() -> None:
+            row = sent.fetchone()
+            if row is not None:
+                for kept, value in zip(delivering, row[-len(delivering):], strict=True):
+                    kept(value)
+
+        unit.on_kept.append(deliver)
 
     def _met_a_change(self, unit: Unit, error: psycopg.Error) -> Exception:
         """What a unit that met another's change raises: Outdated if it is optimistic (its
@@ -576,7 +613,7 @@ class PostgresStore:
             # Not prepared after a statement that may fail (`_send_with_commit`).
             prepare = False if unit.checks or unit.expected else None
             if pending is not None:
-                cursor.execute(*pending)
+                self._send_one(unit, pending, cursor)
             listed = unit.connection.execute(statement, parameters, prepare=prepare)
             cursor.execute("COMMIT", prepare=prepare)
             # The pipeline ends here, where synced it would sync once more as the unit closes.
@@ -839,6 +876,8 @@ class PostgresStore:
                 "VALUES (%s, %s, nextval('mock_baanx.use_order'), %s, %s)",
                 (order.order_id, order.namespace, order.lifecycle,
                  json.dumps(record_of(order))))
+            if outer is not None:
+                self._created(outer, int(version), order, order.number)
         self._created_since_sweep = True
         return order
 
@@ -859,11 +898,19 @@ class PostgresStore:
              (context.namespace, context.version, exact_number, order.number - 1)),
             ("INSERT INTO mock_baanx.orders (order_id, namespace, used, lifecycle, body) SELECT "
              "%s, %s, nextval('mock_baanx.use_order'), %s, jsonb_set(%s::jsonb, '{number}', "
-             "to_jsonb(numbers_used)) FROM PREVIOUS RETURNING 1",
-             (order.order_id, context.namespace, order.lifecycle,
-              json.dumps(record_of(order))))))
+             "to_jsonb(numbers_used)) FROM PREVIOUS RETURNING (body->>'number')::bigint AS "
+             "kept", (order.order_id, context.namespace, order.lifecycle,
+                      json.dumps(record_of(order))))),
+            kept=partial(self._created, unit, context.version, order))
         self._created_since_sweep = True
         return order
+
+    @staticmethod
+    def _created(unit: Unit, namespace_version: int, order: Order, number: int) -> None:
+        """An order just created remembered as it was kept (with the number it was given),
+        so that its first poll, most often soon, waits on the database once too."""
+        kept = order if order.number == number else replace(order, number=int(number))
+        unit.remember[order.order_id] = Remembered(namespace_version, 0, kept)
 
     def change_order(self, namespace: str, order_id: str,
                      change: Callable[[Order, float], Order]) -> Order:

@@ -629,3 +629,27 @@ def test_an_addition_takes_its_version_once_it_holds_its_namespace(postgres_url)
     finally:
         holding.close()
         backend.store.close()
+
+
+@pytest.mark.parametrize("seed", [None, 3])
+def test_an_orders_first_poll_through_the_process_that_created_it_waits_once(postgres_url,
+                                                                              seed):
+    from mock_baanx.storage.postgres_store import PostgresStore
+
+    from ..postgres import round_trips
+
+    connections: list = []
+    backend = Backend(load_fixtures(), ids=None if seed is None else seeded_ids(seed),
+                      store=PostgresStore(postgres_url, pool_size=1, sweep_every=3600,
+                                          on_connect=connections.append))
+    try:
+        client = create_app(backend).test_client()
+        for _ in range(10):  # statements prepared, as on a connection in use
+            poll(client, create(client)["orderId"])
+        (connection,) = connections
+        order_id = create(client)["orderId"]
+        assert round_trips(connection, lambda: client.get(f"{API}/{order_id}",
+                                                          headers=headers())) == 1
+        assert client.get(f"/__mock/orders/{order_id}").get_json()["pollCount"] == 1
+    finally:
+        backend.store.close()
