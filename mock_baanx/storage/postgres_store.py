@@ -218,12 +218,11 @@ class Unit:
     connection: psycopg.Connection[Any]
     cursor: psycopg.Cursor[Any]
     optimistic: bool = False
-    # Where the unit's pipeline, entered when it first reads afresh, is exited.
+    # Where the unit's pipeline, entered when it first reads afresh, is exited. The pipeline
+    # is there while the unit's transaction is begun and not yet committed: a listing
+    # commits what the unit did before it, and ends the pipeline (`_listing`).
     pipeline_mode: ExitStack = field(default_factory=ExitStack)
     pipeline: psycopg.Pipeline | None = None
-    # Whether its transaction is begun and not yet committed: a listing commits what the
-    # unit did before it (`_listing`).
-    in_transaction: bool = False
     context: Context | None = None
     waiting: list[tuple[str, tuple[Any, ...]]] = field(default_factory=list)
     # What the unit writes only where what it relied on still holds, by what and whose
@@ -577,9 +576,7 @@ class PostgresStore:
                     # next one whose answer is needed (BEGIN with the first read).
                     unit.pipeline = unit.pipeline_mode.enter_context(
                         unit.connection.pipeline())
-                if not unit.in_transaction:
                     unit.cursor.execute("BEGIN")
-                    unit.in_transaction = True
                 yield unit.cursor
                 return
             with self._pool.connection() as connection, connection.transaction(), \
@@ -617,7 +614,7 @@ class PostgresStore:
             listed = unit.connection.execute(statement, parameters, prepare=prepare)
             cursor.execute("COMMIT", prepare=prepare)
             # The pipeline ends here, where synced it would sync once more as the unit closes.
-            unit.pipeline, unit.in_transaction = None, False
+            unit.pipeline = None
             unit.pipeline_mode.close()
             rows = listed.fetchall()
             unit.waiting.clear()
@@ -958,7 +955,7 @@ class PostgresStore:
         statement = ("SELECT body, version FROM mock_baanx.orders WHERE order_id = %s AND "
                      "namespace = %s")
         try:
-            if not unit.in_transaction:
+            if unit.pipeline is None:
                 row = unit.cursor.execute(statement, (order_id, context.namespace)).fetchone()
             else:
                 with self._transaction() as cursor:
