@@ -32,6 +32,15 @@ def store(url: str, **bounds: int):
 
 
 @pytest.fixture
+def replica_clients(postgres_url):
+    """Two processes' apps on one database, in this process: each its own store."""
+    backends = [Backend(load_fixtures(), store=store(postgres_url)) for _ in range(2)]
+    yield [create_app(backend).test_client() for backend in backends]
+    for backend in backends:
+        backend.store.close()
+
+
+@pytest.fixture
 def client(postgres_url):
     backend = Backend(load_fixtures(), ids=seeded_ids(5), store=store(postgres_url))
     yield create_app(backend).test_client()
@@ -298,21 +307,15 @@ def test_requests_while_the_database_is_away_are_answered_side_by_side(postgres_
     assert replies == [503] * 6
 
 
-def test_a_stub_added_at_run_time_is_shared_and_removed_on_postgres(postgres_url):
-    first = Backend(load_fixtures(), store=store(postgres_url))
-    second = Backend(load_fixtures(), store=store(postgres_url))
-    try:
-        one, other = create_app(first).test_client(), create_app(second).test_client()
-        stub = {"id": "getUser", "method": "GET", "path": "/v1/user",
-                "body": {"id": "{{user.id}}"}}
-        assert one.post("/ns/a/__mock/stubs", json=stub).status_code == 200
-        assert other.get("/ns/a/v1/user", headers=headers()).get_json() == {"id": "user-demo"}
-        assert other.get("/ns/a/__mock/stubs").get_json()["stubs"][0]["id"] == "getUser"
-        assert other.delete("/ns/a/__mock/stubs/getUser").status_code == 200
-        assert_error(one.get("/ns/a/v1/user", headers=headers()), 404)
-    finally:
-        first.store.close()
-        second.store.close()
+def test_a_stub_added_at_run_time_is_shared_and_removed_on_postgres(replica_clients):
+    one, other = replica_clients
+    stub = {"id": "getUser", "method": "GET", "path": "/v1/user",
+            "body": {"id": "{{user.id}}"}}
+    assert one.post("/ns/a/__mock/stubs", json=stub).status_code == 200
+    assert other.get("/ns/a/v1/user", headers=headers()).get_json() == {"id": "user-demo"}
+    assert other.get("/ns/a/__mock/stubs").get_json()["stubs"][0]["id"] == "getUser"
+    assert other.delete("/ns/a/__mock/stubs/getUser").status_code == 200
+    assert_error(one.get("/ns/a/v1/user", headers=headers()), 404)
 
 
 def test_a_request_waits_on_the_database_once_when_nothing_it_relies_on_changed_elsewhere(
@@ -324,39 +327,33 @@ def test_a_request_waits_on_the_database_once_when_nothing_it_relies_on_changed_
 
 
 def test_what_another_replica_changed_is_what_a_replica_that_answered_before_answers_by(
-        postgres_url):
-    one = Backend(load_fixtures(), store=store(postgres_url))
-    other = Backend(load_fixtures(), store=store(postgres_url))
-    try:
-        first, second = create_app(one).test_client(), create_app(other).test_client()
-        order_id = create(first)["orderId"]
-        for _ in range(2):  # each replica has read the namespace and the order
-            poll(first, order_id)
-            poll(second, order_id)
-        second.post("/__mock/faults", json={"endpoint": "getAvailableProducts",
-                                            "status": 500, "times": 1})
-        second.post("/__mock/lifecycle", json={"name": "fail", "count": 1})
-        second.post("/__mock/clock", json={"advanceSeconds": 3600})
-        poll(second, order_id)
-        assert first.get(PRODUCTS, headers=headers()).status_code == 500
-        assert first.get(PRODUCTS, headers=headers()).status_code == 200
-        # What the answer that found its namespace changed had written is not kept.
-        assert [entry["status"] for entry in first.get("/__mock/requests").get_json()[
-            "requests"] if entry["path"] == PRODUCTS] == [500, 200]
+        replica_clients):
+    first, second = replica_clients
+    order_id = create(first)["orderId"]
+    for _ in range(2):  # each replica has read the namespace and the order
         poll(first, order_id)
-        assert first.get(f"/__mock/orders/{order_id}").get_json()["pollCount"] == 6
-        created = [create(first)["orderId"] for _ in range(2)]
-        assert [first.get(f"/__mock/orders/{created_id}").get_json()["lifecycle"]
-                for created_id in created] == ["fail", "complete"]
-        last_entry = first.get("/__mock/requests").get_json()["requests"][-1]
-        assert datetime.fromisoformat(last_entry["at"]) > datetime.now(UTC) + timedelta(
-            minutes=59)
-        second.post("/__mock/reset")
-        assert_error(first.get(f"{API}/{order_id}", headers=headers()), 404)
-        assert first.get("/__mock/orders").get_json()["total"] == 0
-    finally:
-        one.store.close()
-        other.store.close()
+        poll(second, order_id)
+    second.post("/__mock/faults", json={"endpoint": "getAvailableProducts",
+                                        "status": 500, "times": 1})
+    second.post("/__mock/lifecycle", json={"name": "fail", "count": 1})
+    second.post("/__mock/clock", json={"advanceSeconds": 3600})
+    poll(second, order_id)
+    assert first.get(PRODUCTS, headers=headers()).status_code == 500
+    assert first.get(PRODUCTS, headers=headers()).status_code == 200
+    # What the answer that found its namespace changed had written is not kept.
+    assert [entry["status"] for entry in first.get("/__mock/requests").get_json()[
+        "requests"] if entry["path"] == PRODUCTS] == [500, 200]
+    poll(first, order_id)
+    assert first.get(f"/__mock/orders/{order_id}").get_json()["pollCount"] == 6
+    created = [create(first)["orderId"] for _ in range(2)]
+    assert [first.get(f"/__mock/orders/{created_id}").get_json()["lifecycle"]
+            for created_id in created] == ["fail", "complete"]
+    last_entry = first.get("/__mock/requests").get_json()["requests"][-1]
+    assert datetime.fromisoformat(last_entry["at"]) > datetime.now(UTC) + timedelta(
+        minutes=59)
+    second.post("/__mock/reset")
+    assert_error(first.get(f"{API}/{order_id}", headers=headers()), 404)
+    assert first.get("/__mock/orders").get_json()["total"] == 0
 
 
 def test_a_database_at_the_previous_schema_version_is_migrated_and_keeps_its_orders(
@@ -446,24 +443,18 @@ def test_a_poll_of_an_order_another_replica_polled_meanwhile_waits_on_the_databa
 
 
 def test_a_control_change_through_a_replica_that_knew_the_namespace_before_another_changed_it(
-        postgres_url):
-    one = Backend(load_fixtures(), store=store(postgres_url))
-    other = Backend(load_fixtures(), store=store(postgres_url))
-    try:
-        first, second = create_app(one).test_client(), create_app(other).test_client()
-        for client in (first, second):  # each knows the namespace, its clock at real time
-            client.get("/__mock/clock")
-        second.post("/__mock/clock", json={"advanceSeconds": 100})
-        assert first.post("/__mock/clock", json={"advanceSeconds": 10}).get_json()[
-            "offsetSeconds"] == 110
-        assert second.get("/__mock/clock").get_json()["offsetSeconds"] == 110
-        second.post("/__mock/faults", json={"endpoint": "createOrder", "status": 503})
-        assert [fault["status"] for fault in first.post("/__mock/faults", json={
-            "endpoint": "createOrder", "status": 500}).get_json()["faults"]] == [503, 500]
-        assert first.post(API, json=ORDER_BODY, headers=headers()).status_code == 503
-    finally:
-        one.store.close()
-        other.store.close()
+        replica_clients):
+    first, second = replica_clients
+    for client in (first, second):  # each knows the namespace, its clock at real time
+        client.get("/__mock/clock")
+    second.post("/__mock/clock", json={"advanceSeconds": 100})
+    assert first.post("/__mock/clock", json={"advanceSeconds": 10}).get_json()[
+        "offsetSeconds"] == 110
+    assert second.get("/__mock/clock").get_json()["offsetSeconds"] == 110
+    second.post("/__mock/faults", json={"endpoint": "createOrder", "status": 503})
+    assert [fault["status"] for fault in first.post("/__mock/faults", json={
+        "endpoint": "createOrder", "status": 500}).get_json()["faults"]] == [503, 500]
+    assert first.post(API, json=ORDER_BODY, headers=headers()).status_code == 503
 
 
 def test_creates_through_one_replica_racing_resets_through_another_leave_no_order_behind(
@@ -516,41 +507,29 @@ def test_creates_through_one_replica_racing_resets_through_another_leave_no_orde
 
 
 def test_users_added_one_after_another_through_two_replicas_are_all_known_to_both(
-        postgres_url):
-    one = Backend(load_fixtures(), store=store(postgres_url))
-    other = Backend(load_fixtures(), store=store(postgres_url))
-    try:
-        first, second = create_app(one).test_client(), create_app(other).test_client()
-        for client in (first, second):  # each knows the namespace
-            client.get(PRODUCTS, headers=headers())
-        for token, client in (("one", first), ("two", first), ("three", second),
-                              ("four", first)):
-            assert client.post("/__mock/users", json={"token": token, "id": token}
-                               ).status_code == 200
-        for client in (first, second):
-            assert [client.get(PRODUCTS, headers=headers(token)).status_code
-                    for token in ("one", "two", "three", "four")] == [200] * 4
-    finally:
-        one.store.close()
-        other.store.close()
+        replica_clients):
+    first, second = replica_clients
+    for client in (first, second):  # each knows the namespace
+        client.get(PRODUCTS, headers=headers())
+    for token, client in (("one", first), ("two", first), ("three", second),
+                          ("four", first)):
+        assert client.post("/__mock/users", json={"token": token, "id": token}
+                           ).status_code == 200
+    for client in (first, second):
+        assert [client.get(PRODUCTS, headers=headers(token)).status_code
+                for token in ("one", "two", "three", "four")] == [200] * 4
 
 
 def test_a_listing_through_a_replica_answers_by_what_another_replica_changed_meanwhile(
-        postgres_url):
-    one = Backend(load_fixtures(), store=store(postgres_url))
-    other = Backend(load_fixtures(), store=store(postgres_url))
-    try:
-        first, second = create_app(one).test_client(), create_app(other).test_client()
-        first.post("/__mock/lifecycle", json={"name": "complete-after-30s", "count": 1})
-        create(first)
-        assert [order["status"] for order in first.get("/__mock/orders").get_json()[
-            "orders"]] == ["STARTED"]
-        second.post("/__mock/clock", json={"advanceSeconds": 60})
-        assert [order["status"] for order in first.get("/__mock/orders").get_json()[
-            "orders"]] == ["COMPLETED"]
-    finally:
-        one.store.close()
-        other.store.close()
+        replica_clients):
+    first, second = replica_clients
+    first.post("/__mock/lifecycle", json={"name": "complete-after-30s", "count": 1})
+    create(first)
+    assert [order["status"] for order in first.get("/__mock/orders").get_json()[
+        "orders"]] == ["STARTED"]
+    second.post("/__mock/clock", json={"advanceSeconds": 60})
+    assert [order["status"] for order in first.get("/__mock/orders").get_json()[
+        "orders"]] == ["COMPLETED"]
 
 
 def wait_for_one_lock_wait(url: str) -> None:
