@@ -709,9 +709,16 @@ class PostgresStore:
     # --- Namespaces --------------------------------------------------------------------
 
     @staticmethod
-    def _ensure_namespace(cursor: psycopg.Cursor[Any], namespace: str) -> None:
-        cursor.execute("INSERT INTO mock_baanx.namespaces (name, last_used) VALUES "
-                       "(%s, '0001-01-01 00:00:00+00') ON CONFLICT (name) DO NOTHING", (namespace,))
+    def _ensure_namespace(cursor: psycopg.Cursor[Any], namespace: str, lock: bool = False
+                          ) -> None:
+        """The namespace's row made if it is gone (no answer waited for); with `lock`,
+        locked too (an addition locks it before the additions change, so that changes of
+        them take their versions in the order they are committed: a newest version read is
+        never passed by an older one committed later). Made, a change after it in the
+        transaction always moves the namespace's version."""
+        cursor.execute("INSERT INTO mock_baanx.namespaces (name, last_used) VALUES (%s, "
+                       "'0001-01-01 00:00:00+00') ON CONFLICT (name) DO "
+                       + ("UPDATE SET name = excluded.name" if lock else "NOTHING"), (namespace,))
 
     def use(self, namespace: str, now: datetime) -> float:
         unit = self._unit()
@@ -1112,19 +1119,9 @@ class PostgresStore:
 
     # --- Data added at run time --------------------------------------------------------
 
-    @staticmethod
-    def _lock_additions(cursor: psycopg.Cursor[Any], namespace: str) -> None:
-        """The namespace's row locked, made if it is gone (no answer waited for), before its
-        additions change: changes of them then take their versions in the order they are
-        committed, so that a newest version read is never passed by an older one committed
-        later, and every one of them moves the namespace's version."""
-        cursor.execute("INSERT INTO mock_baanx.namespaces (name, last_used) VALUES (%s, "
-                       "'0001-01-01 00:00:00+00') ON CONFLICT (name) DO UPDATE SET name = "
-                       "excluded.name", (namespace,))
-
     def remove_stub(self, namespace: str, stub_id: str) -> bool:
         with self._transaction() as cursor:
-            self._lock_additions(cursor, namespace)
+            self._ensure_namespace(cursor, namespace, lock=True)
             # An answer read, not a row count: in a unit's pipeline a count is known only
             # once the pipeline syncs, which reading an answer makes it do.
             cursor.execute("DELETE FROM mock_baanx.additions WHERE namespace = %s AND kind = "
@@ -1148,7 +1145,7 @@ class PostgresStore:
         before = self._additions.get(namespace, NO_ADDITIONS) if context is not None and \
             context.additions_version is not None else NO_ADDITIONS
         with self._transaction() as cursor:
-            self._lock_additions(cursor, namespace)
+            self._ensure_namespace(cursor, namespace, lock=True)
             # In a unit, a cursor of its own: its answer is read once the unit is kept.
             added = (cursor if unit is None else unit.connection.cursor()).execute(
                 "INSERT INTO mock_baanx.additions (namespace, kind, key, body) VALUES "
