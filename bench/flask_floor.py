@@ -28,13 +28,17 @@ def constant_reply(**params: str) -> Response:
                                                ("Access-Control-Allow-Origin", "*")])
 
 
-def main() -> int:
+def floor_app() -> Flask:
     app = Flask(__name__, static_folder=None)
     for route in ROUTES:
         app.add_url_rule(flask_rule(route.template), route.operation, constant_reply,
                          methods=[route.method])
+    return app
+
+
+def main() -> int:
     stderr = BufferedStderr()
-    granian_server.serve(app, granian_server.DeferredSleep(), "127.0.0.1", int(sys.argv[1]),
+    granian_server.serve(floor_app(), granian_server.DeferredSleep(), "127.0.0.1", int(sys.argv[1]),
                          lambda port: None, stderr.write_line, stderr.close)
     return 0
 
