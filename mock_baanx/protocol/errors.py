@@ -61,14 +61,21 @@ class TargetTooLong(BaanxError):
     default_message = "Request URL is too long"
 
 
-class InjectedError(BaanxError):
-    """A status a fault asked for: the catalogue's message where it has one for that
-    status, else the status's reason; `retry_after` seconds go out as Retry-After."""
+class StatusError(BaanxError):
+    """An error of any status: the catalogue's message where it has one for that status,
+    else the status's reason."""
+
+    def __init__(self, status: int) -> None:
+        self.status = status  # type: ignore[misc]
+        super().__init__(CATALOGUE.get(status) or _reason(status))
+
+
+class InjectedError(StatusError):
+    """A status a fault asked for; `retry_after` seconds go out as Retry-After."""
 
     def __init__(self, status: int, retry_after: int | None = None) -> None:
-        self.status = status  # type: ignore[misc]
         self.retry_after = retry_after
-        super().__init__(CATALOGUE.get(status) or _reason(status))
+        super().__init__(status)
 
 
 def _reason(status: int) -> str:
@@ -96,7 +103,8 @@ def error_reply(error: BaanxError) -> Reply:
 
 
 def transport_error(status: int, detail: str) -> BaanxError:
-    """The catalogue error for what an HTTP server or framework refused by itself."""
+    """The catalogue error for what an HTTP server or framework refused by itself, or what a
+    user's view refused with (`abort(403)`): its own status, in the catalogue's shape."""
     if status == 404:
         return RouteNotFound()
     if status == 408:
@@ -107,8 +115,10 @@ def transport_error(status: int, detail: str) -> BaanxError:
         return HeadersTooLarge()
     if status == 414:
         return TargetTooLong()
-    if 400 <= status < 500:
+    if status == 400:
         return MalformedRequest(f"Bad request: {detail}" if detail else None)
+    if 400 < status < 600:
+        return StatusError(status)
     return InternalServerError()
 
 

@@ -32,6 +32,10 @@ def wallet_blueprint() -> flask.Blueprint:
     def broken():
         raise RuntimeError("a bug in the user's own view")
 
+    @wallet.get("/v1/card/<int:status>/refused")
+    def refused(status):
+        flask.abort(status)
+
     return wallet
 
 
@@ -127,6 +131,16 @@ def test_a_users_view_that_raises_answers_the_documented_500_and_is_journaled(
     assert_error(reply, 500, "Internal server error")
     assert "a bug in the user's own view" in caplog.text
     assert [(entry.path, entry.status) for entry in backend.journal()] == [("/v1/broken", 500)]
+
+
+@pytest.mark.parametrize(("status", "message"), [
+    (401, "Not authenticated"), (403, "Not authorized"), (404, "Not found"),
+    (409, "Conflict"), (429, "Too Many Requests"), (503, "Service Unavailable")])
+def test_a_users_view_that_aborts_answers_its_status_in_the_catalogues_shape(
+        app, backend, status, message):
+    reply = app.test_client().get(f"/v1/card/{status}/refused")
+    assert_error(reply, status, message)
+    assert [entry.status for entry in backend.journal()] == [status]
 
 
 def test_the_mocks_own_get_routes_refuse_head_as_documented(app):
