@@ -3,8 +3,8 @@ the ini `baanx_extend`) imports FUNCTION and calls it with the app, once the moc
 are registered and before anything is served, to add blueprints, routes or hooks.
 
 Whatever goes wrong is one line, naming the extension: a module that cannot be imported,
-a missing function, a function that raises, or a rule that takes a path and method the mock
-answers itself (the mock's own routes are never shadowed).
+a missing function, a function that raises (or exits), or a rule that takes a path and
+method the mock answers itself (the mock's own routes are never shadowed).
 """
 
 from __future__ import annotations
@@ -26,15 +26,20 @@ class ExtensionError(Exception):
 
 
 def extend(app: Flask, targets: Iterable[str]) -> None:
-    """Call each `MODULE:FUNCTION` of `targets` with `app`, in order; then make sure no rule
-    they added collides with one of the mock's own."""
+    """Call each `MODULE:FUNCTION` of `targets` with `app`, in order, making sure after each
+    that no rule it added collides with one of the mock's own."""
     for target in targets:
         function = extension(target)
         try:
             function(app)
-        except Exception as error:
+        # An extension that calls sys.exit() is an extension that failed, not the end of
+        # the mock's command: it is said in one line like any other failure.
+        except (Exception, SystemExit) as error:
             raise ExtensionError(f"{target} failed: {one_line(error)}") from None
-    refuse_collisions(app)
+        try:
+            refuse_collisions(app)
+        except ExtensionError as error:
+            raise ExtensionError(f"{target}: {error}") from None
 
 
 def extension(target: str) -> Callable[[Flask], Any]:
@@ -47,7 +52,7 @@ def extension(target: str) -> Callable[[Flask], Any]:
         sys.path.insert(0, os.getcwd())
     try:
         found: Any = importlib.import_module(module_name)
-    except Exception as error:
+    except (Exception, SystemExit) as error:
         raise ExtensionError(f"{target}: cannot import {module_name}: {one_line(error)}"
                              ) from None
     for name in attribute.split("."):

@@ -43,6 +43,10 @@ CARDS = textwrap.dedent("""
 
     def shadowing(app):
         app.add_url_rule("/v1/order/<order_id>", "mine", lambda order_id: "mine")
+
+
+    def leaving(app):
+        raise SystemExit("no cards today")
 """)
 
 
@@ -99,11 +103,14 @@ def test_without_the_control_api_the_extension_stays(project):
     ("cards", "mock-baanx: --extend 'cards' is not MODULE:FUNCTION (e.g. my_endpoints:extend)"),
     ("cards:broken", "mock-baanx: --extend cards:broken failed: RuntimeError: no such card "
                      "network"),
-    ("cards:shadowing", "mock-baanx: --extend GET /v1/order/<order_id> (mine) collides with "
-                        "the mock's own GET /v1/order/{orderId} (getOrderStatus)"),
+    ("cards:leaving", "mock-baanx: --extend cards:leaving failed: SystemExit: no cards today"),
+    ("cards:shadowing", "mock-baanx: --extend cards:shadowing: GET /v1/order/<order_id> (mine) "
+                        "collides with the mock's own GET /v1/order/{orderId} (getOrderStatus)"),
 ])
 def test_a_wrong_extension_is_one_line_and_exit_2(project, target, message):
-    result = run_cli("serve", "--port", "0", "--extend", target, cwd=project)
+    # The extension named is the one that went wrong, after one that did not.
+    result = run_cli("serve", "--port", "0", "--extend", "cards:extend", "--extend", target,
+                     cwd=project)
     assert result.returncode == 2
     assert result.stderr.splitlines() == [message]
 
