@@ -62,20 +62,21 @@ class TargetTooLong(BaanxError):
 
 
 class StatusError(BaanxError):
-    """An error of any status: the catalogue's message where it has one for that status,
-    else the status's reason."""
+    """An error of any status: `message`, else the catalogue's message for that status, else
+    the status's reason; `retry_after` (seconds, or an HTTP date) goes out as Retry-After."""
 
-    def __init__(self, status: int) -> None:
+    def __init__(self, status: int, message: str | None = None,
+                 retry_after: int | str | None = None) -> None:
         self.status = status  # type: ignore[misc]
-        super().__init__(CATALOGUE.get(status) or _reason(status))
+        self.retry_after = retry_after
+        super().__init__(message or CATALOGUE.get(status) or _reason(status))
 
 
 class InjectedError(StatusError):
-    """A status a fault asked for; `retry_after` seconds go out as Retry-After."""
+    """A status a fault asked for."""
 
     def __init__(self, status: int, retry_after: int | None = None) -> None:
-        self.retry_after = retry_after
-        super().__init__(status)
+        super().__init__(status, retry_after=retry_after)
 
 
 def _reason(status: int) -> str:
@@ -95,18 +96,20 @@ CATALOGUE = {error.status: error.default_message for error in _CATALOGUED}
 def error_reply(error: BaanxError) -> Reply:
     """The reply for `error`: its status and `{"message": ...}`, as JSON."""
     headers: tuple[tuple[str, str], ...] = ()
-    if isinstance(error, MethodNotAllowed):
+    if isinstance(error, MethodNotAllowed) and error.allowed:
         headers = (("Allow", ", ".join(error.allowed)),)
-    if isinstance(error, InjectedError) and error.retry_after is not None:
+    if isinstance(error, StatusError) and error.retry_after is not None:
         headers = (("Retry-After", str(error.retry_after)),)
     return Reply.json(error.status, {"message": error.message}, headers)
 
 
-def transport_error(status: int, detail: str) -> BaanxError:
+def transport_error(status: int, detail: str, retry_after: int | str | None = None
+                    ) -> BaanxError:
     """The catalogue error for what an HTTP server or framework refused by itself, or what a
-    user's view refused with (`abort(403)`): its own status, in the catalogue's shape."""
+    user's view refused with (`abort(403, "cards frozen")`): its status, with `detail` where
+    the catalogue's message says less; a 500 for a status that is no error."""
     if status == 404:
-        return RouteNotFound()
+        return RouteNotFound(detail or None)
     if status == 408:
         return RequestTimeout()
     if status == 413:
@@ -118,7 +121,7 @@ def transport_error(status: int, detail: str) -> BaanxError:
     if status == 400:
         return MalformedRequest(f"Bad request: {detail}" if detail else None)
     if 400 < status < 600:
-        return StatusError(status)
+        return StatusError(status, detail or None, retry_after)
     return InternalServerError()
 
 

@@ -22,12 +22,15 @@ import functools
 import io
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, TypeVar
 
 from flask import Blueprint, Flask, Response, current_app, request
 from werkzeug.exceptions import HTTPException
 from werkzeug.exceptions import MethodNotAllowed as WerkzeugMethodNotAllowed
+from werkzeug.http import http_date
 from werkzeug.routing import Map, Rule
+from werkzeug.wrappers import Response as WerkzeugResponse
 
 from ..core import Backend, FaultKind, User
 from ..core.errors import BaanxError
@@ -293,14 +296,25 @@ def baanx_error(error: BaanxError) -> Response:
     return to_flask(exchange_of_request().refuse(error))
 
 
-def http_error(error: HTTPException) -> Response:
+def http_error(error: HTTPException) -> Response | WerkzeugResponse:
     """What Werkzeug refuses by itself — a path nothing answers (404), a method the path
-    does not take (405) — in the catalogue's JSON shape."""
+    does not take (405) — and what a user's view aborts with, in the catalogue's JSON shape.
+    An HTTPException that is no error (a redirect a view raised) answers as Werkzeug
+    makes it."""
+    status = error.code or 500
+    if not 400 <= status < 600:
+        return error.get_response()
     if isinstance(error, WerkzeugMethodNotAllowed):
         return to_flask(exchange_of_request().refuse(MethodNotAllowed(
             tuple(sorted(set(error.valid_methods or ()) - IMPLIED_METHODS)))))
+    # Werkzeug's own text for a status says nothing the catalogue does not; a view's own
+    # description (`abort(403, "cards frozen")`) does.
+    detail = error.description if error.description != type(error).description else None
+    retry_after = getattr(error, "retry_after", None)
+    if isinstance(retry_after, datetime):
+        retry_after = http_date(retry_after)
     return to_flask(exchange_of_request().refuse(
-        transport_error(error.code or 500, error.description or "")))
+        transport_error(status, detail or "", retry_after)))
 
 
 def unexpected_error(error: Exception) -> Response:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterable
+from http import HTTPStatus
 from typing import Any
 
 from waitress import wasyncore
@@ -45,7 +46,7 @@ class JsonErrorTask(ErrorTask):  # type: ignore[misc]
     def execute(self) -> None:
         error = self.request.error
         reply = error_reply(transport_error(error.code, str(error.body)))
-        self.status = f"{reply.status} {error.reason}"
+        self.status = f"{reply.status} {HTTPStatus(reply.status).phrase}"
         self.response_headers.extend(reply.headers)
         self.set_close_on_finish()
         self.content_length = len(reply.body)

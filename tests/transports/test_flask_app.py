@@ -9,11 +9,21 @@ import sys
 
 import flask
 import pytest
+from werkzeug.exceptions import HTTPException
 
 from mock_baanx import create_app, requires_baanx_auth
 from mock_baanx.protocol import ROUTES, Options, RouteKind
 
 from ..helpers import assert_error, headers
+
+
+class Moved(HTTPException):
+    """An HTTP exception that is no error."""
+
+    code = 308
+
+    def get_headers(self, environ=None, scope=None):
+        return [("Location", "/v1/card/elsewhere")]
 
 
 def wallet_blueprint() -> flask.Blueprint:
@@ -35,6 +45,14 @@ def wallet_blueprint() -> flask.Blueprint:
     @wallet.get("/v1/card/<int:status>/refused")
     def refused(status):
         flask.abort(status)
+
+    @wallet.get("/v1/card/frozen")
+    def frozen():
+        flask.abort(429, "cards frozen for a minute", retry_after=60)
+
+    @wallet.get("/v1/card/moved")
+    def moved():
+        raise Moved()
 
     return wallet
 
@@ -134,13 +152,27 @@ def test_a_users_view_that_raises_answers_the_documented_500_and_is_journaled(
 
 
 @pytest.mark.parametrize(("status", "message"), [
-    (401, "Not authenticated"), (403, "Not authorized"), (404, "Not found"),
-    (409, "Conflict"), (429, "Too Many Requests"), (503, "Service Unavailable")])
+    (400, "Bad request"), (401, "Not authenticated"), (403, "Not authorized"),
+    (404, "Not found"), (405, "Method not allowed"), (409, "Conflict"),
+    (429, "Too Many Requests"), (500, "Internal server error"), (503, "Service Unavailable")])
 def test_a_users_view_that_aborts_answers_its_status_in_the_catalogues_shape(
         app, backend, status, message):
     reply = app.test_client().get(f"/v1/card/{status}/refused")
     assert_error(reply, status, message)
+    assert "Allow" not in reply.headers  # a view's own 405 names no methods
     assert [entry.status for entry in backend.journal()] == [status]
+
+
+def test_a_users_view_that_aborts_keeps_its_own_words_and_retry_after(app):
+    reply = app.test_client().get("/v1/card/frozen")
+    assert_error(reply, 429, "cards frozen for a minute")
+    assert reply.headers["Retry-After"] == "60"
+
+
+def test_a_users_view_that_raises_a_redirect_answers_it(app, backend):
+    reply = app.test_client().get("/v1/card/moved")
+    assert (reply.status_code, reply.headers["Location"]) == (308, "/v1/card/elsewhere")
+    assert [entry.status for entry in backend.journal()] == [308]
 
 
 def test_the_mocks_own_get_routes_refuse_head_as_documented(app):

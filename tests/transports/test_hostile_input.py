@@ -234,3 +234,14 @@ def test_many_idle_connections_do_not_lock_others_out(server, address):
         for sock in idle:
             sock.close()
     still_serving(server)
+
+
+def test_a_transfer_coding_waitress_does_not_implement_answers_501_json():
+    served = BackgroundServer(create_app())
+    try:
+        code, fields, body = raw(address_of(served.url), request(
+            b"/v1/order", b"Transfer-Encoding: gzip\r\n", b"POST", b"{}"))
+    finally:
+        served.stop()
+    assert (code, fields["content-type"]) == (501, "application/json")
+    assert json.loads(body) == {"message": "Transfer-Encoding requested is not supported."}
