@@ -53,6 +53,8 @@ CARDS = textwrap.dedent("""
 @pytest.fixture
 def project(tmp_path):
     (tmp_path / "cards.py").write_text(CARDS, encoding="utf-8")
+    (tmp_path / "exiting.py").write_text('import sys\n\nsys.exit("no cards service")\n',
+                                         encoding="utf-8")
     return tmp_path
 
 
@@ -104,6 +106,8 @@ def test_without_the_control_api_the_extension_stays(project):
     ("cards:broken", "mock-baanx: --extend cards:broken failed: RuntimeError: no such card "
                      "network"),
     ("cards:leaving", "mock-baanx: --extend cards:leaving failed: SystemExit: no cards today"),
+    ("exiting:extend", "mock-baanx: --extend exiting:extend: cannot import exiting: "
+                       "SystemExit: no cards service"),
     ("cards:shadowing", "mock-baanx: --extend cards:shadowing: GET /v1/order/<order_id> (mine) "
                         "collides with the mock's own GET /v1/order/{orderId} (getOrderStatus)"),
 ])
@@ -113,6 +117,13 @@ def test_a_wrong_extension_is_one_line_and_exit_2(project, target, message):
                      cwd=project)
     assert result.returncode == 2
     assert result.stderr.splitlines() == [message]
+
+
+def test_a_collision_names_the_extension_that_added_the_rule(project):
+    result = run_cli("serve", "--port", "0", "--extend", "cards:shadowing", "--extend",
+                     "cards:extend", cwd=project)
+    assert result.returncode == 2
+    assert result.stderr.startswith("mock-baanx: --extend cards:shadowing: GET ")
 
 
 def test_the_fixture_serves_the_extension_of_the_ini_and_refuses_a_wrong_one(pytester):
