@@ -93,6 +93,11 @@ def fault_reply(kind: FaultKind) -> Reply:
     return Reply(reply.status, reply.body, reply.headers, reply.payload, fault=kind)
 
 
+# Faults that leave the client no HTTP status at all.
+STATUSLESS = frozenset({FaultKind.RESET, FaultKind.EMPTY, FaultKind.HANG})
+
+
 def leaves_no_status(reply: Reply) -> bool:
     """Whether the client gets no HTTP status at all (reset, empty, hang)."""
-    return reply.fault in (FaultKind.RESET, FaultKind.EMPTY, FaultKind.HANG)
+    # A set's hash lookup: comparing None with each enum member costs more per request.
+    return reply.fault in STATUSLESS

@@ -11,7 +11,7 @@ error the mock sends has the same shape.
 
 from __future__ import annotations
 
-from contextlib import ExitStack
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -95,8 +95,10 @@ class Exchange:
     store_away: bool = False
     # The store's unit of this request's operations (`Store.unit`), open from when the
     # route's reply is sought (or the books are kept, for a reply decided elsewhere) until
-    # the reply is decided and its books kept.
-    unit: ExitStack = field(default_factory=ExitStack)
+    # the reply is decided and its books kept; None while none is open. Entered and left by
+    # hand, not through an ExitStack: the one context needs none, and a stack costs every
+    # request more than the memory store's whole unit.
+    unit: AbstractContextManager[None] | None = None
     unit_open: bool = False
     concluded: bool = False
 
@@ -162,17 +164,27 @@ class Exchange:
         return self.answer_once(params, optimistic=False)
 
     def open_unit(self, optimistic: bool = False) -> None:
-        self.unit.enter_context(self.backend.store.unit(optimistic))
+        unit = self.backend.store.unit(optimistic)
+        unit.__enter__()
+        self.unit = unit
         self.unit_open = True
 
+    def close_unit(self) -> None:
+        """Close the store's unit, if it is open: what it began is kept."""
+        unit, self.unit = self.unit, None
+        if unit is not None:
+            unit.__exit__(None, None, None)
+
     def abandon_unit(self, error: BaseException) -> None:
-        """Close the store's unit with what ended it: nothing it began is kept or sent on,
-        and its connection goes back."""
-        self.unit.__exit__(type(error), error, error.__traceback__)
+        """Close the store's unit, if it is open, with what ended it: nothing it began is
+        kept or sent on, and its connection goes back."""
+        unit, self.unit = self.unit, None
+        if unit is not None:
+            unit.__exit__(type(error), error, error.__traceback__)
 
     def start_over(self) -> None:
         """Back to the exchange as admitted and found, its outdated unit gone."""
-        self.unit = ExitStack()
+        self.unit = None
         self.unit_open = self.concluded = self.store_away = False
         self.moment = self.reply = None
         self.notes.clear()
@@ -226,7 +238,7 @@ class Exchange:
                 if not self.unit_open:
                     self.open_unit()
                 self.keep_books(reply)
-            self.unit.close()
+            self.close_unit()
         except StoreUnavailable as error:
             self.abandon_unit(error)
             self.store_away = True
