@@ -38,8 +38,8 @@ def floor_app() -> Flask:
 
 def main() -> int:
     stderr = BufferedStderr()
-    granian_server.serve(floor_app(), granian_server.DeferredSleep(), "127.0.0.1", int(sys.argv[1]),
-                         lambda port: None, stderr.write_line, stderr.close)
+    granian_server.serve(floor_app(), granian_server.DeferredSleep(), "127.0.0.1",
+                         int(sys.argv[1]), lambda port: None, stderr.write_line, stderr.close)
     return 0
 
 

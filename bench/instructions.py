@@ -3,18 +3,18 @@
     python bench/instructions.py [--requests 1000]
 
 Timed runs on a shared machine differ by up to 2x within an hour; the number of
-instructions a request makes the CPU execute barely moves. Each app — the mock as
-`mock-baanx serve` builds it (memory, default fixtures, strict, control API on), and the
-Flask floor of bench/flask_floor.py — answers each endpoint in process, through WSGI, under
-valgrind's callgrind: once after its warm-up, once with `--requests` more. The difference,
-divided by those requests, is what one request costs; the start, the warm-up and callgrind's
-own start are left out. The warm-up polls the order past the poll times an order keeps, as
-bench/run.py's load does. The server around the app (granian, the bridge, the access log) is
-the same for both and is not counted here; bench/run.py measures it under load.
+instructions a request makes the CPU execute barely moves. Each app — the mock with
+`mock-baanx serve`'s defaults (memory, default fixtures, strict, control API on, loopback's
+Host rule), and the Flask floor of bench/flask_floor.py — answers each endpoint in process,
+through WSGI, under valgrind's callgrind: once after its warm-up, once with `--requests`
+more. The difference, divided by those requests, is what one request costs; the start, the
+warm-up and callgrind's own start are left out. The warm-up polls the order past the poll
+times an order keeps, as bench/run.py's load does. The server around the app (granian, the
+bridge, the access log) is the same for both and is not counted here; bench/run.py
+measures it under load.
 
-Needs valgrind (`apt-get install valgrind`); the instruments' counts are deterministic up
-to a few hundredths of a percent, so a change to the mock's request path shows here, to the
-instruction, before it shows under load.
+Needs valgrind (`apt-get install valgrind`). Its counts repeat to within a few hundredths
+of a percent, so a change to the mock's request path shows here before it shows under load.
 """
 
 from __future__ import annotations
@@ -64,9 +64,16 @@ def environ(method: str, path: str, body: bytes) -> dict[str, Any]:
 
 
 def answered(app: WsgiApp, method: str, path: str, body: bytes = b"") -> bytes:
+    """The app's reply, taken as the server's bridge takes it: joined, then closed."""
     statuses: list[str] = []
-    reply = b"".join(app(environ(method, path, body),
-                         lambda status, headers, exc_info=None: statuses.append(status)))
+    chunks = app(environ(method, path, body),
+                 lambda status, headers, exc_info=None: statuses.append(status))
+    try:
+        reply = b"".join(chunks)
+    finally:
+        close = getattr(chunks, "close", None)
+        if close is not None:
+            close()
     if not statuses or not statuses[0].startswith("2"):
         raise SystemExit(f"{method} {path} answered {statuses}: {reply[:200]!r}")
     return reply
@@ -113,8 +120,6 @@ def collected(which: str, endpoint: str, requests: int) -> int:
     return int(found.group(1))
 
 
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--requests", type=int, default=1000, help="requests counted")
@@ -134,8 +139,12 @@ def main() -> int:
     runs = [(which, endpoint, count) for endpoint in ENDPOINTS for which in APPS
             for count in (0, requests)]
     # Counted instructions do not depend on what else runs: one child per core.
-    with ThreadPoolExecutor(os.cpu_count()) as pool:
+    pool = ThreadPoolExecutor(len(os.sched_getaffinity(0)))
+    try:
         counts = dict(zip(runs, pool.map(lambda run: collected(*run), runs), strict=True))
+    finally:
+        # A failed count ends the run without waiting for the ones not yet started.
+        pool.shutdown(cancel_futures=True)
 
     def per_request(which: str, endpoint: str) -> float:
         return (counts[which, endpoint, requests] - counts[which, endpoint, 0]) / requests
