@@ -24,7 +24,9 @@ JSON_TYPE = "application/json"
 COMPACT_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 
 
-@dataclass(frozen=True, slots=True)
+# Not frozen, though nothing changes one once built: every request builds one or more, and
+# a frozen dataclass costs a setattr call per field to build (route.py's Call is the same).
+@dataclass(slots=True)
 class Request:
     method: str
     # Percent-decoded, without the query string.
@@ -43,7 +45,7 @@ class Request:
         for name, value in self.header_pairs:
             # The first of repeated headers wins, as most frameworks read them.
             by_name.setdefault(name.lower(), value)
-        object.__setattr__(self, "_by_name", by_name)
+        self._by_name = by_name
 
     @classmethod
     def build(cls, method: str, path: str, headers: Iterable[tuple[str, str]] = (),
@@ -57,7 +59,9 @@ class Request:
         return self._by_name.get(name.lower())
 
 
-@dataclass(frozen=True, slots=True)
+# Not frozen, though nothing changes one once built: every request builds one or more, and
+# a frozen dataclass costs a setattr call per field to build (route.py's Call is the same).
+@dataclass(slots=True)
 class Reply:
     status: int
     body: bytes = b""
