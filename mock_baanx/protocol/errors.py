@@ -69,7 +69,7 @@ class StatusError(BaanxError):
                  retry_after: int | str | None = None) -> None:
         self.status = status  # type: ignore[misc]
         self.retry_after = retry_after
-        super().__init__(message or CATALOGUE.get(status) or _reason(status))
+        super().__init__(message or CATALOGUE.get(status) or reason_phrase(status))
 
 
 class InjectedError(StatusError):
@@ -79,7 +79,8 @@ class InjectedError(StatusError):
         super().__init__(status, retry_after=retry_after)
 
 
-def _reason(status: int) -> str:
+def reason_phrase(status: int) -> str:
+    """The status's reason phrase ("Not Implemented"), or "Error" for a status without one."""
     try:
         return HTTPStatus(status).phrase
     except ValueError:

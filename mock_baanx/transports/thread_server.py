@@ -7,7 +7,6 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterable
-from http import HTTPStatus
 from typing import Any
 
 from waitress import wasyncore
@@ -17,7 +16,7 @@ from waitress.task import ErrorTask
 
 from ..core import FaultKind
 from ..protocol import Reply
-from ..protocol.errors import error_reply, transport_error
+from ..protocol.errors import error_reply, reason_phrase, transport_error
 from .access_log import AccessLog, WsgiApp
 from .connections import (
     FAULT_KEY,
@@ -46,7 +45,7 @@ class JsonErrorTask(ErrorTask):  # type: ignore[misc]
     def execute(self) -> None:
         error = self.request.error
         reply = error_reply(transport_error(error.code, str(error.body)))
-        self.status = f"{reply.status} {HTTPStatus(reply.status).phrase}"
+        self.status = f"{reply.status} {reason_phrase(reply.status)}"
         self.response_headers.extend(reply.headers)
         self.set_close_on_finish()
         self.content_length = len(reply.body)
