@@ -1,4 +1,4 @@
-"""Instructions per request: the mock's app beside its floor's, counted rather than timed.
+"""Instructions per request: the mock's app beside its floor's, counted, then timed.
 
     python bench/instructions.py [--requests 1000]
 
@@ -15,18 +15,24 @@ measures it under load.
 
 Needs valgrind (`apt-get install valgrind`). Its counts repeat to within a few hundredths
 of a percent, so a change to the mock's request path shows here before it shows under load.
+Then the same requests are timed in process (CPU time, the apps taking turns): the ratio
+of times against the ratio of counts says how much more each of the mock's instructions
+costs than each of the floor's.
 """
 
 from __future__ import annotations
 
 import argparse
+import gc
 import io
 import json
+import math
 import os
 import re
 import shutil
 import subprocess
 import sys
+import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -43,6 +49,7 @@ ENDPOINTS = {"GET products": ("GET", "/v1/order/products/available"),
              "POST order": ("POST", "/v1/order"), "GET order": ("GET", "/v1/order/{id}")}
 APPS = ("Flask floor", "mock-baanx")
 WARM_UP = 200
+TIMED_REQUESTS = 4000
 COLLECTED = re.compile(r"Collected : (\d+)")
 
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
@@ -79,18 +86,20 @@ def answered(app: WsgiApp, method: str, path: str, body: bytes = b"") -> bytes:
     return reply
 
 
-def child(which: str, endpoint: str, requests: int) -> None:
-    """Inside callgrind: build the app, warm it up, answer `requests` more."""
+def built(which: str) -> WsgiApp:
     if which == "mock-baanx":
         from mock_baanx.protocol import Options
         from mock_baanx.protocol.access import HostRule
         from mock_baanx.transports.flask_app import create_app
 
-        app: WsgiApp = create_app(options=Options(hosts=HostRule.of("127.0.0.1")))
-    else:
-        from bench.flask_floor import floor_app
+        return create_app(options=Options(hosts=HostRule.of("127.0.0.1")))
+    from bench.flask_floor import floor_app
 
-        app = floor_app()
+    return floor_app()
+
+
+def warmed_up(app: WsgiApp, endpoint: str) -> tuple[str, str, bytes]:
+    """The endpoint's request (method, path, body) for `app`, answered through the warm-up."""
     from mock_baanx.core.models import POLL_TIMES_KEPT
 
     method, path = ENDPOINTS[endpoint]
@@ -104,8 +113,36 @@ def child(which: str, endpoint: str, requests: int) -> None:
         warm_up += POLL_TIMES_KEPT
     for _ in range(warm_up):
         answered(app, method, path, body)
+    return method, path, body
+
+
+def child(which: str, endpoint: str, requests: int) -> None:
+    """Inside callgrind: build the app, warm it up, answer `requests` more."""
+    app = built(which)
+    gc.freeze()  # as `serve` does once it has started
+    method, path, body = warmed_up(app, endpoint)
     for _ in range(requests):
         answered(app, method, path, body)
+
+
+def timed(requests: int, rounds: int = 4) -> dict[tuple[str, str], float]:
+    """Each app's CPU time per request (µs) on each endpoint, in this process: the best of
+    `rounds` rounds of `requests`, the apps taking turns, so that both meet the same
+    moments of a shared machine."""
+    apps = {which: built(which) for which in APPS}
+    gc.freeze()  # as `serve` does once it has started
+    asked = {(which, endpoint): warmed_up(app, endpoint)
+             for endpoint in ENDPOINTS for which, app in apps.items()}
+    best = dict.fromkeys(asked, math.inf)
+    for _ in range(rounds):
+        for (which, endpoint), (method, path, body) in asked.items():
+            app = apps[which]
+            started = time.process_time()
+            for _ in range(requests):
+                answered(app, method, path, body)
+            spent = (time.process_time() - started) / requests * 1e6
+            best[which, endpoint] = min(best[which, endpoint], spent)
+    return best
 
 
 def collected(which: str, endpoint: str, requests: int) -> int:
@@ -152,6 +189,15 @@ def main() -> int:
     for endpoint in ENDPOINTS:
         floor, mock = (per_request(which, endpoint) for which in APPS)
         print(f"| {endpoint} | {floor:,.0f} | {mock:,.0f} | {mock / floor:.2f}x |")
+    # Timed, the same requests tell how much each instruction costs: a larger app touches
+    # more code and memory per request than a constant does.
+    spent = timed(TIMED_REQUESTS)
+    print(f"\nCPU time per request in process, best of 4 rounds of {TIMED_REQUESTS:,}")
+    print("| endpoint | " + " | ".join(APPS) + " | mock-baanx / floor |")
+    print("| --- | --- | --- | --- |")
+    for endpoint in ENDPOINTS:
+        floor, mock = (spent[which, endpoint] for which in APPS)
+        print(f"| {endpoint} | {floor:.1f} µs | {mock:.1f} µs | {mock / floor:.2f}x |")
     return 0
 
 
