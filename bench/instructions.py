@@ -100,7 +100,7 @@ def built(which: str) -> WsgiApp:
 
 def warmed_up(app: WsgiApp, endpoint: str) -> tuple[str, str, bytes]:
     """The endpoint's request (method, path, body) for `app`, answered through the warm-up."""
-    from mock_baanx.core.models import POLL_TIMES_KEPT
+    from mock_baanx.core.poll_times import POLL_TIMES_KEPT
 
     method, path = ENDPOINTS[endpoint]
     body = ORDER if method == "POST" else b""

@@ -24,6 +24,7 @@ from typing import Any, NamedTuple
 from .clock import micros, moment_at
 from .ids import request_id_of
 from .models import Order, OrderStatus, Outcome, PaymentConfig, PaymentMethod, StatusChange
+from .poll_times import PollTimes
 
 
 class Terms(NamedTuple):
@@ -141,8 +142,8 @@ def unpacked(kept: KeptOrder) -> Order:
     since: dict[str, Any] = {} if isinstance(kept, FreshOrder) else {
         "status": kept.status, "outcome": kept.outcome, "changes": kept.changes,
         "poll_count": kept.poll_count, "steps_taken": kept.steps_taken,
-        "poll_times": tuple(moment_at(moment)
-                            for (moment,) in MOMENT.iter_unpack(kept.poll_times))}
+        "poll_times": PollTimes(moment_at(moment)
+                                for (moment,) in MOMENT.iter_unpack(kept.poll_times))}
     return Order(order_id=fresh.order_id,
                  request_id=fresh.request_id or request_id_of(fresh.order_id),
                  number=fresh.number, namespace=terms.namespace, client_id=terms.client_id,

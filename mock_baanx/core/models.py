@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+
+from .poll_times import PollTimes
 
 
 class OrderStatus(StrEnum):
@@ -108,11 +111,6 @@ class StatusChange:
     cause: str
 
 
-# A client that never stops polling cannot make the mock grow without bound: an order
-# keeps the moments of its most recent polls only.
-POLL_TIMES_KEPT = 1000
-
-
 @dataclass(frozen=True, slots=True)
 class Order:
     """One order as it stands at one moment; the order book replaces it as it moves on."""
@@ -135,8 +133,9 @@ class Order:
     # The status changes after the creation, oldest first.
     changes: tuple[StatusChange, ...] = ()
     poll_count: int = 0
-    # When its most recent polls came, oldest first: at most POLL_TIMES_KEPT.
-    poll_times: tuple[datetime, ...] = ()
+    # When its most recent polls came, oldest first: at most POLL_TIMES_KEPT (a tuple, or
+    # the PollTimes its polls made).
+    poll_times: Sequence[datetime] = ()
     # How many steps of its lifecycle the order has gone through.
     steps_taken: int = 0
 
@@ -156,8 +155,10 @@ class Order:
     def polled_at(self, moment: datetime) -> Order:
         """This order with one more poll, at `moment`. Built field by field: a poll is the
         mock's most frequent change, and `dataclasses.replace` costs microseconds."""
+        times = self.poll_times
         return Order(self.order_id, self.request_id, self.number, self.namespace,
                      self.client_id, self.user_id, self.product_id, self.payment_method,
                      self.lifecycle, self.payment_config, self.created_at, self.status,
                      self.outcome, self.changes, self.poll_count + 1,
-                     (*self.poll_times, moment)[-POLL_TIMES_KEPT:], self.steps_taken)
+                     (times if isinstance(times, PollTimes) else PollTimes(times)).then(moment),
+                     self.steps_taken)

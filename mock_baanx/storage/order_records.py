@@ -19,7 +19,8 @@ from typing import Any
 from ..core import Order, OrderStatus, Outcome, PaymentConfig, PaymentMethod
 from ..core.clock import micros, moment_at
 from ..core.ids import request_id_of
-from ..core.models import POLL_TIMES_KEPT, StatusChange
+from ..core.models import StatusChange
+from ..core.poll_times import PollTimes
 
 RECORD_VERSION = 3
 # The payment config's fields, as a record names them.
@@ -84,7 +85,7 @@ def order_of(record: Mapping[str, Any]) -> Order:
         outcome=Outcome(**{field: outcome.get(field) for field in OUTCOME_FIELDS}),
         changes=tuple(StatusChange(OrderStatus(status), moment_at(at), after_polls, cause)
                       for status, at, after_polls, cause in record["changes"]),
-        poll_times=tuple(map(moment_at, record["pollTimes"])))
+        poll_times=PollTimes(map(moment_at, record["pollTimes"])))
 
 
 def _order_of_control_view(record: Mapping[str, Any]) -> Order:
@@ -109,8 +110,9 @@ def _order_of_control_view(record: Mapping[str, Any]) -> Order:
                                    datetime.fromisoformat(change["at"]),
                                    change["afterPolls"], change["cause"])
                       for change in record["history"][1:]),
-        poll_times=tuple(aware(datetime.fromisoformat(moment))
-                         for moment in record["pollTimes"])[-POLL_TIMES_KEPT:])
+        # PollTimes keeps the most recent POLL_TIMES_KEPT.
+        poll_times=PollTimes(aware(datetime.fromisoformat(moment))
+                             for moment in record["pollTimes"]))
 
 
 def _named_alike(record: Mapping[str, Any]) -> dict[str, Any]:

@@ -26,7 +26,7 @@ from mock_baanx.core import (
     seeded_ids,
 )
 from mock_baanx.core.errors import Conflict
-from mock_baanx.core.models import POLL_TIMES_KEPT
+from mock_baanx.core.poll_times import POLL_TIMES_KEPT, PollTimes
 from mock_baanx.protocol import Options, handle
 from mock_baanx.protocol.messages import Reply, Request
 
@@ -118,6 +118,30 @@ def test_an_order_keeps_its_most_recent_poll_times_in_order(polls, microsecond):
         order = order.polled_at(moment)
     assert order.poll_count == polls
     assert order.poll_times == tuple(moments[-POLL_TIMES_KEPT:])
+
+
+@settings(max_examples=50, deadline=None)
+@given(before=st.integers(0, POLL_TIMES_KEPT + 40), after=st.integers(0, 80),
+       index=st.integers(-POLL_TIMES_KEPT - 10, POLL_TIMES_KEPT + 10))
+def test_poll_times_read_as_the_tuple_of_the_most_recent(before, after, index):
+    start = datetime(2026, 3, 27, 14, 0, tzinfo=UTC)
+    moments = [start + timedelta(milliseconds=n) for n in range(before + after)]
+    times = PollTimes(moments[:before])  # as read back from a record
+    for moment in moments[before:]:
+        times = times.then(moment)
+    expected = tuple(moments[-POLL_TIMES_KEPT:])
+    assert (len(times), tuple(times), list(reversed(times))) == (
+        len(expected), expected, list(reversed(expected)))
+    assert times == expected
+    assert expected == times
+    assert hash(times) == hash(expected)
+    assert times == PollTimes(moments)
+    assert times[3:-2] == expected[3:-2]
+    if -len(expected) <= index < len(expected):
+        assert times[index] == expected[index]
+    else:
+        with pytest.raises(IndexError):
+            times[index]
 
 
 @settings(max_examples=200, deadline=None)
