@@ -102,6 +102,10 @@ class Outcome:
     note: str | None = None
 
 
+# What an order carries before any payment: one, shared, so that telling it apart is cheap.
+NO_OUTCOME = Outcome()
+
+
 @dataclass(frozen=True, slots=True)
 class StatusChange:
     status: OrderStatus
@@ -129,7 +133,7 @@ class Order:
     payment_config: PaymentConfig | None
     created_at: datetime
     status: OrderStatus = OrderStatus.STARTED
-    outcome: Outcome = Outcome()
+    outcome: Outcome = NO_OUTCOME
     # The status changes after the creation, oldest first.
     changes: tuple[StatusChange, ...] = ()
     poll_count: int = 0
@@ -150,7 +154,7 @@ class Order:
         """Whether nothing has happened to the order since it was created."""
         return (self.status is OrderStatus.STARTED and not self.poll_count
                 and not self.changes and not self.steps_taken and not self.poll_times
-                and self.outcome == Outcome())
+                and (self.outcome is NO_OUTCOME or self.outcome == NO_OUTCOME))
 
     def polled_at(self, moment: datetime) -> Order:
         """This order with one more poll, at `moment`. Built field by field: a poll is the
