@@ -83,11 +83,27 @@ class HostRule:
         return address.is_loopback or self.any_address
 
 
-# A client sends the same Host on every request: read once rather than on each (splitting
-# it costs about a twentieth of a whole request). Bounded, as the values are the clients'.
-@functools.lru_cache(maxsize=256)
+# A DNS name (253 characters), a port and brackets: no real Host is longer.
+REMEMBERED_HOST_LENGTH = 270
+
+
 def host_name(header: str) -> str:
-    """The name a `Host` header gives, without its port: 400 for one that is malformed."""
+    """The name a `Host` header gives, without its port: 400 for one that is malformed.
+
+    A client sends the same Host on every request: read once and remembered rather than
+    split on each (which costs about a twentieth of a whole request). Bounded, as the values
+    are the clients': 256 of them, none longer than a real one can be."""
+    if len(header) <= REMEMBERED_HOST_LENGTH:
+        return remembered_host_name(header)
+    return split_host_name(header)
+
+
+@functools.lru_cache(maxsize=256)
+def remembered_host_name(header: str) -> str:
+    return split_host_name(header)
+
+
+def split_host_name(header: str) -> str:
     try:
         parts = urlsplit(f"//{header.strip()}")
         parts.port  # noqa: B018 (reading it checks it)

@@ -12,7 +12,8 @@ import requests
 from mock_baanx import create_app
 from mock_baanx.cli.serve import control_token
 from mock_baanx.protocol import Options
-from mock_baanx.protocol.access import HostRule
+from mock_baanx.protocol.access import HostRule, host_name, remembered_host_name
+from mock_baanx.protocol.errors import MalformedRequest
 from mock_baanx.transports.thread_server import BackgroundServer
 
 from ..helpers import create, headers
@@ -142,3 +143,13 @@ def test_bound_beyond_loopback_the_mock_makes_a_token_unless_told_none(monkeypat
     assert control_token(serve_args("127.0.0.1", TOKEN)) == TOKEN
     monkeypatch.setenv("MOCK_BAANX_CONTROL_TOKEN", TOKEN)
     assert control_token(serve_args("0.0.0.0")) == TOKEN
+
+
+def test_a_host_is_remembered_only_as_long_as_a_real_one_can_be():
+    short, long = "cards.example:4010", "a" * 300 + ".example"
+    remembered_host_name.cache_clear()
+    assert (host_name(short), host_name(short), host_name(long)) == (
+        "cards.example", "cards.example", "a" * 300 + ".example")
+    assert remembered_host_name.cache_info()[:2] == (1, 1)  # one hit, one miss, long unkept
+    with pytest.raises(MalformedRequest):
+        host_name("cards example")
