@@ -88,3 +88,7 @@ class PollTimes(Sequence[datetime]):
 
     def __repr__(self) -> str:
         return f"PollTimes({tuple(self)!r})"
+
+    def __reduce__(self) -> tuple[type[PollTimes], tuple[tuple[datetime, ...]]]:
+        # Pickled as the moments it holds, whatever the protocol.
+        return PollTimes, (tuple(self),)

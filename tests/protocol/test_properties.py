@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import pickle
 from dataclasses import fields, replace
 from datetime import UTC, datetime, timedelta
 from itertools import pairwise
@@ -136,6 +137,7 @@ def test_poll_times_read_as_the_tuple_of_the_most_recent(before, after, index):
     assert expected == times
     assert hash(times) == hash(expected)
     assert times == PollTimes(moments)
+    assert pickle.loads(pickle.dumps(times, protocol=0)) == times
     assert times[3:-2] == expected[3:-2]
     if -len(expected) <= index < len(expected):
         assert times[index] == expected[index]
