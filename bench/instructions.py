@@ -41,6 +41,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from mock_baanx.transports.granian_server import whole_body  # noqa: E402 (once the checkout is on the path)
+
 HEADERS = {"HTTP_X_CLIENT_ID": "demo-client", "HTTP_AUTHORIZATION": "Bearer demo-token",
            "HTTP_HOST": "127.0.0.1:4010"}
 ORDER = json.dumps({"productId": "PREMIUM_SUBSCRIPTION",
@@ -73,14 +75,8 @@ def environ(method: str, path: str, body: bytes) -> dict[str, Any]:
 def answered(app: WsgiApp, method: str, path: str, body: bytes = b"") -> bytes:
     """The app's reply, taken as the server's bridge takes it: joined, then closed."""
     statuses: list[str] = []
-    chunks = app(environ(method, path, body),
-                 lambda status, headers, exc_info=None: statuses.append(status))
-    try:
-        reply = b"".join(chunks)
-    finally:
-        close = getattr(chunks, "close", None)
-        if close is not None:
-            close()
+    reply = whole_body(app(environ(method, path, body),
+                           lambda status, headers, exc_info=None: statuses.append(status)))
     if not statuses or not statuses[0].startswith("2"):
         raise SystemExit(f"{method} {path} answered {statuses}: {reply[:200]!r}")
     return reply

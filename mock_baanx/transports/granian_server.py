@@ -32,7 +32,7 @@ import socket
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -211,14 +211,18 @@ class RsgiBridge:
             started[:] = [int(status.split(" ", 1)[0]), headers]
             return lambda data: None
 
-        chunks = self.app(environ, start_response)
-        try:
-            body = b"".join(chunks)
-        finally:
-            close = getattr(chunks, "close", None)
-            if close is not None:
-                close()
+        body = whole_body(self.app(environ, start_response))
         return started[0], started[1], body
+
+
+def whole_body(chunks: Iterable[bytes]) -> bytes:
+    """A WSGI app's reply body, joined, its iterable then closed as PEP 3333 asks."""
+    try:
+        return b"".join(chunks)
+    finally:
+        close = getattr(chunks, "close", None)
+        if close is not None:
+            close()
 
 
 def wsgi_environ(scope: Scope) -> dict[str, Any]:
