@@ -3,9 +3,11 @@ served beside them with everything the mock's own routes get."""
 
 from __future__ import annotations
 
+import io
 import os
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 
 import flask
 import pytest
@@ -13,6 +15,7 @@ from werkzeug.exceptions import HTTPException
 
 from mock_baanx import create_app, requires_baanx_auth
 from mock_baanx.protocol import ROUTES, Options, RouteKind
+from mock_baanx.transports.flask_app import header_pairs
 
 from ..helpers import assert_error, headers
 
@@ -179,3 +182,51 @@ def test_the_mocks_own_get_routes_refuse_head_as_documented(app):
     reply = app.test_client().head("/v1/order/products/available", headers=headers())
     assert reply.status_code == 405
     assert reply.headers["Allow"] == "GET"
+
+
+def test_the_headers_are_read_from_any_servers_environ_in_their_order():
+    long_name = "X_LONG" * 40  # past the length whose name is remembered
+    environ = {"REQUEST_METHOD": "POST", "HTTP_X_CLIENT_ID": "demo-client",
+               "gunicorn.socket": object(), "CONTENT_TYPE": "application/json",
+               "HTTP_CONTENT_TYPE": "text/plain", "CONTENT_LENGTH": "", "HTTP_X_EMPTY": "",
+               f"HTTP_{long_name}": "long", "wsgi.input": io.BytesIO()}
+    expected = [("x-client-id", "demo-client"), ("content-type", "application/json"),
+                ("x-empty", ""), (long_name.replace("_", "-").lower(), "long")]
+    assert header_pairs(environ) == expected
+    assert header_pairs(environ) == expected  # once its names are remembered
+
+
+def test_a_users_view_finds_the_signed_in_user_from_a_thread_it_starts(backend, options):
+    app = create_app(backend, options)
+
+    @requires_baanx_auth
+    def user_id(user):
+        return user.id
+
+    @app.get("/v1/user/in-thread")
+    def in_thread():
+        with ThreadPoolExecutor(1) as pool:
+            return {"id": pool.submit(flask.copy_current_request_context(user_id)).result()}
+
+    assert app.test_client().get("/v1/user/in-thread", headers=headers()).json == {
+        "id": "user-demo"}
+
+
+def test_a_users_view_that_calls_another_mock_in_process_keeps_its_own_request(
+        backend, options):
+    other = create_app()
+    app = create_app(backend, options)
+
+    @requires_baanx_auth
+    def user_id(user):
+        return user.id
+
+    @app.get("/v1/user/relayed")
+    def relayed():
+        refused = other.test_client().get("/v1/order/products/available",
+                                          headers=headers(token=None))
+        return {"other": refused.status_code, "id": user_id()}
+
+    reply = app.test_client().get("/v1/user/relayed", headers=headers())
+    assert reply.json == {"other": 401, "id": "user-demo"}
+    assert [entry.endpoint for entry in backend.journal()] == ["relayed"]
