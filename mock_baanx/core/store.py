@@ -453,6 +453,11 @@ class MemoryStore:
             return tuple(self._space(namespace).faults)
 
     def take_fault(self, namespace: str, endpoint: str) -> Fault | None:
+        # Looked at without the lock first: most requests find no fault set, and a fault set
+        # at this very moment would as well have come an instant later.
+        space = self._spaces.get(namespace)
+        if space is None or not space.faults:
+            return None
         with self._lock:
             faults = self._space(namespace).faults
             for index, fault in enumerate(faults):
@@ -507,9 +512,9 @@ class MemoryStore:
             return True
 
     def additions(self, namespace: str) -> Additions:
-        with self._lock:
-            space = self._spaces.get(namespace)
-            return NO_ADDITIONS if space is None else space.additions
+        # No lock: one look-up, and a namespace's additions are replaced whole, never changed.
+        space = self._spaces.get(namespace)
+        return NO_ADDITIONS if space is None else space.additions
 
 
 def with_item(additions: Additions, item: Addition, version: int) -> Additions:
