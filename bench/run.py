@@ -5,16 +5,17 @@
 
 Installs what it needs (Debian's `wrk`; `@stoplight/prism-cli` and `wiremock` from the npm
 registry into bench/.cache), gives Prism the mock's own OpenAPI document and WireMock
-equivalent stub mappings, then runs each server alone under the same `wrk` load (2
-threads, 16 connections, `--seconds` per endpoint, loopback) and prints requests/s, p50 and
-p99 latency and the server's CPU time per request for each endpoint, cold start and resident
-memory after the load, with the ratios to each peer. First, the ceiling of the mock's
-shape: a plain Flask app with a rule per route, answering a constant on the same server
-(bench/flask_floor.py). Then 10,000 idle and stalled connections held while ordinary
-requests come in (bench/connections.py), and the in-process figures: `BaanxMock` against a
-bare `responses` callback, a per-test reset, and the whole contract suite against the
-in-process mock; last, whether each of the project's targets was met. Every server it
-starts, it stops.
+equivalent stub mappings, then puts each server under the same `wrk` load (2 threads, 16
+connections, `--seconds` per endpoint, loopback), one at a time, in rounds in which they
+take turns, so that the machine's other work falls on all alike. It prints requests/s, p50
+and p99 latency (each the median of the rounds') and the server's CPU time per request for
+each endpoint, cold start and resident memory after the load, with the ratios to each
+peer. The first server is the ceiling of the mock's shape: a plain Flask app with a rule
+per route, answering a constant on the same server (bench/flask_floor.py). Then 10,000
+idle and stalled connections held while ordinary requests come in (bench/connections.py),
+and the in-process figures: `BaanxMock` against a bare `responses` callback, a per-test
+reset, and the whole contract suite against the in-process mock; last, whether each of
+the project's targets was met. Every server it starts, it stops.
 
 `--profile` measures nothing: it installs py-spy and records where the served mock's time
 goes under the same load, one flame graph per endpoint in bench/.cache/profiles/.
@@ -30,13 +31,14 @@ import re
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -197,28 +199,91 @@ def endpoint_targets(url: str, prepare: Callable[[str], str]
             "GET order": ("GET", lambda: f"{url}/v1/order/{prepare(url)}")}
 
 
-def measure(name: str, command: Callable[[int], list[str]], seconds: float, work: Path,
-            prepare: Callable[[str], str]) -> Result:
-    """`command(port)` started once untimed, so that every server's files are in the page
-    cache (a first start after the machine reclaimed them measured the disk: up to 5 s
-    here), then again: its cold start, its figures under load, its memory after."""
-    port = free_port()
-    with running(command(port), port):
-        pass
-    result = Result(name)
-    port = free_port()
-    with running(command(port), port) as (process, url, cold_start):
-        result.cold_start = cold_start
-        for endpoint, (method, target) in endpoint_targets(url, prepare).items():
-            address = target()
-            wrk(address, method, 1, work)  # warm-up, not counted
-            cpu_before = tree_cpu_seconds(process.pid)
-            rps, p50, p99, answered = wrk(address, method, seconds, work)
-            cpu = tree_cpu_seconds(process.pid) - cpu_before
-            result.rps[endpoint], result.p50_ms[endpoint], result.p99_ms[endpoint] = rps, p50, p99
-            result.cpu_us[endpoint] = cpu / answered * 1e6
-        result.rss_mb = tree_rss_mb(process.pid)
-    return result
+# Each endpoint's load is cut into rounds, the servers taking turns, so that whatever else
+# the machine does meanwhile falls on all of them alike: one server's whole 10 s, then the
+# next's, measured the same Flask floor anywhere from 6,000 to 13,400 requests/s.
+ROUNDS = 5
+# A cold start is the median of this many (after one untimed, to fill the page cache).
+STARTS = 3
+
+
+@dataclass
+class Contender:
+    """A server being measured: what it is started from, and once started, where."""
+
+    name: str
+    command: Callable[[int], list[str]]
+    prepare: Callable[[str], str]
+    result: Result = field(init=False)
+    process: subprocess.Popen[bytes] | None = None
+    url: str = ""
+
+
+def measure(contenders: list[Contender], seconds: float, work: Path) -> list[Result]:
+    """Each contender's figures: started once untimed, so that every server's files are in
+    the page cache (a first start after the machine reclaimed them measured the disk: up to
+    5 s here), then STARTS times more, its cold start the median; then, the last start
+    kept running, endpoint by endpoint, `seconds` of
+    load each, in ROUNDS rounds in which the servers take turns; last, each one's memory
+    after the load. A contender that cannot be started is left out, and says why."""
+    measured = []
+    with ExitStack() as servers:
+        for contender in contenders:
+            try:
+                port = free_port()
+                with running(contender.command(port), port):
+                    pass
+                starts = []
+                for _ in range(STARTS - 1):
+                    port = free_port()
+                    with running(contender.command(port), port) as (_, _, cold_start):
+                        starts.append(cold_start)
+                port = free_port()
+                contender.process, contender.url, cold_start = servers.enter_context(
+                    running(contender.command(port), port))
+            except RuntimeError as error:
+                print(f"{contender.name}: not measured: {error}", flush=True)
+                continue
+            contender.result = Result(contender.name,
+                                      cold_start=statistics.median([*starts, cold_start]))
+            measured.append(contender)
+        for endpoint in ENDPOINTS:
+            load_in_rounds(endpoint, measured, seconds, work)
+        for contender in measured:
+            assert contender.process is not None
+            contender.result.rss_mb = tree_rss_mb(contender.process.pid)
+    return [contender.result for contender in measured]
+
+
+def load_in_rounds(endpoint: str, contenders: list[Contender], seconds: float, work: Path
+                   ) -> None:
+    """`endpoint`'s figures for each contender: requests/s, p50 and p99 the median of its
+    rounds', CPU per request over all of them."""
+    addresses = {}
+    for contender in contenders:
+        method, target = endpoint_targets(contender.url, contender.prepare)[endpoint]
+        addresses[contender.name] = (method, target())
+        wrk(addresses[contender.name][1], method, 1, work)  # warm-up, not counted
+    # wrk takes whole seconds.
+    per_round = max(1, round(seconds / ROUNDS))
+    rounds: dict[str, list[tuple[float, float, float]]] = {c.name: [] for c in contenders}
+    cpu = dict.fromkeys(rounds, 0.0)
+    answered = dict.fromkeys(rounds, 0)
+    for turn in range(ROUNDS):
+        # Each round starts with the next server, so that none is always first.
+        for contender in contenders[turn % len(contenders):] + contenders[:turn % len(contenders)]:
+            assert contender.process is not None
+            method, address = addresses[contender.name]
+            cpu_before = tree_cpu_seconds(contender.process.pid)
+            rps, p50, p99, count = wrk(address, method, per_round, work)
+            cpu[contender.name] += tree_cpu_seconds(contender.process.pid) - cpu_before
+            answered[contender.name] += count
+            rounds[contender.name].append((rps, p50, p99))
+    for contender in contenders:
+        result, figures = contender.result, rounds[contender.name]
+        result.rps[endpoint], result.p50_ms[endpoint], result.p99_ms[endpoint] = (
+            statistics.median(figure[index] for figure in figures) for index in range(3))
+        result.cpu_us[endpoint] = cpu[contender.name] / answered[contender.name] * 1e6
 
 
 def stop(process: subprocess.Popen[bytes]) -> None:
@@ -450,10 +515,10 @@ def main() -> int:
         profile(args.seconds, work)
         shutil.rmtree(work, ignore_errors=True)
         return 0
-    results = [
-        measure(FLOOR, lambda port: [sys.executable, str(ROOT / "bench" / "flask_floor.py"),
-                                     str(port)], args.seconds, work, lambda url: "abcd_1234"),
-        measure(MOCK, mock_command, args.seconds, work, created_order),
+    contenders = [
+        Contender(FLOOR, lambda port: [sys.executable, str(ROOT / "bench" / "flask_floor.py"),
+                                       str(port)], lambda url: "abcd_1234"),
+        Contender(MOCK, mock_command, created_order),
     ]
     if not args.skip_peers:
         from mock_baanx.protocol import ROUTES, openapi
@@ -463,20 +528,19 @@ def main() -> int:
         prism = CACHE / "node_modules" / ".bin" / "prism"
         jar = next((CACHE / "node_modules" / "wiremock" / "build").glob(
             "wiremock-standalone-*.jar"))
-        peers = [
-            ("Prism 5", lambda port: [str(prism), "mock", "-h", "127.0.0.1", "-p", str(port),
-                                      str(document)]),
-            ("WireMock 3 (journal off)", lambda port: [
+        contenders += [
+            Contender("Prism 5", lambda port: [str(prism), "mock", "-h", "127.0.0.1", "-p",
+                                               str(port), str(document)],
+                      lambda url: "abcd_1234"),
+            Contender("WireMock 3 (journal off)", lambda port: [
                 "java", "-jar", str(jar), "--port", str(port), "--bind-address", "127.0.0.1",
                 "--root-dir", str(wiremock_root(work)), "--no-request-journal",
-                "--disable-banner"]),
+                "--disable-banner"], lambda url: "abcd_1234"),
         ]
-        for name, command in peers:
-            try:
-                results.append(measure(name, command, args.seconds, work,
-                                       lambda url: "abcd_1234"))
-            except RuntimeError as error:
-                print(f"{name}: not measured: {error}", flush=True)
+    results = measure(contenders, args.seconds, work)
+    if named(MOCK, results) is None:
+        print("mock-baanx could not be measured", file=sys.stderr)
+        return 1
     figures = {**held_connections(), **in_process_figures()}
     report(results, figures)
     shutil.rmtree(work, ignore_errors=True)
