@@ -230,3 +230,59 @@ def test_a_users_view_that_calls_another_mock_in_process_keeps_its_own_request(
     reply = app.test_client().get("/v1/user/relayed", headers=headers())
     assert reply.json == {"other": 401, "id": "user-demo"}
     assert [entry.endpoint for entry in backend.journal()] == ["relayed"]
+
+
+def test_a_stream_from_a_mock_a_users_view_calls_signs_in_its_own_request(backend, options):
+    inner = create_app()
+
+    @inner.get("/v1/user/stream")
+    @requires_baanx_auth
+    def stream(user):
+        token = flask.request.headers["Authorization"]
+
+        def chunks():
+            # Signed in again while the stream is read: by the outer view, after the inner
+            # mock's middleware has returned.
+            yield user_id()
+            yield f" {token}"
+
+        return flask.Response(flask.stream_with_context(chunks()))
+
+    @requires_baanx_auth
+    def user_id(user):
+        return user.id
+
+    outer = create_app(backend, options)
+
+    @outer.get("/v1/user/relayed-stream")
+    def relayed_stream():
+        # The outer request has no token: only the inner one's signs anyone in.
+        streamed = inner.test_client().get("/v1/user/stream", headers=headers())
+        return {"streamed": streamed.get_data(as_text=True)}
+
+    reply = outer.test_client().get("/v1/user/relayed-stream", headers=headers(token=None))
+    assert reply.json == {"streamed": "user-demo Bearer demo-token"}
+
+
+def test_a_callback_kept_from_one_request_signs_in_that_request_when_called_in_another(
+        backend, options):
+    app = create_app(backend, options)
+    kept = []
+
+    @requires_baanx_auth
+    def user_id(user):
+        return user.id
+
+    @app.get("/v1/user/keep")
+    def keep():
+        kept.append(flask.copy_current_request_context(user_id))
+        return {}
+
+    @app.get("/v1/user/call-kept")
+    def call_kept():
+        return {"id": kept[0]()}
+
+    client = app.test_client()
+    assert client.get("/v1/user/keep", headers=headers()).status_code == 200
+    assert client.get("/v1/user/call-kept", headers=headers(token=None)).json == {
+        "id": "user-demo"}
