@@ -203,7 +203,7 @@ def endpoint_targets(url: str, prepare: Callable[[str], str]
 # the machine does meanwhile falls on all of them alike: one server's whole 10 s, then the
 # next's, measured the same Flask floor anywhere from 6,000 to 13,400 requests/s.
 ROUNDS = 5
-# A cold start is the median of this many (after one untimed, to fill the page cache).
+# A cold start is the median of this many.
 STARTS = 3
 
 
@@ -220,70 +220,107 @@ class Contender:
 
 
 def measure(contenders: list[Contender], seconds: float, work: Path) -> list[Result]:
-    """Each contender's figures: started once untimed, so that every server's files are in
-    the page cache (a first start after the machine reclaimed them measured the disk: up to
-    5 s here), then STARTS times more, its cold start the median; then, the last start
-    kept running, endpoint by endpoint, `seconds` of
-    load each, in ROUNDS rounds in which the servers take turns; last, each one's memory
-    after the load. A contender that cannot be started is left out, and says why."""
-    measured = []
+    """Each contender's figures. First its cold start, alone: started once untimed, so that
+    its files are in the page cache (a first start after the machine reclaimed them
+    measured the disk: up to 5 s here), then STARTS times, the median. Then all are
+    started, and endpoint by endpoint they take turns under `seconds` of load each; last,
+    each one's memory after the load. A contender that cannot be started, or fails under
+    load, is left out from then on, saying why."""
+    started = []
+    for contender in contenders:
+        try:
+            contender.result = Result(contender.name, cold_start=cold_start(contender.command))
+        except RuntimeError as error:
+            print(f"{contender.name}: not measured: {error}", flush=True)
+            continue
+        started.append(contender)
     with ExitStack() as servers:
-        for contender in contenders:
+        measured = []
+        for contender in started:
+            port = free_port()
             try:
-                port = free_port()
-                with running(contender.command(port), port):
-                    pass
-                starts = []
-                for _ in range(STARTS - 1):
-                    port = free_port()
-                    with running(contender.command(port), port) as (_, _, cold_start):
-                        starts.append(cold_start)
-                port = free_port()
-                contender.process, contender.url, cold_start = servers.enter_context(
+                contender.process, contender.url, _ = servers.enter_context(
                     running(contender.command(port), port))
             except RuntimeError as error:
                 print(f"{contender.name}: not measured: {error}", flush=True)
                 continue
-            contender.result = Result(contender.name,
-                                      cold_start=statistics.median([*starts, cold_start]))
             measured.append(contender)
         for endpoint in ENDPOINTS:
-            load_in_rounds(endpoint, measured, seconds, work)
+            measured = load_in_rounds(endpoint, measured, seconds, work)
         for contender in measured:
             assert contender.process is not None
             contender.result.rss_mb = tree_rss_mb(contender.process.pid)
     return [contender.result for contender in measured]
 
 
+def cold_start(command: Callable[[int], list[str]]) -> float:
+    """The median time from start to first answer of STARTS starts of `command`, after
+    one untimed."""
+    times = []
+    for _ in range(1 + STARTS):
+        port = free_port()
+        with running(command(port), port) as (_, _, seconds):
+            times.append(seconds)
+    return statistics.median(times[1:])
+
+
+# What a server failing under load raises: a refused or non-2xx reply, wrk's own failure.
+LOAD_FAILURES = (RuntimeError, subprocess.SubprocessError, requests.RequestException,
+                 KeyError, ValueError)
+
+
 def load_in_rounds(endpoint: str, contenders: list[Contender], seconds: float, work: Path
-                   ) -> None:
+                   ) -> list[Contender]:
     """`endpoint`'s figures for each contender: requests/s, p50 and p99 the median of its
-    rounds', CPU per request over all of them."""
-    addresses = {}
+    ROUNDS rounds', of whole seconds each; CPU per request all the CPU time it took from
+    before its first round to after its last, whatever it did between its turns (a JVM
+    compiles then), over the requests it answered. The contenders still measured."""
+    addresses: dict[str, tuple[str, str]] = {}
     for contender in contenders:
         method, target = endpoint_targets(contender.url, contender.prepare)[endpoint]
-        addresses[contender.name] = (method, target())
-        wrk(addresses[contender.name][1], method, 1, work)  # warm-up, not counted
-    # wrk takes whole seconds.
-    per_round = max(1, round(seconds / ROUNDS))
-    rounds: dict[str, list[tuple[float, float, float]]] = {c.name: [] for c in contenders}
-    cpu = dict.fromkeys(rounds, 0.0)
-    answered = dict.fromkeys(rounds, 0)
+        try:
+            addresses[contender.name] = (method, target())
+            wrk(addresses[contender.name][1], method, 1, work)  # warm-up, not counted
+        except LOAD_FAILURES as error:
+            print(f"{contender.name}: not measured: {error}", flush=True)
+            addresses.pop(contender.name, None)
+    healthy = [contender for contender in contenders if contender.name in addresses]
+    per_round = round_seconds(seconds)
+    figures: dict[str, list[tuple[float, float, float]]] = {c.name: [] for c in healthy}
+    answered = dict.fromkeys(figures, 0)
+    cpu = {c.name: -tree_cpu_seconds(process_of(c)) for c in healthy}
     for turn in range(ROUNDS):
         # Each round starts with the next server, so that none is always first.
-        for contender in contenders[turn % len(contenders):] + contenders[:turn % len(contenders)]:
-            assert contender.process is not None
+        for contender in healthy[turn % len(healthy):] + healthy[:turn % len(healthy)]:
+            if contender.name not in addresses:
+                continue
             method, address = addresses[contender.name]
-            cpu_before = tree_cpu_seconds(contender.process.pid)
-            rps, p50, p99, count = wrk(address, method, per_round, work)
-            cpu[contender.name] += tree_cpu_seconds(contender.process.pid) - cpu_before
+            try:
+                rps, p50, p99, count = wrk(address, method, per_round, work)
+            except LOAD_FAILURES as error:
+                print(f"{contender.name}: not measured: {error}", flush=True)
+                del addresses[contender.name]
+                continue
             answered[contender.name] += count
-            rounds[contender.name].append((rps, p50, p99))
-    for contender in contenders:
-        result, figures = contender.result, rounds[contender.name]
+            figures[contender.name].append((rps, p50, p99))
+    healthy = [contender for contender in healthy if contender.name in addresses]
+    for contender in healthy:
+        cpu[contender.name] += tree_cpu_seconds(process_of(contender))
+        result, rounds = contender.result, figures[contender.name]
         result.rps[endpoint], result.p50_ms[endpoint], result.p99_ms[endpoint] = (
-            statistics.median(figure[index] for figure in figures) for index in range(3))
+            statistics.median(figure[index] for figure in rounds) for index in range(3))
         result.cpu_us[endpoint] = cpu[contender.name] / answered[contender.name] * 1e6
+    return healthy
+
+
+def round_seconds(seconds: float) -> int:
+    """How long each round of `seconds` of load lasts: wrk takes whole seconds."""
+    return max(1, round(seconds / ROUNDS))
+
+
+def process_of(contender: Contender) -> int:
+    assert contender.process is not None
+    return contender.process.pid
 
 
 def stop(process: subprocess.Popen[bytes]) -> None:
@@ -400,9 +437,11 @@ def in_process_figures() -> dict[str, float]:
             "reset_ms": reset_ms, "contract_suite_s": suite}
 
 
-def report(results: list[Result], figures: dict[str, float]) -> None:
+def report(results: list[Result], figures: dict[str, float], seconds: float) -> None:
     print(f"\n{time.strftime('%Y-%m-%d')}, {os.cpu_count()} cores, "
-          f"Python {sys.version.split()[0]}; wrk -t2 -c16 on loopback\n")
+          f"Python {sys.version.split()[0]}; wrk -t2 -c16 on loopback, "
+          f"{ROUNDS} rounds of {round_seconds(seconds)} s per endpoint, the servers "
+          "taking turns\n")
     header = "| server | cold start | RSS after load | " + " | ".join(
         f"{endpoint} rps / p50 / p99 / CPU per request" for endpoint in ENDPOINTS) + " |"
     print(header)
@@ -504,7 +543,8 @@ def profile(seconds: float, work: Path) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--seconds", type=float, default=10, help="load per endpoint")
+    parser.add_argument("--seconds", type=float, default=10,
+                        help=f"load per endpoint and server, in {ROUNDS} rounds of whole seconds")
     parser.add_argument("--skip-peers", action="store_true", help="measure mock-baanx only")
     parser.add_argument("--profile", action="store_true",
                         help="instead, record a py-spy flame graph of mock-baanx per endpoint")
@@ -539,10 +579,11 @@ def main() -> int:
         ]
     results = measure(contenders, args.seconds, work)
     if named(MOCK, results) is None:
+        shutil.rmtree(work, ignore_errors=True)
         print("mock-baanx could not be measured", file=sys.stderr)
         return 1
     figures = {**held_connections(), **in_process_figures()}
-    report(results, figures)
+    report(results, figures, args.seconds)
     shutil.rmtree(work, ignore_errors=True)
     return 0
 
