@@ -285,10 +285,12 @@ def load_in_rounds(endpoint: str, contenders: list[Contender], seconds: float, w
             print(f"{contender.name}: not measured: {error}", flush=True)
             addresses.pop(contender.name, None)
     healthy = [contender for contender in contenders if contender.name in addresses]
+    if not healthy:
+        return []
     per_round = round_seconds(seconds)
     figures: dict[str, list[tuple[float, float, float]]] = {c.name: [] for c in healthy}
     answered = dict.fromkeys(figures, 0)
-    cpu = {c.name: -tree_cpu_seconds(process_of(c)) for c in healthy}
+    cpu_before = {c.name: tree_cpu_seconds(process_of(c)) for c in healthy}
     for turn in range(ROUNDS):
         # Each round starts with the next server, so that none is always first.
         for contender in healthy[turn % len(healthy):] + healthy[:turn % len(healthy)]:
@@ -305,11 +307,11 @@ def load_in_rounds(endpoint: str, contenders: list[Contender], seconds: float, w
             figures[contender.name].append((rps, p50, p99))
     healthy = [contender for contender in healthy if contender.name in addresses]
     for contender in healthy:
-        cpu[contender.name] += tree_cpu_seconds(process_of(contender))
+        cpu = tree_cpu_seconds(process_of(contender)) - cpu_before[contender.name]
         result, rounds = contender.result, figures[contender.name]
         result.rps[endpoint], result.p50_ms[endpoint], result.p99_ms[endpoint] = (
             statistics.median(figure[index] for figure in rounds) for index in range(3))
-        result.cpu_us[endpoint] = cpu[contender.name] / answered[contender.name] * 1e6
+        result.cpu_us[endpoint] = cpu / answered[contender.name] * 1e6
     return healthy
 
 
