@@ -53,13 +53,17 @@ def recorded_headers(pairs: tuple[tuple[str, str], ...]) -> tuple[tuple[str, str
     brought them (HTTP/2 writes them so, and servers disagree on any other case), and
     every credential replaced, keeping the scheme of Authorization so that a reader can
     still tell `Bearer` from `Basic` from garbage."""
+    # The journal holds each entry for a thousand requests: an entry shares what it can with
+    # the request (its pairs, their names), which costs less to keep, and to free, than a copy.
     kept = []
-    for name, value in pairs:
-        lowered = name.lower()
+    for pair in pairs:
+        name, value = pair
+        lowered = name if name.islower() else name.lower()
         if lowered in SECRET_HEADERS:
             scheme = value.split(" ", 1)[0] if " " in value.strip() else ""
-            value = f"{scheme} {REDACTED}" if scheme else REDACTED
-        kept.append((lowered, value))
+            kept.append((lowered, f"{scheme} {REDACTED}" if scheme else REDACTED))
+        else:
+            kept.append(pair if lowered is name else (lowered, value))
     return tuple(kept)
 
 
