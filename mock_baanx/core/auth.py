@@ -15,6 +15,9 @@ class Directory:
     def __init__(self, clients: Iterable[Client], users: Iterable[User]) -> None:
         self._clients: Mapping[str, Client] = {client.id: client for client in clients}
         self._users: Mapping[str, User] = {user.token: user for user in users}
+        # One Identity per client and user that signs in (both known, so few), shared by
+        # their requests rather than built for each.
+        self._identities: dict[tuple[str, str], Identity] = {}
 
     @property
     def clients(self) -> tuple[Client, ...]:
@@ -43,5 +46,8 @@ class Directory:
             raise NotAuthenticated()
         if not user.permitted:
             raise NotAuthorized()
-        return Identity(client=client, user=user)
+        identity = self._identities.get((client.id, user.token))
+        if identity is None:
+            identity = self._identities[client.id, user.token] = Identity(client, user)
+        return identity
 

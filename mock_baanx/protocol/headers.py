@@ -31,7 +31,11 @@ SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie"})
 
 def client_key(request: Request) -> str | None:
     """The client id the request carries, or None."""
-    return next((value for name in CLIENT_KEY_HEADERS if (value := request.header(name))), None)
+    for name in CLIENT_KEY_HEADERS:
+        value = request.header(name)
+        if value:
+            return value
+    return None
 
 
 def bearer_token(request: Request) -> str | None:
