@@ -185,8 +185,12 @@ class RsgiBridge:
             # Held until the client gives up, or at most MAX_HANG_SECONDS.
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(protocol.client_disconnect(), MAX_HANG_SECONDS)
-        if not sever(split_address(scope.client), reset=reply.fault == FaultKind.RESET,
-                     local=split_address(scope.server)):
+        # On a thread of its own: among thousands of connections, finding this one's socket
+        # takes milliseconds (connections.py), which every other request would wait out on
+        # the event loop.
+        if not await asyncio.to_thread(sever, split_address(scope.client),
+                                       reset=reply.fault == FaultKind.RESET,
+                                       local=split_address(scope.server)):
             protocol.response_bytes(*answer)
             return answer[0]
         # granian wants an answer; it goes to a socket that is no longer the client's.

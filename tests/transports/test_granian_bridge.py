@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import threading
 from typing import Any
 
 import pytest
@@ -13,6 +14,7 @@ from mock_baanx import create_app
 from mock_baanx.core import Backend
 from mock_baanx.protocol import Options
 from mock_baanx.storage.fixture_files import load_fixtures
+from mock_baanx.transports import granian_server
 from mock_baanx.transports.granian_server import DeferredSleep, RsgiBridge
 
 from ..helpers import ORDER_BODY
@@ -159,3 +161,40 @@ def test_a_delay_is_awaited_after_the_reply_is_decided():
     asyncio.run(scenario())
     assert [line.split()[0:3] for line in events] == [
         ["GET", "/v1/order/products/available", "200"]] * 2
+
+
+def test_other_requests_are_answered_while_a_faulted_connection_is_sought(monkeypatch):
+    """Among thousands of connections, finding a faulted one's socket takes milliseconds:
+    the search runs off the event loop, which serves the others meanwhile."""
+    deferred = DeferredSleep()
+    app = create_app(Backend(load_fixtures()), Options(sleep=deferred))
+    seeking, found = threading.Event(), threading.Event()
+
+    def slow_search(peer: Any, reset: bool, local: Any = None) -> bool:
+        seeking.set()
+        assert found.wait(5), "the other request was never answered"
+        return False  # not found: the fault's own reply goes out
+
+    monkeypatch.setattr(granian_server, "sever", slow_search)
+
+    async def scenario() -> None:
+        bridge = RsgiBridge(app, deferred, lambda line: None)
+        faulted = Protocol([])
+        seeking_task = asyncio.create_task(bridge(
+            Scope("GET", "/v1/order/products/available", [*AUTH, ("x-mock-fault", "reset")]),
+            faulted))
+        deadline = asyncio.get_running_loop().time() + 5
+        while not seeking.is_set():
+            assert asyncio.get_running_loop().time() < deadline
+            await asyncio.sleep(0.001)
+        other = Protocol([])
+        await bridge(Scope("GET", "/v1/order/products/available", AUTH), other)
+        assert other.reply is not None
+        assert other.reply[0] == 200
+        assert faulted.reply is None
+        found.set()
+        await seeking_task
+        assert faulted.reply is not None
+        assert faulted.reply[0] == 502
+
+    asyncio.run(scenario())
