@@ -60,6 +60,12 @@ def wallet_blueprint() -> flask.Blueprint:
     return wallet
 
 
+@requires_baanx_auth
+def signed_in_user_id(user):
+    """The id of the user the current request signs in, wherever it is asked."""
+    return user.id
+
+
 @pytest.fixture
 def app(backend, options):
     app = create_app(backend, options)
@@ -199,14 +205,11 @@ def test_the_headers_are_read_from_any_servers_environ_in_their_order():
 def test_a_users_view_finds_the_signed_in_user_from_a_thread_it_starts(backend, options):
     app = create_app(backend, options)
 
-    @requires_baanx_auth
-    def user_id(user):
-        return user.id
-
     @app.get("/v1/user/in-thread")
     def in_thread():
         with ThreadPoolExecutor(1) as pool:
-            return {"id": pool.submit(flask.copy_current_request_context(user_id)).result()}
+            asked = pool.submit(flask.copy_current_request_context(signed_in_user_id))
+            return {"id": asked.result()}
 
     assert app.test_client().get("/v1/user/in-thread", headers=headers()).json == {
         "id": "user-demo"}
@@ -217,15 +220,11 @@ def test_a_users_view_that_calls_another_mock_in_process_keeps_its_own_request(
     other = create_app()
     app = create_app(backend, options)
 
-    @requires_baanx_auth
-    def user_id(user):
-        return user.id
-
     @app.get("/v1/user/relayed")
     def relayed():
         refused = other.test_client().get("/v1/order/products/available",
                                           headers=headers(token=None))
-        return {"other": refused.status_code, "id": user_id()}
+        return {"other": refused.status_code, "id": signed_in_user_id()}
 
     reply = app.test_client().get("/v1/user/relayed", headers=headers())
     assert reply.json == {"other": 401, "id": "user-demo"}
@@ -243,14 +242,10 @@ def test_a_stream_from_a_mock_a_users_view_calls_signs_in_its_own_request(backen
         def chunks():
             # Signed in again while the stream is read: by the outer view, after the inner
             # mock's middleware has returned.
-            yield user_id()
+            yield signed_in_user_id()
             yield f" {token}"
 
         return flask.Response(flask.stream_with_context(chunks()))
-
-    @requires_baanx_auth
-    def user_id(user):
-        return user.id
 
     outer = create_app(backend, options)
 
@@ -269,13 +264,9 @@ def test_a_callback_kept_from_one_request_signs_in_that_request_when_called_in_a
     app = create_app(backend, options)
     kept = []
 
-    @requires_baanx_auth
-    def user_id(user):
-        return user.id
-
     @app.get("/v1/user/keep")
     def keep():
-        kept.append(flask.copy_current_request_context(user_id))
+        kept.append(flask.copy_current_request_context(signed_in_user_id))
         return {}
 
     @app.get("/v1/user/call-kept")
