@@ -27,9 +27,10 @@ from .stubs import refusal, stub_listing, stub_routes
 def control_body(call: Call, schema: str) -> dict[str, Any]:
     """The request body, valid against `schemas/control/<schema>`. Any content type is
     read as JSON, so that a bare `curl -d` works; no body at all is an empty object, and
-    a body of white space alone is no JSON (RFC 8259 asks for a value)."""
+    a body of white space alone is no JSON (RFC 8259 asks for a value). An integer past
+    Python's limit on digits is refused: what the mock keeps, it must write back."""
     raw = call.request.body
-    return validated(f"control/{schema}", parse_json(raw) if raw else {},
+    return validated(f"control/{schema}", parse_json(raw, any_integer=False) if raw else {},
                      call.backend.extended_statuses)
 
 
@@ -74,7 +75,9 @@ def query_numbers(call: Call) -> dict[str, int]:
         if parameter.name not in given:
             continue
         text = given[parameter.name][-1]
+        # Its length first: past Python's limit on digits, int() refuses to read it.
         if not (text.isascii() and text.isdigit()
+                and len(text.lstrip("0")) <= len(str(parameter.maximum))
                 and parameter.minimum <= int(text) <= parameter.maximum):
             raise ValidationFailed(f"{parameter.name} must be a whole number from "
                                    f"{parameter.minimum} to {parameter.maximum}")

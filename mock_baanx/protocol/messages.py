@@ -126,19 +126,25 @@ INT_DIGITS = sys.int_info.default_max_str_digits
 BODY_KEPT = 16 * 1024
 
 
-def parse_json(raw: bytes) -> Any:
+def parse_json(raw: bytes, any_integer: bool = True) -> Any:
     """Any JSON value, as RFC 8259 defines it, or a 422: never a traceback, however deep or
     broken the input. NaN and Infinity are not JSON, and a number too large for a double is
     refused (a JavaScript parser would make it Infinity); an integer of any length is
-    read, past Python's limit on digits too."""
+    read, past Python's limit on digits too — or, not `any_integer`, refused past it: for
+    what the mock keeps and writes back, as no JSON it writes can hold such an integer."""
     try:
         # Decoded as json.loads decodes bytes.
-        return RFC_8259.decode(raw.decode(json.detect_encoding(raw), "surrogatepass"))
+        return (RFC_8259 if any_integer else WITHIN_DIGITS).decode(
+            raw.decode(json.detect_encoding(raw), "surrogatepass"))
     except RecursionError:
         raise ValidationFailed("request body is nested too deeply") from None
     except TooLarge as error:
         raise ValidationFailed(f"request body has a number too large for a double: "
                                f"{shown(error.args[0])}") from None
+    except TooManyDigits as error:
+        raise ValidationFailed(f"request body has an integer of more than {INT_DIGITS:,} "
+                               f"digits, more than the mock keeps: {error.args[0][:20]}...") \
+            from None
     except ValueError:
         raise ValidationFailed("request body must be valid JSON") from None
 
@@ -163,8 +169,20 @@ def _integer(text: str) -> int | Decimal:
     return int(text) if len(text) <= INT_DIGITS else Decimal(text)
 
 
+class TooManyDigits(ValueError):
+    """An integer past Python's limit on digits, where the mock wants none."""
+
+
+def _integer_within_digits(text: str) -> int:
+    if len(text) > INT_DIGITS:
+        raise TooManyDigits(text)
+    return int(text)
+
+
 # Built once: json.loads with any option builds a new decoder on every call.
 RFC_8259 = json.JSONDecoder(parse_constant=_not_json, parse_float=_finite, parse_int=_integer)
+WITHIN_DIGITS = json.JSONDecoder(parse_constant=_not_json, parse_float=_finite,
+                                 parse_int=_integer_within_digits)
 
 
 def json_object(request: Request) -> dict[str, Any]:

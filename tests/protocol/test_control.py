@@ -228,6 +228,8 @@ def test_a_fault_may_delay_and_then_fail(client, sleeps):
     ({"endpoint": "*", "status": 500, "times": 1.5}, "times must be an integer"),
     ({"endpoint": "*", "status": 500, "times": "once"}, "times must be an integer"),
     ({"endpoint": "*", "status": 500, "times": 0}, "times: 0 is less than the minimum of 1"),
+    ({"endpoint": "*", "status": 500, "times": 2**31}, "times: 2147483648 is greater than the "
+                                                       "maximum of 2147483647"),
     ({"endpoint": "*", "delayMs": -1}, "delayMs: -1 is less than the minimum of 0"),
     ({"endpoint": "*", "delayMs": 600_000}, "delayMs: 600000 is greater than the maximum"),
     ({"endpoint": "*"}, "request body needs one of: status, kind, delayMs"),
@@ -238,6 +240,64 @@ def test_bad_fault_requests_are_422_and_add_nothing(client, body, message):
     assert_error(response, 422)
     assert response.get_json()["message"].startswith(message)
     assert control(client, "GET", "/__mock/faults", "faults.json") == {"faults": []}
+
+
+OVERLONG = "9" * 5000
+
+
+PRODUCT = json.dumps({"id": "BIG", "description": "Big", "paymentConfig": {
+    "paymentAmount": 0, "paymentCurrency": "USD",
+    "destinationAddress": "0x3a11a86cf218c448be519728cd3ac5c741fb3424",
+    "destinationChainId": "59144", "destinationTokenSymbol": "USDC",
+    "destinationTokenAddress": "0x176211869cA2b568f2A7D4EE941E073a821EE1ff"}})
+
+
+@pytest.mark.parametrize(("path", "body", "listing"), [
+    ("/__mock/lifecycle", f'{{"name": "fail", "count": {OVERLONG}}}', "/__mock/lifecycle"),
+    ("/__mock/faults", f'{{"endpoint": "*", "delayMs": 1, "times": {OVERLONG}}}',
+     "/__mock/faults"),
+    ("/__mock/products", PRODUCT.replace('"paymentAmount": 0', f'"paymentAmount": {OVERLONG}'),
+     "/v1/order/products/available"),
+    ("/__mock/stubs", '{"id": "big", "method": "GET", "path": "/v1/big", '
+     f'"body": {{"n": {OVERLONG}}}}}', "/__mock/stubs"),
+])
+def test_an_integer_no_reply_can_write_is_422_and_changes_nothing(client, path, body, listing):
+    """What the control API keeps, it writes back: an integer past Python's limit on
+    digits is refused at once, not kept to break every reply that would show it."""
+    before = client.get(listing, headers=headers()).get_json()
+    response = client.post(path, data=body, content_type="application/json")
+    assert_error(response, 422, "request body has an integer of more than 4,300 digits, more "
+                                "than the mock keeps: 99999999999999999999...")
+    assert client.get(listing, headers=headers()).get_json() == before
+    assert poll(client, create(client)["orderId"])["status"] == "STARTED"
+
+
+def test_a_product_with_a_long_integer_within_the_limit_is_kept(client):
+    long_amount = PRODUCT.replace('"paymentAmount": 0', f'"paymentAmount": {"9" * 300}')
+    assert client.post("/__mock/products", data=long_amount,
+                       content_type="application/json").status_code == 200
+    created = create(client, body={**ORDER_BODY, "productId": "BIG"})
+    assert created["paymentConfig"]["paymentAmount"] == int("9" * 300)
+
+
+@pytest.mark.parametrize("query", ["limit=0", "limit=1001", f"limit={OVERLONG}", "limit=-1",
+                                   "limit=1e3"])
+def test_a_page_bound_out_of_range_is_422(client, query):
+    assert_error(client.get(f"/__mock/orders?{query}"), 422)
+    assert_error(client.get(f"/__mock/requests?{query}"), 422)
+
+
+@pytest.mark.parametrize("query", ["offset=1000000001", f"offset={OVERLONG}", "offset=-1",
+                                   "offset=1e3"])
+def test_an_orders_offset_out_of_range_is_422(client, query):
+    assert_error(client.get(f"/__mock/orders?{query}"), 422,
+                 "offset must be a whole number from 0 to 1000000000")
+
+
+def test_a_page_bound_with_leading_zeros_is_read(client):
+    create(client)
+    create(client)
+    assert len(client.get("/__mock/orders?limit=0001").get_json()["orders"]) == 1
 
 
 FAULT_HEADER_RULE = ("X-Mock-Fault must be a status from 400 to 599 or one of: reset, empty, "
