@@ -17,7 +17,7 @@ from ..core.faults import ANY_ENDPOINT
 from .coverage import coverage_report
 from .errors import RouteNotFound
 from .fixtures import FixtureError, lifecycle_from, product_from, stub_from, user_from
-from .messages import Reply, parse_json
+from .messages import Reply, parse_json, whole
 from .order_json import moment_text, order_detail
 from .route import Call, Route, RouteKind
 from .schemas import validated
@@ -130,7 +130,8 @@ def get_lifecycle(call: Call) -> Reply:
 
 def set_lifecycle(call: Call) -> Reply:
     body = control_body(call, "lifecycle-request.json")
-    call.backend.set_next_lifecycle(body["name"], body.get("count"), namespace=call.namespace)
+    call.backend.set_next_lifecycle(body["name"], whole(body.get("count")),
+                                    namespace=call.namespace)
     return Reply.json(200, lifecycle_state(call))
 
 
@@ -177,11 +178,12 @@ def add_fault(call: Call) -> Reply:
     known = [ANY_ENDPOINT, *(route.operation for route in faultable(call))]
     if body["endpoint"] not in known:
         raise ValidationFailed(f"endpoint must be one of: {', '.join(known)}")
-    status, kind, retry_after = body.get("status"), body.get("kind"), body.get("retryAfter")
-    call.backend.add_fault(Fault(endpoint=body["endpoint"], status=status,
+    kind = body.get("kind")
+    call.backend.add_fault(Fault(endpoint=body["endpoint"], status=whole(body.get("status")),
                                  kind=None if kind is None else FaultKind(kind),
-                                 retry_after=retry_after, delay_ms=body.get("delayMs", 0),
-                                 times=body.get("times")),
+                                 retry_after=whole(body.get("retryAfter")),
+                                 delay_ms=whole(body.get("delayMs", 0)),
+                                 times=whole(body.get("times"))),
                            namespace=call.namespace)
     return Reply.json(200, faults_state(call))
 

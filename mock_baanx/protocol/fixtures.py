@@ -19,6 +19,7 @@ from typing import Any
 from ..core import Client, Conditions, Fixtures, Lifecycle, OrderStatus, Product, Step, Stub, User
 from ..core.stubs import PLACEHOLDER
 from . import schemas
+from .messages import whole
 from .order_json import payment_config_from_json, payment_config_json
 from .schemas import field_problem
 
@@ -160,7 +161,7 @@ def stub_from(item: Mapping[str, Any], source: object, field: str = "$",
     when = item.get("when") or {}
     return Stub(
         id=item["id"], method=item["method"], path=item["path"],
-        status=item.get("status", 200), body=item.get("body"), has_body=has_body,
+        status=whole(item.get("status", 200)), body=item.get("body"), has_body=has_body,
         headers=tuple((item.get("headers") or {}).items()),
         auth=item.get("auth", "baanx") == "baanx", schema=schema,
         request_schema=request_schema,

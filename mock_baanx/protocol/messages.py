@@ -185,6 +185,13 @@ WITHIN_DIGITS = json.JSONDecoder(parse_constant=_not_json, parse_float=_finite,
                                  parse_int=_integer_within_digits)
 
 
+def whole(value: Any) -> Any:
+    """A value a schema took as an `integer`, as the int it stands for: JSON Schema takes a
+    number with a zero fraction (`503.0`) for one, which a status line or a header cannot
+    carry as it is. Anything else (None, for a field not given) as it is."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
 def json_object(request: Request) -> dict[str, Any]:
     """The request body as a JSON object, or a 422 that says what is wrong with it."""
     media_type = (request.header("content-type") or "").split(";", 1)[0].strip().lower()

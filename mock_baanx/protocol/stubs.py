@@ -11,6 +11,7 @@ journal says so.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from functools import lru_cache
@@ -120,7 +121,7 @@ def answer_stub(call: Call) -> Reply:
                         parse_qs(call.request.query, keep_blank_values=True).items()},
               "body": body if isinstance(body, dict) else {},
               "user": user_json(user) if user is not None else {}}
-    headers = [(name, rendered_text(value, values, call.notes, stub))
+    headers = [(name, rendered_text(value, values, call.notes, stub, in_header=True))
                for name, value in stub.headers]
     if not stub.has_body:
         return Reply(stub.status, b"", tuple(headers))
@@ -148,12 +149,25 @@ def rendered(node: Any, values: Mapping[str, Mapping[str, Any]], notes: list[str
 
 
 def rendered_text(text: str, values: Mapping[str, Mapping[str, Any]], notes: list[str],
-                  stub: Stub) -> str:
+                  stub: Stub, in_header: bool = False) -> str:
+    """`text` with each placeholder replaced by its value as text; in a header's value, a
+    value no header can carry (a line break, a character past ASCII: the request's, so
+    anyone's) is left empty, and the journal says so."""
     def text_of(match: Any) -> str:
         value = value_of(match[1], match[2], values, notes, stub)
-        return value if isinstance(value, str) else json.dumps(value)
+        text = value if isinstance(value, str) else json.dumps(value)
+        if in_header and HEADER_VALUE.fullmatch(text) is None:
+            notes.append(f"stub {stub.id}: {{{{{match[1]}.{match[2]}}}}} holds what no header "
+                         "value can carry: left empty")
+            return ""
+        return text
 
     return PLACEHOLDER.sub(text_of, text)
+
+
+# What a header's value may hold: printable ASCII and tabs, as the stubs schema asks of a
+# stub's own header values.
+HEADER_VALUE = re.compile(r"[\t\x20-\x7e]*")
 
 
 def value_of(kind: str, name: str, values: Mapping[str, Mapping[str, Any]],

@@ -36,6 +36,21 @@ def test_retry_after_goes_out_with_429_and_503(client, status):
     assert (response.status_code, response.headers["Retry-After"]) == (status, "7")
 
 
+def test_whole_numbers_written_with_a_fraction_of_zero_are_whole_numbers(client):
+    """JSON Schema takes 503.0 for an integer: the fault goes out as 503, with Retry-After
+    in whole seconds, as HTTP writes them."""
+    added = client.post("/__mock/faults", json={"endpoint": "getAvailableProducts",
+                                                "status": 503.0, "retryAfter": 5.0,
+                                                "delayMs": 0.0, "times": 1.0})
+    assert added.get_json()["faults"] == [{"endpoint": "getAvailableProducts", "status": 503,
+                                           "kind": None, "retryAfter": 5, "delayMs": 0,
+                                           "times": 1}]
+    response = client.get(PRODUCTS, headers=headers())
+    assert_error(response, 503, "Service Unavailable")
+    assert response.headers["Retry-After"] == "5"
+    assert client.get(PRODUCTS, headers=headers()).status_code == 200
+
+
 def test_the_header_takes_any_status_or_a_kind(client):
     response = client.get(PRODUCTS, headers=headers(**{"X-Mock-Fault": "503"}))
     assert_error(response, 503, "Service Unavailable")

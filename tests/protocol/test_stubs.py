@@ -154,6 +154,28 @@ def test_a_body_value_no_json_reply_can_carry_is_left_empty_never_a_500(client,
         assert (not_json.status_code, not_json.get_json()) == (200, {"n": ""})
 
 
+@pytest.mark.parametrize("value", ["a\r\nX-Evil: 1", "caf\u00e9", "\u0000"])
+def test_a_header_value_no_header_can_carry_is_left_empty_never_a_500(client, value):
+    stub = {"id": "echo", "method": "POST", "path": "/v1/echo", "auth": "none",
+            "headers": {"X-Echo": "v={{body.v}}", "X-Kept": "{{body.kept}}"}, "body": {}}
+    assert client.post("/__mock/stubs", json=stub).status_code == 200
+    reply = client.post("/v1/echo", json={"v": value, "kept": "a b\tc"})
+    assert reply.status_code == 200
+    assert (reply.headers["X-Echo"], reply.headers["X-Kept"]) == ("v=", "a b\tc")
+    assert "X-Evil" not in reply.headers
+    (entry,) = client.get("/__mock/requests").get_json()["requests"]
+    assert entry["note"] == ("stub echo: {{body.v}} holds what no header value can carry: "
+                             "left empty")
+
+
+def test_a_status_written_with_a_fraction_of_zero_is_that_status(client):
+    assert client.post("/__mock/stubs", json={"id": "made", "method": "POST", "path": "/v1/made",
+                                              "auth": "none", "status": 201.0,
+                                              "body": {}}).status_code == 200
+    assert client.post("/v1/made").status_code == 201
+    assert client.get("/__mock/stubs").get_json()["stubs"][-1]["status"] == 201
+
+
 def test_in_strict_mode_a_reply_that_breaks_its_own_schema_never_leaves(client, caplog):
     # The schema's enum holds the fixture's literal; a run-time stub fills `status` from
     # the request, which may break it.
@@ -224,6 +246,14 @@ def test_stubs_added_at_run_time_are_the_namespaces_until_its_reset(client):
      "{{body.nope}} names nothing"),
     ({"id": "x", "method": "GET", "path": "/v1/x", "schema": "card.json"}, "schema",
      "needs a fixtures folder"),
+    ({"id": "x", "method": "GET", "path": "/v1/x", "headers": {"X A": "1"}}, "headers",
+     "must be a header name"),
+    ({"id": "x", "method": "GET", "path": "/v1/x", "headers": {"X-A:": "1"}}, "headers",
+     "must be a header name"),
+    ({"id": "x", "method": "GET", "path": "/v1/x", "headers": {"X-A": "a\r\nb"}},
+     "headers.X-A", "must be printable ASCII and tabs"),
+    ({"id": "x", "method": "GET", "path": "/v1/x", "headers": {"X-A": "\u20ac"}},
+     "headers.X-A", "must be printable ASCII and tabs"),
 ])
 def test_a_wrong_stub_is_422_naming_the_field_and_the_mock_is_unchanged(client, stub, field,
                                                                          words):
