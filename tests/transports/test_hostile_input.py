@@ -105,6 +105,30 @@ def test_control_characters_in_headers_are_refused(server, address, header):
     still_serving(server)
 
 
+@pytest.mark.parametrize(("field", "status"), [
+    (b"X-Mock-Namespace: caf\xc3\xa9", 400),
+    (b"X-Mock-Namespace: team\xe9", 400),
+    (b"X-Mock-Lifecycle: f\xc3\xa4il", 422),
+    (b"X-Mock-Fault: 5\xc3\xbc3", 422),
+    # With a header given twice, so that as many values as names are readable.
+    (b"X-Note: a\r\nX-Note: b\r\nX-Mock-Namespace: caf\xc3\xa9", 400),
+])
+def test_a_header_value_past_ascii_meets_the_mocks_rules_and_is_not_passed_over(
+        server, address, field, status):
+    order = json.dumps(ORDER_BODY).encode()
+    answer = raw(address, request(b"/v1/order", field + b"\r\nContent-Type: application/json\r\n",
+                                  b"POST", order))
+    assert_json_4xx(answer, status)
+    assert requests.get(f"{server.url}/__mock/orders", timeout=10).json()["total"] == 0
+
+
+def test_a_client_key_past_ascii_is_one_not_recognised(server, address):
+    head = (b"GET /v1/order/products/available HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            b"Connection: close\r\nX-Client-ID: d\xc3\xa9mo\r\n"
+            b"Authorization: Bearer demo-token\r\n\r\n")
+    assert_json_4xx(raw(address, head), 498)
+
+
 def test_a_100_kb_header_is_read(server, address):
     code, _, body = raw(address, request(extra=b"X-Padding: " + b"a" * 100_000 + b"\r\n"))
     assert code == 200
