@@ -29,6 +29,9 @@ class Headers:
     def items(self) -> list[tuple[str, str]]:
         return list(self.pairs)
 
+    def keys(self) -> list[str]:
+        return list(dict(self.pairs))
+
 
 class Scope:
     def __init__(self, method: str, path: str, headers: list[tuple[str, str]],
