@@ -32,7 +32,7 @@ import socket
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -48,6 +48,7 @@ from ..protocol.errors import RequestTimeout, error_reply, unexpected_failure
 from ..protocol.messages import MAX_BODY_BYTES, body_to_read
 from .access_log import WsgiApp, access_line
 from .connections import FAULT_KEY, MAX_HANG_SECONDS, sever, split_address, truncated_headers
+from .flask_app import whole_body
 
 log = logging.getLogger("mock_baanx")
 
@@ -217,16 +218,6 @@ class RsgiBridge:
 
         body = whole_body(self.app(environ, start_response))
         return started[0], started[1], body
-
-
-def whole_body(chunks: Iterable[bytes]) -> bytes:
-    """A WSGI app's reply body, joined, its iterable then closed as PEP 3333 asks."""
-    try:
-        return b"".join(chunks)
-    finally:
-        close = getattr(chunks, "close", None)
-        if close is not None:
-            close()
 
 
 # The value of a header granian could not read as text (`wsgi_environ`).

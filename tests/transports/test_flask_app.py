@@ -45,6 +45,14 @@ def wallet_blueprint() -> flask.Blueprint:
     def broken():
         raise RuntimeError("a bug in the user's own view")
 
+    @wallet.get("/v1/broken-midway")
+    def broken_midway():
+        def chunks():
+            yield '{"cards": ['
+            raise RuntimeError("a bug halfway through the user's own stream")
+
+        return flask.Response(chunks(), content_type="application/json")
+
     @wallet.get("/v1/card/<int:status>/refused")
     def refused(status):
         flask.abort(status)
@@ -160,6 +168,15 @@ def test_a_users_view_that_raises_answers_the_documented_500_and_is_journaled(
     assert [(entry.path, entry.status) for entry in backend.journal()] == [("/v1/broken", 500)]
 
 
+def test_a_users_stream_that_fails_midway_is_the_documented_500_to_client_and_journal(
+        app, backend, caplog):
+    reply = app.test_client().get("/v1/broken-midway")
+    assert_error(reply, 500, "Internal server error")
+    assert "a bug halfway through the user's own stream" in caplog.text
+    assert [(entry.path, entry.status, entry.endpoint) for entry in backend.journal()] == [
+        ("/v1/broken-midway", 500, "wallet.broken_midway")]
+
+
 @pytest.mark.parametrize(("status", "message"), [
     (400, "Bad request"), (401, "Not authenticated"), (403, "Not authorized"),
     (404, "Not found"), (405, "Method not allowed"), (409, "Conflict"),
@@ -240,8 +257,8 @@ def test_a_stream_from_a_mock_a_users_view_calls_signs_in_its_own_request(backen
         token = flask.request.headers["Authorization"]
 
         def chunks():
-            # Signed in again while the stream is read: by the outer view, after the inner
-            # mock's middleware has returned.
+            # Signed in again while the stream is read: by the inner mock's middleware,
+            # inside the outer view's request, after Flask has left the inner one.
             yield signed_in_user_id()
             yield f" {token}"
 
