@@ -6,7 +6,7 @@ time and ids, and two backends in one process share nothing.
 
 from .backend import Backend, Fixtures
 from .catalog import Catalog, Offer
-from .clock import Clock, paid_at_text
+from .clock import Clock, is_calendar_date, paid_at_text
 from .faults import ANY_ENDPOINT, Fault, FaultKind
 from .ids import IdSource, SeededIds, seeded_ids
 from .journal import JournalEntry
@@ -73,6 +73,7 @@ __all__ = [
     "StoreError",
     "Stub",
     "User",
+    "is_calendar_date",
     "paid_at_text",
     "seeded_ids",
 ]

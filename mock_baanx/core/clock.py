@@ -55,3 +55,13 @@ def paid_at_text(moment: datetime) -> str:
     hours, minutes = divmod(minutes, 60)
     zone = f"{sign}{hours:02d}" + (f":{minutes:02d}" if minutes else "")
     return moment.strftime("%Y-%m-%d %H:%M:%S.") + f"{moment.microsecond // 1000:03d}" + zone
+
+
+def is_calendar_date(paid_at: str) -> bool:
+    """Whether a paidAt in the docs' format names a day the calendar has: the schema's
+    pattern bounds each field, not a month's days (2026-02-30)."""
+    try:
+        datetime.strptime(paid_at[:10], "%Y-%m-%d")
+    except ValueError:
+        return False
+    return True

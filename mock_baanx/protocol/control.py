@@ -11,7 +11,7 @@ from importlib.resources import files
 from typing import Any
 from urllib.parse import parse_qs
 
-from ..core import Fault, FaultKind, OrderStatus, Outcome
+from ..core import Fault, FaultKind, OrderStatus, Outcome, is_calendar_date
 from ..core.errors import ValidationFailed
 from ..core.faults import ANY_ENDPOINT
 from .coverage import coverage_report
@@ -102,6 +102,8 @@ def get_order(call: Call) -> Reply:
 
 def force_status(call: Call) -> Reply:
     body = control_body(call, "status-request.json")
+    if "paidAt" in body and not is_calendar_date(body["paidAt"]):
+        raise ValidationFailed(f"paidAt: {body['paidAt']} is a day no calendar has")
     outcome = Outcome(note=body.get("note"), paid_at=body.get("paidAt"),
                       payment_id=body.get("paymentId"), tx_hash=body.get("txHash"))
     order = call.backend.force_status(call.params["orderId"], OrderStatus(body["status"]),

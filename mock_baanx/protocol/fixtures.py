@@ -16,7 +16,18 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from ..core import Client, Conditions, Fixtures, Lifecycle, OrderStatus, Product, Step, Stub, User
+from ..core import (
+    Client,
+    Conditions,
+    Fixtures,
+    Lifecycle,
+    OrderStatus,
+    Product,
+    Step,
+    Stub,
+    User,
+    is_calendar_date,
+)
 from ..core.stubs import PLACEHOLDER
 from . import schemas
 from .messages import whole
@@ -84,6 +95,10 @@ def product_from(item: Mapping[str, Any]) -> Product:
 
 
 def lifecycle_from(name: str, body: Mapping[str, Any], source: object) -> Lifecycle:
+    for number, step in enumerate(body["steps"]):
+        if "paidAt" in step and not is_calendar_date(step["paidAt"]):
+            raise FixtureError(source, f"{step['paidAt']} is a day no calendar has",
+                               field=f"$.steps[{number}].paidAt")
     steps = tuple(
         Step(
             status=OrderStatus(step["status"]),

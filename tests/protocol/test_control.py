@@ -93,6 +93,14 @@ def test_forcing_a_final_order_is_409_and_changes_nothing(client):
     ({"status": "COMPLETED", "paidAt": "yesterday"},
      "paidAt must be in the docs' form YYYY-MM-DD HH:MM:SS.mmm+HH, like 2026-03-27 "
      '17:07:12.662+00, not "yesterday"'),
+    ({"status": "COMPLETED", "paidAt": "2026-13-01 25:61:61.000+99"},
+     "paidAt must be in the docs' form"),
+    ({"status": "COMPLETED", "paidAt": "2026-03-27 24:00:00.000+00"},
+     "paidAt must be in the docs' form"),
+    ({"status": "COMPLETED", "paidAt": "2026-02-30 17:07:12.662+00"},
+     "paidAt: 2026-02-30 17:07:12.662+00 is a day no calendar has"),
+    ({"status": "COMPLETED", "paidAt": "2025-02-29 17:07:12.662+00"},
+     "paidAt: 2025-02-29 17:07:12.662+00 is a day no calendar has"),
     ([], "request body must be a JSON object"),
 ])
 def test_bad_forced_status_is_422_and_changes_nothing(client, body, message):

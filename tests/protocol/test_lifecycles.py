@@ -95,6 +95,16 @@ def test_a_step_due_past_the_year_9999_never_comes(client):
     assert client.get("/__mock/orders").get_json()["orders"][0]["status"] == "STARTED"
 
 
+def test_a_step_paid_on_a_day_no_calendar_has_is_refused(client):
+    refused = client.post("/__mock/lifecycles", json={"name": "leap", "lifecycle": {"steps": [
+        {"status": "COMPLETED", "afterPolls": 0, "paidAt": "2025-02-29 10:00:00.000+00"}]}})
+    assert_error(refused, 422, "lifecycle.steps[0].paidAt: 2025-02-29 10:00:00.000+00 is a "
+                               "day no calendar has")
+    leap_year = client.post("/__mock/lifecycles", json={"name": "leap", "lifecycle": {"steps": [
+        {"status": "COMPLETED", "afterPolls": 0, "paidAt": "2024-02-29 10:00:00.000+00"}]}})
+    assert leap_year.status_code == 200
+
+
 def test_a_step_may_set_the_outcome_fields(tmp_path):
     (tmp_path / "lifecycles").mkdir()
     (tmp_path / "lifecycles" / "scripted.yaml").write_text(
