@@ -142,6 +142,10 @@ def lifecycle_json(lifecycle: Lifecycle) -> dict[str, Any]:
                       for step in lifecycle.steps]}
 
 
+# Statuses HTTP sends with no body (RFC 9110): a stub's body for one would never arrive.
+BODILESS_STATUSES = frozenset({204, 205, 304})
+
+
 def stub_from(item: Mapping[str, Any], source: object, field: str = "$",
               folder: Path | None = None) -> Stub:
     """A stub from its document, already valid against its schema. A FixtureError naming
@@ -158,6 +162,9 @@ def stub_from(item: Mapping[str, Any], source: object, field: str = "$",
     request_schema = _schema_of(item.get("requestSchema"), source, f"{field}.requestSchema",
                                 folder)
     has_body = "body" in item
+    status = whole(item.get("status", 200))
+    if has_body and status in BODILESS_STATUSES:
+        raise FixtureError(source, f"a {status} reply carries no body", f"{field}.body")
     for where, text in _template_strings(item.get("body"), f"{field}.body"):
         for kind, name in PLACEHOLDER.findall(text):
             _refuse_unknown(kind, name, path_names, request_schema, source, where)
@@ -176,7 +183,7 @@ def stub_from(item: Mapping[str, Any], source: object, field: str = "$",
     when = item.get("when") or {}
     return Stub(
         id=item["id"], method=item["method"], path=item["path"],
-        status=whole(item.get("status", 200)), body=item.get("body"), has_body=has_body,
+        status=status, body=item.get("body"), has_body=has_body,
         headers=tuple((item.get("headers") or {}).items()),
         auth=item.get("auth", "baanx") == "baanx", schema=schema,
         request_schema=request_schema,

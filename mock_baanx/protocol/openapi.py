@@ -22,6 +22,8 @@ from functools import lru_cache
 from typing import Any
 from urllib.parse import urljoin
 
+from ..core import Stub
+from ..core.stubs import PLACEHOLDER
 from . import fidelity_ledger
 from .messages import Reply
 from .route import Call, Route, RouteKind
@@ -223,11 +225,22 @@ def _stub_operation(route: Route, control: bool, values: dict[str, tuple[str, ..
                                                         f"{stub.id}.request")}}}
     success: dict[str, Any] = {"description": f"What the stub {stub.id} answers"}
     if stub.has_body:
-        success["content"] = {"application/json": {
+        success["content"] = {_stub_media_type(stub): {
             "schema": {} if stub.schema is None else _stub_schema(stub.schema,
                                                                   f"{stub.id}.reply")}}
     operation["responses"] = {str(stub.status): success, **_errors(route.errors)}
     return operation
+
+
+def _stub_media_type(stub: Stub) -> str:
+    """The media type of a stub's body: its own Content-Type's, JSON's where it gives none,
+    any where a placeholder decides it."""
+    given = next((value for name, value in stub.headers if name.lower() == "content-type"),
+                 None)
+    if given is None:
+        return "application/json"
+    media_type = given.split(";", 1)[0].strip().lower()
+    return "*/*" if not media_type or PLACEHOLDER.search(media_type) else media_type
 
 
 # The component a stub's schema becomes, named after the stub: its `$ref`s lead there,

@@ -254,6 +254,10 @@ def test_stubs_added_at_run_time_are_the_namespaces_until_its_reset(client):
      "headers.X-A", "must be printable ASCII and tabs"),
     ({"id": "x", "method": "GET", "path": "/v1/x", "headers": {"X-A": "\u20ac"}},
      "headers.X-A", "must be printable ASCII and tabs"),
+    ({"id": "x", "method": "DELETE", "path": "/v1/x", "status": 204, "body": {}}, "body",
+     "a 204 reply carries no body"),
+    ({"id": "x", "method": "GET", "path": "/v1/x", "status": 304, "body": None}, "body",
+     "a 304 reply carries no body"),
 ])
 def test_a_wrong_stub_is_422_naming_the_field_and_the_mock_is_unchanged(client, stub, field,
                                                                          words):
@@ -300,6 +304,19 @@ def test_the_openapi_document_describes_each_stub(client):
     client.post("/ns/b/__mock/stubs", json={"id": "late", "method": "GET", "path": "/v1/late"})
     assert "/v1/late" in client.get("/ns/b/openapi.json").get_json()["paths"]
     assert "/v1/late" not in client.get("/openapi.json").get_json()["paths"]
+
+
+@pytest.mark.parametrize(("content_type", "documented"), [
+    ("text/plain; charset=utf-8", "text/plain"), ("{{query.type}}", "*/*")])
+def test_the_openapi_document_gives_a_stubs_own_content_type(client, content_type,
+                                                             documented):
+    client.post("/__mock/stubs", json={"id": "note", "method": "GET", "path": "/v1/note",
+                                       "auth": "none", "headers": {"Content-Type": content_type},
+                                       "body": "a note"})
+    note = client.get("/openapi.json").get_json()["paths"]["/v1/note"]["get"]
+    assert list(note["responses"]["200"]["content"]) == [documented]
+    if documented == "text/plain":
+        assert client.get("/v1/note").headers["Content-Type"] == content_type
 
 
 def test_a_stubs_schema_may_refer_to_its_own_definitions_and_the_mocks_schemas(client):
