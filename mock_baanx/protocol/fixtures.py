@@ -142,6 +142,10 @@ def lifecycle_json(lifecycle: Lifecycle) -> dict[str, Any]:
                       for step in lifecycle.steps]}
 
 
+# Headers that frame the reply or the connection (RFC 9110, PEP 3333's hop-by-hop ones):
+# the server sets them from what it sends, and a stub's own would contradict it.
+SERVERS_HEADERS = frozenset({"connection", "content-length", "keep-alive", "proxy-connection",
+                             "te", "trailer", "transfer-encoding", "upgrade"})
 # Statuses HTTP sends with no body (RFC 9110): a stub's body for one would never arrive.
 BODILESS_STATUSES = frozenset({204, 205, 304})
 
@@ -169,6 +173,9 @@ def stub_from(item: Mapping[str, Any], source: object, field: str = "$",
         for kind, name in PLACEHOLDER.findall(text):
             _refuse_unknown(kind, name, path_names, request_schema, source, where)
     for name, value in (item.get("headers") or {}).items():
+        if name.lower() in SERVERS_HEADERS:
+            raise FixtureError(source, "is the server's to set, from the reply it sends",
+                               f"{field}.headers.{name}")
         for kind, placeholder in PLACEHOLDER.findall(value):
             _refuse_unknown(kind, placeholder, path_names, request_schema, source,
                             f"{field}.headers.{name}")
