@@ -6,20 +6,30 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
-from ..protocol.headers import __version__
-from . import documents, proxy, serve, verify
 from .arguments import EXIT_CODES
 
 # A process that a closed pipe ends dies of SIGPIPE: the shell's status for that.
 CLOSED_PIPE = 128 + 13
-RUN = {"serve": serve.run, "verify": verify.run, "proxy": proxy.run,
-       "rules": documents.rules, "openapi": documents.document}
+# The shell's status for a process Ctrl-C ended (SIGINT).
+INTERRUPTED = 128 + 2
+
+
+def commands() -> dict[str, Callable[[argparse.Namespace], int]]:
+    """Each subcommand's function. Its modules are imported here, not with the command's:
+    a Ctrl-C while they load (a quarter of a second) is then one `main` answers."""
+    from . import documents, proxy, serve, verify
+
+    return {"serve": serve.run, "verify": verify.run, "proxy": proxy.run,
+            "rules": documents.rules, "openapi": documents.document}
 
 
 def parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParser]]:
     """The command's parser, and each subcommand's."""
+    from ..protocol.headers import __version__
+    from . import documents, proxy, serve, verify
+
     command = argparse.ArgumentParser(prog="mock-baanx",
                                       description="A faithful local mock of the Baanx order "
                                                   "API, with a contract-testing kit.",
@@ -34,6 +44,16 @@ def parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        return run(argv)
+    except KeyboardInterrupt:
+        # Ctrl-C before `serve` has its own way to stop in place (while it loads or starts),
+        # or in a command that has none: one line, as every other end of the command.
+        print("mock-baanx: interrupted", file=sys.stderr)
+        return INTERRUPTED
+
+
+def run(argv: Sequence[str] | None) -> int:
     command, subcommands = parser()
     command_line = list(sys.argv[1:] if argv is None else argv)
     args, unknown = command.parse_known_args(command_line)
@@ -42,7 +62,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         subcommands[args.command].error(f"unrecognized arguments: {' '.join(unknown)}")
     args.command_line = command_line
     try:
-        return RUN[args.command](args)
+        return commands()[args.command](args)
     except BrokenPipeError:
         # Whoever read the output stopped reading (`| head`): end quietly, with nothing
         # left for Python to flush into the closed pipe at exit.

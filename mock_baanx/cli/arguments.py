@@ -12,8 +12,9 @@ DEFAULT_HOST = "127.0.0.1"
 USAGE_ERROR = 2
 EXIT_CODES = ("exit status: 0 success; 1 drift found (verify, proxy); 2 a usage or "
               "environment error (a bad option, an unreadable file, a port in use, a target "
-              "that is not a Baanx API), said in one line. Reference: README.md and docs/ in "
-              "mock-baanx's source (serve.md, testing-kit.md, contract-testing.md).")
+              "that is not a Baanx API), said in one line; 130 interrupted (Ctrl-C). "
+              "Reference: README.md and docs/ in mock-baanx's source (serve.md, "
+              "testing-kit.md, contract-testing.md).")
 
 
 def whole_number(low: int, high: int) -> Callable[[str], int]:

@@ -47,6 +47,10 @@ CARDS = textwrap.dedent("""
 
     def leaving(app):
         raise SystemExit("no cards today")
+
+
+    def interrupted(app):
+        raise KeyboardInterrupt  # Ctrl-C while a slow extension runs
 """)
 
 
@@ -117,6 +121,12 @@ def test_a_wrong_extension_is_one_line_and_exit_2(project, target, message):
                      cwd=project)
     assert result.returncode == 2
     assert result.stderr.splitlines() == [message]
+
+
+def test_ctrl_c_while_an_extension_runs_is_one_line_and_the_shells_status(project):
+    result = run_cli("serve", "--port", "0", "--extend", "cards:interrupted", cwd=project)
+    assert result.returncode == 130
+    assert result.stderr.splitlines() == ["mock-baanx: interrupted"]
 
 
 def test_a_collision_names_the_extension_that_added_the_rule(project):
