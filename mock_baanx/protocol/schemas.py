@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from decimal import Decimal
 from functools import cache
 from importlib.resources import files
 from importlib.resources.abc import Traversable
@@ -324,6 +325,18 @@ TYPE_NAMES = {"object": "a JSON object", "array": "a JSON array", "integer": "an
               "null": "null"}
 
 
+def json_type_name(value: Any) -> str:
+    """What a JSON value is, in the words TYPE_NAMES uses."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true or false"
+    # An integer past Python's limit on digits is read as a Decimal (messages.parse_json).
+    kinds = ((dict, "a JSON object"), (list, "a JSON array"), (str, "a string"),
+             (int, "an integer"), (Decimal, "an integer"))
+    return next((name for kind, name in kinds if isinstance(value, kind)), "a number")
+
+
 def _what_it_must_be(error: ValidationError, expected: Any, instance: Any) -> str:
     schema: Any = error.schema if isinstance(error.schema, dict) else {}
     if error.validator == "enum":
@@ -336,14 +349,27 @@ def _what_it_must_be(error: ValidationError, expected: Any, instance: Any) -> st
         return f"must be {schema['x-format']}, not {shown(instance)}"
     if error.validator == "type":
         kinds = expected if isinstance(expected, list) else [expected]
-        return "must be " + " or ".join(TYPE_NAMES.get(str(kind), f"a {kind}") for kind in kinds)
+        return ("must be " + " or ".join(TYPE_NAMES.get(str(kind), f"a {kind}") for kind in kinds)
+                + f", not {json_type_name(instance)}")
     if (error.validator in ("oneOf", "anyOf") and isinstance(expected, list)
             and all(isinstance(option, dict) and set(option) - {"title"} == {"required"}
                     for option in expected)):
         exactly = "exactly " if error.validator == "oneOf" else ""
         return (f"needs {exactly}one of: "
                 f"{', '.join(name for option in expected for name in option['required'])}")
+    if error.validator in ("oneOf", "anyOf") and isinstance(expected, list):
+        kinds = [option.get("type") if isinstance(option, dict) else None for option in expected]
+        if all(isinstance(kind, str) for kind in kinds):
+            names = [TYPE_NAMES.get(str(kind), f"a {kind}") for kind in kinds]
+            if json_type_name(instance) not in names:
+                return f"must be {' or '.join(names)}, not {json_type_name(instance)}"
     if error.validator == "additionalProperties":
         extra = sorted(set(instance) - set(schema.get("properties", {})))
-        return f"has a field it does not know: {', '.join(extra)}"
-    return f": {error.message}"
+        # Named short, and a few at most: a file that is no fixtures file at all (a text
+        # file read as YAML) would otherwise be quoted whole.
+        named = [name if len(name) <= 40 else name[:39] + "…" for name in extra[:3]]
+        more = f" and {len(extra) - 3} more" if len(extra) > 3 else ""
+        return f"has a field it does not know: {', '.join(named)}{more}"
+    # jsonschema's own words quote the value whole, however long: cut short.
+    message = error.message if len(error.message) <= 200 else error.message[:199] + "…"
+    return f": {message}"

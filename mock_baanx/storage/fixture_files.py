@@ -132,4 +132,6 @@ def _parsed(file: Traversable) -> Any:
     try:
         return yaml.safe_load(stream)
     except yaml.YAMLError as error:
-        raise FixtureError(file, f"is not valid YAML: {error}") from None
+        # PyYAML says where over several lines: one line here, as every error of the mock.
+        raise FixtureError(file, f"is not valid YAML: {' '.join(str(error).split())}") \
+            from None

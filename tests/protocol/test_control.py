@@ -140,8 +140,8 @@ def test_lifecycle_for_next_orders(client):
                             "fail, instant, never"),
     ({}, "name is required"),
     ({"name": "fail", "count": 0}, "count: 0 is less than the minimum of 1"),
-    ({"name": "fail", "count": 1.5}, "count must be an integer"),
-    ({"name": "fail", "count": "2"}, "count must be an integer"),
+    ({"name": "fail", "count": 1.5}, "count must be an integer, not a number"),
+    ({"name": "fail", "count": "2"}, "count must be an integer, not a string"),
 ])
 def test_bad_lifecycle_requests_are_422_and_change_nothing(client, body, message):
     control(client, "POST", "/__mock/lifecycle", "lifecycle.json", json={"name": "expire"})

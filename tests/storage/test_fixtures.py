@@ -87,6 +87,15 @@ def test_a_single_file_with_every_kind(tmp_path):
 @pytest.mark.parametrize(("files", "culprit", "field", "problem"), [
     ({"users.json": "[{"}, "users.json", None, "is not valid JSON"),
     ({"users.yaml": "- token: [unclosed"}, "users.yaml", None, "is not valid YAML"),
+    # PyYAML's message, over three lines, in one.
+    ({"users.yaml": "a: [1,\n  b: }{"}, "users.yaml", None,
+     "is not valid YAML: while parsing a flow node expected the node content, but found '}' "
+     'in "'),
+    # A file that is no fixtures file at all is not quoted whole.
+    ({"products.json": '[{"id": "P", "description": "d", "a": 1, "b": 2, "c": 3, "d": 4}]'},
+     "products.json", "$[0]", "has a field it does not know: a, b, c and 1 more"),
+    ({"users.yaml": "hello world"}, "users.yaml", "$",
+     "must be a JSON array or a JSON object, not a string"),
     ({"users.json": '[{"token": 5, "id": "u"}]'}, "users.json", "$[0].token",
      "must be a string"),
     ({"users.json": '[{"id": "u"}]'}, "users.json", "$[0].token", "is required"),
