@@ -35,7 +35,9 @@ def parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParser
                                                   "API, with a contract-testing kit.",
                                       epilog=EXIT_CODES)
     command.add_argument("--version", action="version", version=f"mock-baanx {__version__}")
-    commands = command.add_subparsers(dest="command", required=True)
+    # Not `required`: argparse would say a command is missing before it said that an
+    # option it does not know was given (`mock-baanx --bogus`); `run` says either.
+    commands = command.add_subparsers(dest="command")
     serve.add_parser(commands)
     verify.add_parser(commands)
     proxy.add_parser(commands)
@@ -57,6 +59,9 @@ def run(argv: Sequence[str] | None) -> int:
     command, subcommands = parser()
     command_line = list(sys.argv[1:] if argv is None else argv)
     args, unknown = command.parse_known_args(command_line)
+    if args.command is None:
+        command.error(f"unrecognized arguments: {' '.join(unknown)}" if unknown
+                      else "the following arguments are required: command")
     if unknown:
         # Said by the subcommand's parser, with its usage, not the whole command's.
         subcommands[args.command].error(f"unrecognized arguments: {' '.join(unknown)}")

@@ -147,7 +147,10 @@ def control_token(args: argparse.Namespace) -> str | None:
     """The token the control API asks for: the one given (option, then environment); one
     made for this run when the mock is bound beyond loopback with its control API on; none
     with `none` (or on loopback)."""
-    given = args.control_token or os.environ.get(TOKEN_ENVIRONMENT) or None
+    # An empty option is a mistake (`--control-token "$UNSET"`), never a way to ask for
+    # none; an empty variable in the environment is one not set, as shells have it.
+    given = (args.control_token if args.control_token is not None
+             else os.environ.get(TOKEN_ENVIRONMENT) or None)
     if given is not None:
         if given.strip().lower() == "none":
             return None

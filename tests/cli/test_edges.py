@@ -91,6 +91,17 @@ def test_a_mistyped_option_gets_the_subcommands_usage():
     assert result.stderr.rstrip().endswith("unrecognized arguments: --prot 4011")
 
 
+@pytest.mark.parametrize(("line", "said"), [
+    (["--bogus"], "unrecognized arguments: --bogus"),
+    ([], "the following arguments are required: command"),
+])
+def test_no_command_says_what_was_wrong_with_the_commands_usage(line, said):
+    result = run_cli(*line)
+    assert result.returncode == 2
+    assert result.stderr.startswith("usage: mock-baanx [-h]")
+    assert result.stderr.rstrip().endswith(said)
+
+
 @pytest.mark.parametrize("command", ["serve", "verify", "proxy", "rules", "openapi"])
 def test_each_help_describes_the_command_its_exit_codes_and_where_the_docs_are(command):
     text = " ".join(run_cli(command, "--help").stdout.split())

@@ -33,8 +33,10 @@ def test_the_served_mock_asks_for_its_token_and_answers_its_host_names(guarded):
     assert "--allowed-host" in refused.json()["message"]
 
 
-def test_a_short_token_is_one_line():
-    result = run_cli("serve", "--port", "0", "--control-token", "short")
+@pytest.mark.parametrize("token", ["short", ""])
+def test_a_short_or_empty_token_is_one_line(token):
+    # Empty: `--control-token "$UNSET"` must not leave the control API open unsaid.
+    result = run_cli("serve", "--port", "0", "--control-token", token)
     assert result.returncode == 2
     assert result.stderr == ("mock-baanx: --control-token: give at least 16 characters and no "
                              "spaces (or none)\n")
