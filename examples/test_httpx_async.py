@@ -2,7 +2,7 @@ import httpx
 import pytest
 
 
-# httpx too, sync or async (here under pytest-asyncio): the same mock, no server.
+# httpx too (install mock-baanx[httpx]), sync or async (here pytest-asyncio): no server.
 @pytest.mark.asyncio
 async def test_products_with_an_async_httpx_client(baanx_mock):
     async with httpx.AsyncClient() as client:
