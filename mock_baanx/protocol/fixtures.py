@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
+from wsgiref.util import is_hop_by_hop
 
 from ..core import (
     Client,
@@ -94,9 +95,12 @@ def product_from(item: Mapping[str, Any]) -> Product:
     )
 
 
-def lifecycle_from(name: str, body: Mapping[str, Any], source: object) -> Lifecycle:
+def lifecycle_from(name: str, body: Mapping[str, Any], source: object,
+                   restored: bool = False) -> Lifecycle:
+    """A lifecycle from its document, already valid against its schema; one `restored`
+    from a store is rebuilt as it was kept (`stub_from`)."""
     for number, step in enumerate(body["steps"]):
-        if "paidAt" in step and not is_calendar_date(step["paidAt"]):
+        if not restored and "paidAt" in step and not is_calendar_date(step["paidAt"]):
             raise FixtureError(source, f"{step['paidAt']} is a day no calendar has",
                                field=f"$.steps[{number}].paidAt")
     steps = tuple(
@@ -142,38 +146,61 @@ def lifecycle_json(lifecycle: Lifecycle) -> dict[str, Any]:
                       for step in lifecycle.steps]}
 
 
-# Headers that frame the reply or the connection (RFC 9110, PEP 3333's hop-by-hop ones):
-# the server sets them from what it sends, and a stub's own would contradict it.
-SERVERS_HEADERS = frozenset({"connection", "content-length", "keep-alive", "proxy-connection",
-                             "te", "trailer", "transfer-encoding", "upgrade"})
+# Headers that frame the reply or the connection, besides PEP 3333's hop-by-hop ones (which
+# a WSGI server refuses from an app): the server sets them from what it sends, and a stub's
+# own would contradict it.
+FRAMING_HEADERS = frozenset({"content-length", "proxy-connection", "trailer"})
+
+
+def is_the_servers_header(name: str) -> bool:
+    return is_hop_by_hop(name) or name.lower() in FRAMING_HEADERS
 # Statuses HTTP sends with no body (RFC 9110): a stub's body for one would never arrive.
 BODILESS_STATUSES = frozenset({204, 205, 304})
 
 
 def stub_from(item: Mapping[str, Any], source: object, field: str = "$",
-              folder: Path | None = None) -> Stub:
+              folder: Path | None = None, restored: bool = False) -> Stub:
     """A stub from its document, already valid against its schema. A FixtureError naming
     the field for what the schema cannot say: a schema that is no JSON Schema (or a file
     that cannot be read), a placeholder that names nothing, a body that breaks its own
-    schema. `folder` is where a schema given by file name lives."""
+    schema. `folder` is where a schema given by file name lives. A stub `restored` from a
+    store is rebuilt as it was kept, not judged again by rules newer than it: what was
+    stored is never lost."""
+    schema = _schema_of(item.get("schema"), source, f"{field}.schema", folder)
+    request_schema = _schema_of(item.get("requestSchema"), source, f"{field}.requestSchema",
+                                folder)
+    status = whole(item.get("status", 200))
+    if not restored:
+        _check_new_stub(item, status, schema, request_schema, source, field)
+    when = item.get("when") or {}
+    return Stub(
+        id=item["id"], method=item["method"], path=item["path"],
+        status=status, body=item.get("body"), has_body="body" in item,
+        headers=tuple((item.get("headers") or {}).items()),
+        auth=item.get("auth", "baanx") == "baanx", schema=schema,
+        request_schema=request_schema,
+        when=Conditions(headers=when.get("headers", {}), query=when.get("query", {}),
+                        body=when.get("body", {})),
+        example=item.get("example"), example_body=item.get("exampleBody"))
+
+
+def _check_new_stub(item: Mapping[str, Any], status: Any, schema: Any, request_schema: Any,
+                    source: object, field: str) -> None:
+    """What the stubs schema cannot say of a stub about to be added, as a FixtureError."""
     named = PATH_NAME.findall(item["path"])
     path_names = set(named)
     if len(path_names) < len(named):
         twice = next(name for name in named if named.count(name) > 1)
         raise FixtureError(source, f"names {{{twice}}} twice: each name of a path is one "
                                    "value of the request", f"{field}.path")
-    schema = _schema_of(item.get("schema"), source, f"{field}.schema", folder)
-    request_schema = _schema_of(item.get("requestSchema"), source, f"{field}.requestSchema",
-                                folder)
     has_body = "body" in item
-    status = whole(item.get("status", 200))
     if has_body and status in BODILESS_STATUSES:
         raise FixtureError(source, f"a {status} reply carries no body", f"{field}.body")
     for where, text in _template_strings(item.get("body"), f"{field}.body"):
         for kind, name in PLACEHOLDER.findall(text):
             _refuse_unknown(kind, name, path_names, request_schema, source, where)
     for name, value in (item.get("headers") or {}).items():
-        if name.lower() in SERVERS_HEADERS:
+        if is_the_servers_header(name):
             raise FixtureError(source, "is the server's to set, from the reply it sends",
                                f"{field}.headers.{name}")
         for kind, placeholder in PLACEHOLDER.findall(value):
@@ -187,16 +214,6 @@ def stub_from(item: Mapping[str, Any], source: object, field: str = "$",
                                f"{field}.body" + "".join(
                                    f"[{part}]" if isinstance(part, int) else f".{part}"
                                    for part in parts))
-    when = item.get("when") or {}
-    return Stub(
-        id=item["id"], method=item["method"], path=item["path"],
-        status=status, body=item.get("body"), has_body=has_body,
-        headers=tuple((item.get("headers") or {}).items()),
-        auth=item.get("auth", "baanx") == "baanx", schema=schema,
-        request_schema=request_schema,
-        when=Conditions(headers=when.get("headers", {}), query=when.get("query", {}),
-                        body=when.get("body", {})),
-        example=item.get("example"), example_body=item.get("exampleBody"))
 
 
 def stub_json(stub: Stub) -> dict[str, Any]:

@@ -272,8 +272,8 @@ def addition_from(kind: str, key: str, body: Mapping[str, Any]) -> Addition:
     if kind == "product":
         return product_from(body)
     if kind == "stub":
-        return stub_from(body, "the state file")
-    return lifecycle_from(key, body, "the state file")
+        return stub_from(body, "the state file", restored=True)
+    return lifecycle_from(key, body, "the state file", restored=True)
 
 
 def record_from_format_1(data: Mapping[str, Any]) -> dict[str, Any]:

@@ -260,6 +260,32 @@ def test_a_stub_added_at_run_time_survives_a_restart_until_removed(tmp_path):
     assert again.get("/ns/team/__mock/stubs").get_json()["stubs"] == []
 
 
+def test_additions_an_earlier_version_kept_are_restored_as_they_were(tmp_path):
+    """Rules newer than what a state file keeps refuse new additions only: a stub and a
+    lifecycle stored before them are still served, never lost."""
+    path = tmp_path / "state.sqlite"
+    client = create_app(Backend(load_fixtures(), store=SqliteStore(path))).test_client()
+    stub = {"id": "gone", "method": "DELETE", "path": "/v1/card/{cardId}", "status": 204}
+    lifecycle = {"steps": [{"status": "COMPLETED", "afterPolls": 0,
+                            "paidAt": "2024-02-28 10:00:00.000+00"}]}
+    assert client.post("/__mock/stubs", json=stub).status_code == 200
+    assert client.post("/__mock/lifecycles",
+                       json={"name": "leap", "lifecycle": lifecycle}).status_code == 200
+    # As an earlier version wrote them, before a 204's body and a day no calendar has were
+    # refused.
+    with sqlite3.connect(path) as database:
+        database.execute("UPDATE additions SET body = ? WHERE kind = 'stub'",
+                         (json.dumps({**stub, "body": {"deleted": True}}),))
+        database.execute("UPDATE additions SET body = replace(body, '2024-02-28', '2025-02-29') "
+                         "WHERE kind = 'lifecycle'")
+    reopened = create_app(Backend(load_fixtures(), store=SqliteStore(path))).test_client()
+    assert reopened.delete("/v1/card/c1", headers=headers()).status_code == 204
+    created = reopened.post("/v1/order", json=ORDER_BODY,
+                            headers=headers(**{"X-Mock-Lifecycle": "leap"})).get_json()
+    polled = reopened.get(f"/v1/order/{created['orderId']}", headers=headers()).get_json()
+    assert (polled["status"], polled["paidAt"]) == ("COMPLETED", "2025-02-29 10:00:00.000+00")
+
+
 DATA = Path(__file__).parent / "data"
 
 
