@@ -17,7 +17,7 @@ from ..core.faults import ANY_ENDPOINT
 from .coverage import coverage_report
 from .errors import RouteNotFound
 from .fixtures import FixtureError, lifecycle_from, product_from, stub_from, user_from
-from .messages import Reply, parse_json, whole
+from .messages import Reply, bounded_number, parse_json, whole
 from .order_json import moment_text, order_detail
 from .route import Call, Route, RouteKind
 from .schemas import validated
@@ -74,14 +74,12 @@ def query_numbers(call: Call) -> dict[str, int]:
     for parameter in call.route.query:
         if parameter.name not in given:
             continue
-        text = given[parameter.name][-1]
-        # Its length first: past Python's limit on digits, int() refuses to read it.
-        if not (text.isascii() and text.isdigit()
-                and len(text.lstrip("0")) <= len(str(parameter.maximum))
-                and parameter.minimum <= int(text) <= parameter.maximum):
+        number = bounded_number(given[parameter.name][-1], parameter.minimum,
+                                parameter.maximum)
+        if number is None:
             raise ValidationFailed(f"{parameter.name} must be a whole number from "
                                    f"{parameter.minimum} to {parameter.maximum}")
-        numbers[parameter.name] = int(text)
+        numbers[parameter.name] = number
     return numbers
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from ..core import Backend, FaultKind
 from ..core.errors import ValidationFailed
-from .messages import JSON_TYPE, MAX_DELAY_MS, Reply, Request
+from .messages import JSON_TYPE, MAX_DELAY_MS, Reply, Request, bounded_number
 
 FAULT_HEADER = "X-Mock-Fault"
 DELAY_HEADER = "X-Mock-Delay-Ms"
@@ -56,8 +56,9 @@ def fault_header(request: Request) -> tuple[int | None, FaultKind | None]:
     text = value.strip()
     if text in FaultKind.__members__.values():
         return None, FaultKind(text)
-    if text.isascii() and text.isdigit() and int(text) in FAULT_STATUSES:
-        return int(text), None
+    status = bounded_number(text, FAULT_STATUSES.start, FAULT_STATUSES.stop - 1)
+    if status is not None:
+        return status, None
     raise ValidationFailed(f"{FAULT_HEADER} must be a status from 400 to 599 or one of: "
                            f"{', '.join(FaultKind)}")
 
@@ -66,12 +67,11 @@ def delay_header(request: Request) -> int | None:
     value = request.header(DELAY_HEADER)
     if value is None:
         return None
-    text = value.strip()
-    # ASCII only: str.isdigit() also says yes to digits int() cannot read, like "²".
-    if not (text.isascii() and text.isdigit() and int(text) <= MAX_DELAY_MS):
+    delay = bounded_number(value.strip(), 0, MAX_DELAY_MS)
+    if delay is None:
         raise ValidationFailed(f"{DELAY_HEADER} must be a whole number of milliseconds from 0 "
                                f"to {MAX_DELAY_MS}")
-    return int(text)
+    return delay
 
 
 # What an upstream proxy answers on a bad day, under the API's own content type: a

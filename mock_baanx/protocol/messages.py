@@ -185,6 +185,17 @@ WITHIN_DIGITS = json.JSONDecoder(parse_constant=_not_json, parse_float=_finite,
                                  parse_int=_integer_within_digits)
 
 
+def bounded_number(text: str, low: int, high: int) -> int | None:
+    """`text` as a whole number from `low` to `high`, or None: ASCII digits only (str.isdigit
+    also takes "²", which int() cannot read), and read only when no longer than `high` can
+    be (past Python's limit on digits, int() refuses to read them at all)."""
+    digits = text.lstrip("0")
+    if not (text.isascii() and text.isdigit() and len(digits) <= len(str(high))):
+        return None
+    value = int(digits or "0")
+    return value if low <= value <= high else None
+
+
 def whole(value: Any) -> Any:
     """A value a schema took as an `integer`, as the int it stands for: JSON Schema takes a
     number with a zero fraction (`503.0`) for one, which a status line or a header cannot

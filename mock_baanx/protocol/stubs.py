@@ -25,7 +25,7 @@ from . import schemas
 from .baanx import authenticate
 from .fixtures import stub_json, user_json
 from .headers import NAMESPACE_PREFIX
-from .messages import Reply, Request, json_object, parse_json
+from .messages import Reply, Request, bounded_number, json_object, parse_json
 from .route import Call, Route, RouteKind
 from .schemas import validation_message
 
@@ -178,8 +178,9 @@ def value_of(kind: str, name: str, values: Mapping[str, Mapping[str, Any]],
     for part in name.split("."):
         if isinstance(found, dict) and part in found:
             found = found[part]
-        elif isinstance(found, list) and part.isdigit() and int(part) < len(found):
-            found = found[int(part)]
+        elif isinstance(found, list) and (
+                index := bounded_number(part, 0, len(found) - 1)) is not None:
+            found = found[index]
         else:
             notes.append(f"stub {stub.id}: {{{{{kind}.{name}}}}} named nothing in the request: "
                          "left empty")

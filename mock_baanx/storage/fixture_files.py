@@ -124,6 +124,8 @@ def _parsed(file: Traversable) -> Any:
             return json.loads(text) if text.strip() else None
         except ValueError as error:
             raise FixtureError(file, f"is not valid JSON: {error}") from None
+        except RecursionError:
+            raise FixtureError(file, "is nested too deeply") from None
     # Imported here: only YAML fixtures need it, and every start-up would pay for it.
     import yaml
 
@@ -135,3 +137,9 @@ def _parsed(file: Traversable) -> Any:
         # PyYAML says where over several lines: one line here, as every error of the mock.
         raise FixtureError(file, f"is not valid YAML: {' '.join(str(error).split())}") \
             from None
+    except ValueError as error:
+        # A value YAML reads but Python cannot hold: a date like 2026-02-30, an integer past
+        # Python's limit on digits.
+        raise FixtureError(file, f"has a value that cannot be read: {error}") from None
+    except RecursionError:
+        raise FixtureError(file, "is nested too deeply") from None

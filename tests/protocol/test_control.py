@@ -302,10 +302,12 @@ def test_an_orders_offset_out_of_range_is_422(client, query):
                  "offset must be a whole number from 0 to 1000000000")
 
 
-def test_a_page_bound_with_leading_zeros_is_read(client):
+@pytest.mark.parametrize("limit", ["0001", "0" * 5000 + "1"])
+def test_a_page_bound_with_leading_zeros_is_read(client, limit):
     create(client)
     create(client)
-    assert len(client.get("/__mock/orders?limit=0001").get_json()["orders"]) == 1
+    assert len(client.get(f"/__mock/orders?limit={limit}").get_json()["orders"]) == 1
+    assert len(client.get(f"/__mock/requests?limit={limit}").get_json()["requests"]) == 1
 
 
 FAULT_HEADER_RULE = ("X-Mock-Fault must be a status from 400 to 599 or one of: reset, empty, "
@@ -325,6 +327,9 @@ FAULT_HEADER_RULE = ("X-Mock-Fault must be a status from 400 to 599 or one of: r
     ("X-Mock-Delay-Ms", "99999999999999999999", "X-Mock-Delay-Ms must be a whole number of "
                                                 "milliseconds from 0 to 60000"),
     ("X-Mock-Fault", "\u0665\u0660\u0660", FAULT_HEADER_RULE),
+    ("X-Mock-Fault", "5" * 5000, FAULT_HEADER_RULE),
+    ("X-Mock-Delay-Ms", "9" * 5000, "X-Mock-Delay-Ms must be a whole number of milliseconds "
+                                    "from 0 to 60000"),
 ])
 def test_bad_per_request_fault_headers_are_422(client, backend, name, value, message):
     if client.name == "served" and not value.isascii() and max(map(ord, value)) > 0xFF:

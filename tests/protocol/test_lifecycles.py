@@ -79,18 +79,15 @@ def test_poll_steps_and_time_steps_combine(tmp_path, time_source):
                        ("EXPIRED", "lifecycle mixed")]
 
 
-def test_a_step_due_past_the_year_9999_never_comes(client):
+def test_a_step_due_past_the_year_9999_never_comes(client, time_source):
     """Any schema-valid lifecycle is served: a step whose time no date can hold is one the
-    order waits for forever, the clock moved as far as it goes included."""
+    order waits for forever, until the last day a clock can show."""
     added = client.post("/__mock/lifecycles", json={"name": "far", "lifecycle": {"steps": [
         {"status": "COMPLETED", "afterSeconds": 1e12}]}})
     assert added.status_code == 200
     order_id = create(client, **{"X-Mock-Lifecycle": "far"})["orderId"]
     assert statuses(client, order_id, 2) == ["STARTED", "STARTED"]
-    # Ten years a step, until the clock stops short of the year 9999 (about 800 steps).
-    advanced = [client.post("/__mock/clock", json={"advanceSeconds": 315360000}).status_code
-                for _ in range(1000)]
-    assert advanced[-1] == 422
+    time_source.moment = time_source.moment.replace(year=9999, month=12, day=31)
     assert poll(client, order_id)["status"] == "STARTED"
     assert client.get("/__mock/orders").get_json()["orders"][0]["status"] == "STARTED"
 

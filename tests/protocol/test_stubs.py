@@ -168,6 +168,15 @@ def test_a_header_value_no_header_can_carry_is_left_empty_never_a_500(client, va
                              "left empty")
 
 
+def test_a_placeholders_index_past_any_list_is_left_empty_never_a_500(client):
+    index = "9" * 5000
+    stub = {"id": "pick", "method": "POST", "path": "/v1/pick", "auth": "none",
+            "body": {"picked": f"{{{{body.items.{index}}}}}"}}
+    assert client.post("/__mock/stubs", json=stub).status_code == 200
+    reply = client.post("/v1/pick", json={"items": ["a", "b"]})
+    assert (reply.status_code, reply.get_json()) == (200, {"picked": ""})
+
+
 def test_a_status_written_with_a_fraction_of_zero_is_that_status(client):
     assert client.post("/__mock/stubs", json={"id": "made", "method": "POST", "path": "/v1/made",
                                               "auth": "none", "status": 201.0,
@@ -258,6 +267,11 @@ def test_stubs_added_at_run_time_are_the_namespaces_until_its_reset(client):
      "headers.Transfer-Encoding", "is the server's to set"),
     ({"id": "x", "method": "GET", "path": "/v1/x", "headers": {"connection": "close"}},
      "headers.connection", "is the server's to set"),
+    ({"id": "x", "method": "GET", "path": "/v1/x", "headers": {"Proxy-Authenticate": "Basic"}},
+     "headers.Proxy-Authenticate", "is the server's to set"),
+    ({"id": "x", "method": "GET", "path": "/v1/x", "headers": {"Trailers": "X-A"}},
+     "headers.Trailers", "is the server's to set"),
+    ({"id": "x" * 500, "method": "GET", "path": "/v1/x"}, "id", "x" * 150),
     ({"id": "x", "method": "DELETE", "path": "/v1/x", "status": 204, "body": {}}, "body",
      "a 204 reply carries no body"),
     ({"id": "x", "method": "GET", "path": "/v1/x", "status": 304, "body": None}, "body",
@@ -269,6 +283,7 @@ def test_a_wrong_stub_is_422_naming_the_field_and_the_mock_is_unchanged(client, 
     reply = client.post("/__mock/stubs", json=stub)
     assert_error(reply, 422)
     message = reply.get_json()["message"]
+    assert len(message) < 250  # a long value is quoted cut short
     assert message.startswith(field), message
     assert words in message
     assert client.get("/__mock/stubs").get_json() == before

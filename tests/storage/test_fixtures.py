@@ -94,6 +94,12 @@ def test_a_single_file_with_every_kind(tmp_path):
     # A file that is no fixtures file at all is not quoted whole.
     ({"products.json": '[{"id": "P", "description": "d", "a": 1, "b": 2, "c": 3, "d": 4}]'},
      "products.json", "$[0]", "has a field it does not know: a, b, c and 1 more"),
+    ({"users.yaml": "- token: t\n  id: 2026-02-30"}, "users.yaml", None,
+     "has a value that cannot be read: day is out of range for month"),
+    ({"users.yaml": "- token: " + "9" * 5000}, "users.yaml", None,
+     "has a value that cannot be read: Exceeds the limit (4300 digits)"),
+    ({"users.yaml": "[" * 100_000}, "users.yaml", None, "is nested too deeply"),
+    ({"users.json": "[" * 100_000}, "users.json", None, "is nested too deeply"),
     ({"users.yaml": "hello world"}, "users.yaml", "$",
      "must be a JSON array or a JSON object, not a string"),
     ({"users.json": '[{"token": 5, "id": "u"}]'}, "users.json", "$[0].token",
