@@ -4,11 +4,12 @@ module of its own."""
 from __future__ import annotations
 
 import argparse
+import errno
 import os
 import sys
 from collections.abc import Callable, Sequence
 
-from .arguments import EXIT_CODES
+from .arguments import EXIT_CODES, USAGE_ERROR
 
 # A process that a closed pipe ends dies of SIGPIPE: the shell's status for that.
 CLOSED_PIPE = 128 + 13
@@ -67,10 +68,32 @@ def run(argv: Sequence[str] | None) -> int:
         subcommands[args.command].error(f"unrecognized arguments: {' '.join(unknown)}")
     args.command_line = command_line
     try:
-        return commands()[args.command](args)
+        status = commands()[args.command](args)
+        # Flushed here, not at exit, so that output that cannot be written is said below.
+        sys.stdout.flush()
+        return status
     except BrokenPipeError:
         # Whoever read the output stopped reading (`| head`): end quietly, with nothing
         # left for Python to flush into the closed pipe at exit.
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
+        output_dropped()
         return CLOSED_PIPE
+    except OSError as error:
+        if error.errno not in WRITE_FAILURES:
+            raise
+        # What it writes cannot be written (a full disk, its output on one): one line, as
+        # every environment error.
+        output_dropped()
+        where = f" {error.filename}" if error.filename else ""
+        print(f"mock-baanx: cannot write{where}: {error.strerror}", file=sys.stderr)
+        return USAGE_ERROR
+
+
+# The errors of a write the disk or device refuses, whatever is written.
+WRITE_FAILURES = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO})
+
+
+def output_dropped() -> None:
+    """Whatever is still waiting to be written to the output goes nowhere, so that Python
+    has nothing left to fail to flush at exit."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())

@@ -91,6 +91,16 @@ def test_a_mistyped_option_gets_the_subcommands_usage():
     assert result.stderr.rstrip().endswith("unrecognized arguments: --prot 4011")
 
 
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full (Linux)")
+@pytest.mark.parametrize("command", [["openapi"], ["rules"]])
+def test_output_a_full_disk_refuses_is_one_line_and_exit_2(command):
+    with open("/dev/full", "w") as full:
+        result = subprocess.run([sys.executable, "-m", "mock_baanx", *command], stdout=full,
+                                stderr=subprocess.PIPE, text=True, timeout=30, check=False)
+    assert result.returncode == 2
+    assert result.stderr == "mock-baanx: cannot write: No space left on device\n"
+
+
 @pytest.mark.parametrize(("line", "said"), [
     (["--bogus"], "unrecognized arguments: --bogus"),
     ([], "the following arguments are required: command"),
