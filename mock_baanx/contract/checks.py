@@ -103,12 +103,17 @@ class Target:
                 time.sleep(wait)
             self._last_sent = time.monotonic()
             try:
+                # Never redirected: a redirect is no answer of the API's, and the hop to
+                # another origin would drop the credentials and pass for a 401.
                 response = self.session.request(
                     method, self.base_url.rstrip("/") + path, timeout=self.timeout,
-                    headers=self.headers() if headers is None else headers, json=body)
-            except (requests.ConnectionError, requests.Timeout) as error:
+                    headers=self.headers() if headers is None else headers, json=body,
+                    allow_redirects=False)
+            except requests.RequestException as error:
                 raise Unreachable(environment_failure(error, self.base_url, self.timeout)
                                   ) from None
+            if response.is_redirect:
+                raise Unreachable(redirected(response, self.base_url))
             retry_after = _retry_after(response)
             if retry_after is None or attempt == RETRIES_AFTER_RETRY_AFTER:
                 return response
@@ -182,7 +187,17 @@ def environment_failure(error: Exception, base_url: str, timeout: float) -> str:
         return f"DNS lookup of {host} failed"
     if "refused" in text.lower():
         return f"connection to {public_url(base_url)} refused"
+    if not isinstance(error, requests.ConnectionError):
+        # The reply came but cannot be read: cut short, its chunks or its gzip broken.
+        return f"the reply from {host} could not be read ({type(error).__name__})"
     return f"connection to {public_url(base_url)} failed ({type(error).__name__})"
+
+
+def redirected(response: requests.Response, base_url: str) -> str:
+    """What a redirect says of the base URL the run was given."""
+    return (f"{public_url(base_url)} answered {response.status_code}, a redirect to "
+            f"{public_url(response.headers.get('Location', '?'))}: give the URL it leads to "
+            "as --base-url")
 
 
 def product_ids(products: Any, *, eligible: bool) -> list[str]:
@@ -199,12 +214,18 @@ def detect_control(target: Target, control_token: str | None = None) -> ControlC
     None."""
     try:
         response = target.session.get(target.base_url.rstrip("/") + "/__mock/health",
-                                      timeout=target.timeout)
-    except (requests.ConnectionError, requests.Timeout):
+                                      timeout=target.timeout, allow_redirects=False)
+    except requests.RequestException:
         return None
     body = _json(response)
     if response.status_code == 200 and isinstance(body, dict) and body.get("status") == "ok":
         return HttpControl(target.base_url, target.session, target.timeout, control_token)
+    if response.status_code == 503 and isinstance(body, dict) and isinstance(
+            body.get("message"), str):
+        # A mock-baanx whose shared state is away answers its health so (a live API has
+        # no such path): nothing could be checked meanwhile.
+        raise Unreachable(f"{public_url(target.base_url)}/__mock/health answered 503: "
+                          f"{shown(body['message'])}")
     return None
 
 

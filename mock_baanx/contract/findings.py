@@ -69,7 +69,7 @@ def parsed_json(data: bytes) -> Any:
     """The JSON value of a reply's body, or NOT_JSON."""
     try:
         return json.loads(data)
-    except ValueError:
+    except (ValueError, RecursionError):  # nested past what a parser follows: none is JSON
         return NOT_JSON
 
 

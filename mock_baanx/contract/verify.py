@@ -88,7 +88,10 @@ def run(base_url: str, settings: Settings) -> int:
 def _prepared(target: checks.Target, settings: Settings) -> str | None:
     """Ready `target` for the checks: against a mock-baanx, in a namespace of its own with
     its clock; a live API needs credentials. Why it cannot be checked, if it cannot."""
-    control = checks.detect_control(target, settings.control_token)
+    try:
+        control = checks.detect_control(target, settings.control_token)
+    except checks.Unreachable as error:
+        return f"the environment, not drift: {error}"
     if control is None:
         if settings.client_id and settings.token:
             return None

@@ -233,11 +233,14 @@ class HttpControl(ControlClient):
 def parse_control_reply(status: int, content: bytes) -> Any:
     try:
         payload = json.loads(content)
-    except ValueError:
+    except (ValueError, RecursionError):
         payload = None
     if status >= 400:
         message = payload.get("message") if isinstance(payload, dict) else None
         raise ControlError(status, str(message or content[:200]))
+    if not isinstance(payload, dict):
+        # Every control reply is a JSON object: anything else is no mock-baanx's.
+        raise ControlError(status, f"answered what is no JSON object: {content[:200]!r}")
     return payload
 
 

@@ -289,6 +289,53 @@ def test_an_unreachable_target_exits_2_with_one_line(capsys):
     assert "secret" not in err
 
 
+UNREADABLE = "https://unreadable.baanx.test"
+
+
+@pytest.mark.parametrize(("reply", "said"), [
+    ({"body": requests.exceptions.ChunkedEncodingError("cut short")},
+     "the reply from unreadable.baanx.test could not be read (ChunkedEncodingError)"),
+    ({"body": requests.exceptions.ContentDecodingError("not gzip")},
+     "the reply from unreadable.baanx.test could not be read (ContentDecodingError)"),
+    ({"status": 301, "headers": {"Location": "https://elsewhere.baanx.test/v1/x"}},
+     f"{UNREADABLE} answered 301, a redirect to https://elsewhere.baanx.test/v1/x: give the "
+     "URL it leads to as --base-url"),
+])
+def test_a_reply_that_cannot_be_read_or_redirects_is_the_environment(capsys, reply, said):
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as target:
+        target.add(responses.GET, re.compile(re.escape(UNREADABLE) + r"/.*"), **reply)
+        code = main(["verify", "--base-url", UNREADABLE, *CREDENTIALS])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err == f"mock-baanx verify: the environment, not drift: {said}\n"
+
+
+def test_a_mock_whose_shared_state_is_away_is_the_environment(capsys):
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as target:
+        target.add(responses.GET, f"{UNREADABLE}/__mock/health", status=503,
+                   json={"message": "the state database does not answer"})
+        code = main(["verify", "--base-url", UNREADABLE])
+    assert code == 2
+    assert capsys.readouterr().err == (
+        f"mock-baanx verify: the environment, not drift: {UNREADABLE}/__mock/health answered "
+        '503: "the state database does not answer"\n')
+
+
+@pytest.mark.parametrize("control_reply", [b"<html>not the control API</html>", b"[" * 100_000])
+def test_a_health_that_says_ok_over_a_control_api_that_is_not_one_is_refused(capsys,
+                                                                            control_reply):
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as target:
+        target.add(responses.GET, f"{UNREADABLE}/__mock/health", json={"status": "ok"})
+        target.add(responses.GET, re.compile(re.escape(UNREADABLE) + r"/__mock/.+"),
+                   body=control_reply)
+        code = main(["verify", "--base-url", UNREADABLE])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err.startswith(f"mock-baanx verify: the mock-baanx at {UNREADABLE} refused its "
+                          "control API: answered what is no JSON object")
+    assert err.count("\n") == 1
+
+
 def test_a_host_that_does_not_resolve_is_the_environment(capsys):
     code = main(["verify", "--base-url", "http://mock-baanx-check.invalid", *CREDENTIALS])
     assert code == 2
