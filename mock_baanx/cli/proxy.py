@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import threading
 from pathlib import Path
@@ -48,11 +49,20 @@ def run(args: argparse.Namespace) -> int:
         return fail("proxy", f"--upstream {problem}")
     if args.upstream_timeout <= 0:
         return fail("proxy", "--upstream-timeout must be more than 0")
+    # Said now, not when the session ends and its report or recording would be lost.
+    for option, given in (("--report-json", args.report_json),
+                          ("--junit-xml", args.junit_xml)):
+        if given and not Path(given).absolute().parent.is_dir():
+            return fail("proxy", f"{option} {given}: no such folder to write it into")
     record = Path(args.record) if args.record else None
     if record is not None:
         refusal = recorder.refuse_unless_empty(record, args.force)
         if refusal is not None:
             return fail("proxy", refusal)
+        existing = next(folder for folder in (record.absolute(), *record.absolute().parents)
+                        if folder.exists())
+        if not (existing.is_dir() and os.access(existing, os.W_OK)):
+            return fail("proxy", f"--record {record}: {existing} cannot be written into")
     stop = threading.Event()
     for signal_number in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signal_number, lambda *_: stop.set())

@@ -389,11 +389,23 @@ def run(upstream: str, *, host: str, port: int, strict: bool, timeout: float,
     report = proxy.stop()
     redact = proxy.app.redact
     print(redact(report.summary()), flush=True)
+    # The recording first: a report that cannot be written must not cost the session's
+    # recording with it.
+    recorded = _recorded(recorder, record, proxy, force, redact)
     try:
         write_reports(report, redact, report_json, junit_xml)
     except OSError as error:
         print(f"mock-baanx proxy: cannot write the report: {error}", file=sys.stderr)
         return 2
+    if not recorded:
+        return 2
+    return 1 if report.drifted() else 0
+
+
+def _recorded(recorder: Recorder | None, record: Path | None, proxy: Proxy, force: bool,
+              redact: Callable[[str], str]) -> bool:
+    """Write what `recorder` kept into `record`, saying what it left out; False if the
+    recording could not be written."""
     if recorder is not None and record is not None and not recorder.fixtures(
             proxy.app.judge.order_rules):
         print("nothing to record: the proxy saw no Baanx reply it could keep", flush=True)
@@ -402,7 +414,7 @@ def run(upstream: str, *, host: str, port: int, strict: bool, timeout: float,
             written = recorder.write(record, proxy.app.judge.order_rules, force)
         except (RecordingError, OSError) as error:
             print(redact(f"mock-baanx proxy: nothing recorded: {error}"), file=sys.stderr)
-            return 2
+            return False
         for what in recorder.skipped:
             print(redact(f"not recorded, as it drifted from the contract: {what}"), flush=True)
         for what in recorder.left_out:
@@ -411,4 +423,4 @@ def run(upstream: str, *, host: str, port: int, strict: bool, timeout: float,
             print(redact(f"review the path of {what}"), flush=True)
         print(f"recorded {len(written)} files into {record}: replay with "
               f"mock-baanx serve --fixtures {record}", flush=True)
-    return 1 if report.drifted() else 0
+    return True

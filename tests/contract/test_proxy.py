@@ -276,11 +276,39 @@ def test_the_command_reports_and_records_on_sigint_and_exits_1_on_drift(tmp_path
     assert (folder / "products.json").exists()
 
 
+def test_a_report_that_cannot_be_written_costs_the_session_its_report_not_its_recording(
+        upstream, tmp_path):
+    folder, report = tmp_path / "rec", tmp_path / "a-folder-not-a-file"
+    report.mkdir()
+    command = [sys.executable, "-m", "mock_baanx", "proxy", "--upstream", upstream.url,
+               "--port", "0", "--record", str(folder), "--report-json", str(report)]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    try:
+        url = process.stdout.readline().split()[2]
+        app_session(url, DEMO)
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=START_TIMEOUT)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert process.returncode == 2, out + err
+    assert err.startswith("mock-baanx proxy: cannot write the report: ")
+    assert (folder / "products.json").exists()
+
+
 @pytest.mark.parametrize(("arguments", "message"), [
     (["--upstream", "dev.api.baanx.com"], "--upstream 'dev.api.baanx.com' is not an http://"),
     (["--upstream", "http://127.0.0.1:4010", "--record", "{full}"], "is not empty (pass --force"),
     (["--upstream", "http://127.0.0.1:4010", "--upstream-timeout", "0"],
      "--upstream-timeout must be more than 0"),
+    (["--upstream", "http://127.0.0.1:4010", "--report-json", "{full}/nowhere/r.json"],
+     "no such folder to write it into"),
+    (["--upstream", "http://127.0.0.1:4010", "--junit-xml", "{full}/nowhere/j.xml"],
+     "no such folder to write it into"),
+    (["--upstream", "http://127.0.0.1:4010", "--record", "{full}/users.json/recording"],
+     "users.json cannot be written into"),
 ])
 def test_bad_usage_exits_2_with_one_line(capsys, tmp_path, arguments, message):
     full = tmp_path / "full"
