@@ -111,6 +111,7 @@ class SqliteStore(MemoryStore):
             # One connection, used under the store's lock from the server's threads.
             self._db = sqlite3.connect(self.path, check_same_thread=False,
                                        isolation_level=None)
+            self._refuse_anothers_database()
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, "
@@ -131,6 +132,24 @@ class SqliteStore(MemoryStore):
             self._load()
         except sqlite3.Error as error:
             raise StoreError(f"{self.path}: not a usable state file ({error})") from None
+
+    def _refuse_anothers_database(self) -> None:
+        """Refuse, before changing anything in it, an SQLite database that holds tables but
+        no mock-baanx format: another program's, which the mock must not write into."""
+        tables = {name for (name,) in self._db.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if not tables:
+            return
+        try:
+            found = self._db.execute(
+                "SELECT value FROM meta WHERE key = 'format'").fetchone() if "meta" in tables \
+                else None
+        except sqlite3.Error:
+            found = None
+        if found is None:
+            self._db.close()
+            raise StoreError(f"{self.path}: another program's database, not a mock-baanx state "
+                             "file (left as it was; give a new file)")
 
     def _load(self) -> None:
         try:

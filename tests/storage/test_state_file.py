@@ -143,6 +143,20 @@ def test_a_file_that_is_not_a_state_file_exits_2(tmp_path):
     assert f"--state-file: {bogus}: not a usable state file" in result.stderr
 
 
+@pytest.mark.parametrize("schema", ["CREATE TABLE users (id INTEGER, name TEXT)",
+                                    "CREATE TABLE meta (k TEXT, v TEXT)"])
+def test_another_programs_database_is_refused_and_left_as_it_was(tmp_path, schema):
+    database = tmp_path / "app.sqlite"
+    with sqlite3.connect(database) as connection:
+        connection.execute(schema)
+    before = database.read_bytes()
+    with pytest.raises(StateFileError, match="another program's database, not a mock-baanx "
+                                             "state file"):
+        SqliteStore(database)
+    assert database.read_bytes() == before
+    assert not database.with_name("app.sqlite-wal").exists()
+
+
 @pytest.mark.served
 def test_an_order_whose_lifecycle_is_gone_exits_2(tmp_path):
     (tmp_path / "fixtures" / "lifecycles").mkdir(parents=True)
