@@ -143,16 +143,27 @@ class ProxyReport:
         return any(finding.severity is Severity.DRIFT or self.strict
                    for _, finding in self.findings)
 
+    def never_answered(self) -> bool:
+        """Whether the upstream failed every exchange it was sent: nothing was judged, so
+        nothing can be said to conform."""
+        return self.judged == 0 and bool(self.upstream_failures)
+
+    def exit_status(self) -> int:
+        """0 the upstream conformed, 1 drift seen, 2 the upstream never answered."""
+        return 2 if self.never_answered() else 1 if self.drifted() else 0
+
     def summary(self) -> str:
         tally = self.counts()
-        verdict = "drift seen" if self.drifted() else "the upstream conformed"
+        verdict = ("the upstream never answered: nothing judged" if self.never_answered()
+                   else "drift seen" if self.drifted() else "the upstream conformed")
         return (f"{tally['exchanges']} exchanges, {tally['judged']} judged: {tally['drift']} "
                 f"drift, {tally['novelty']} novelty, {tally['upstreamFailures']} upstream "
                 f"failures, {tally['unchecked']} unchecked: {verdict}")
 
     def as_json(self) -> str:
         return json.dumps({
-            "upstream": self.upstream, "conforms": not self.drifted(), "summary": self.counts(),
+            "upstream": self.upstream, "conforms": self.exit_status() == 0,
+            "summary": self.counts(),
             "findings": [{"endpoint": endpoint, **finding.as_json()}
                          for endpoint, finding in self.findings],
             "upstreamFailures": self.upstream_failures,
@@ -374,7 +385,8 @@ def run(upstream: str, *, host: str, port: int, strict: bool, timeout: float,
         record: Path | None, force: bool, report_json: Path | None, junit_xml: Path | None,
         stop: threading.Event) -> int:
     """Serve the proxy until `stop` is set (Ctrl-C, SIGTERM), then report and record;
-    the exit status: 0 the upstream conformed, 1 drift seen, 2 the recording failed."""
+    the exit status: 0 the upstream conformed, 1 drift seen, 2 the upstream never answered
+    or the recording or a report failed."""
     recorder = Recorder() if record is not None else None
     try:
         proxy = Proxy(upstream, host=host, port=port, strict=strict, recorder=recorder,
@@ -399,7 +411,7 @@ def run(upstream: str, *, host: str, port: int, strict: bool, timeout: float,
         return 2
     if not recorded:
         return 2
-    return 1 if report.drifted() else 0
+    return report.exit_status()
 
 
 def _recorded(recorder: Recorder | None, record: Path | None, proxy: Proxy, force: bool,

@@ -177,6 +177,10 @@ def test_an_unreachable_upstream_is_a_502_naming_the_cause_counted_apart_from_dr
     assert proxy.report.counts()["upstreamFailures"] == 1
     assert proxy.report.counts()["drift"] == 0
     assert not proxy.report.drifted()
+    # Nothing judged: the upstream is not said to conform.
+    assert proxy.report.summary().endswith("the upstream never answered: nothing judged")
+    assert proxy.report.exit_status() == 2
+    assert json.loads(proxy.report.as_json())["conforms"] is False
 
 
 # An upstream that takes a second, to outlast the proxy's timeout.
