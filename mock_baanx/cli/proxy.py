@@ -21,8 +21,8 @@ def add_parser(commands: Any) -> None:
                     "sandbox. Requests go to --upstream unchanged and replies come back byte "
                     "for byte, while each reply is judged against the contract; findings "
                     "print as they happen, and Ctrl-C (or SIGTERM) stops and reports.",
-        epilog=EXIT_CODES + " proxy also exits 2 when it recorded nothing, or when the "
-                                    "upstream never answered.")
+        epilog=EXIT_CODES + " proxy also exits 2 when its recording or a report cannot "
+                                    "be written, or when the upstream never answered.")
     add = proxy.add_argument
     add("--upstream", required=True, help="e.g. https://dev.api.baanx.com")
     add("--host", default=DEFAULT_HOST, help=f"address to bind (default {DEFAULT_HOST})")
