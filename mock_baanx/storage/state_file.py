@@ -11,14 +11,17 @@ Each order is stored as the record of storage's own format (`order_records.py`).
 from __future__ import annotations
 
 import json
+import logging
 import os
 import socket
 import sqlite3
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from ..core import Order, Product, Stub, User
+from ..core.errors import StoreUnavailable
 from ..core.store import (
     DEFAULT_MAX_NAMESPACES,
     DEFAULT_MAX_ORDERS,
@@ -40,6 +43,8 @@ from ..protocol.fixtures import (
     user_json,
 )
 from .order_records import order_of, record_of
+
+log = logging.getLogger("mock_baanx")
 
 # 1: the first release: one namespace, its own snake_case form of an order.
 # 2: orders and clocks per namespace; an order as the control API showed it.
@@ -170,6 +175,18 @@ class SqliteStore(MemoryStore):
 
     # --- Every change, written through ---------------------------------------------------
 
+    @contextmanager
+    def _written(self) -> Iterator[None]:
+        """A write to the file that fails (a full or read-only disk) is the documented 503
+        of a store that is away, not a 500: the request that asked for it is not
+        acknowledged."""
+        try:
+            yield
+        except sqlite3.Error as error:
+            log.error("mock-baanx: the state file %s cannot be written: %s", self.path, error)
+            raise StoreUnavailable("Service Unavailable: the mock's state file cannot be "
+                                   f"written ({error})") from None
+
     def _save_order(self, order: Order) -> None:
         self._db.execute(
             "INSERT INTO orders (namespace, order_id, seq, body) VALUES (?, ?, ?, ?) "
@@ -188,15 +205,17 @@ class SqliteStore(MemoryStore):
                      take_next_lifecycle: bool = True, exact_number: bool = True) -> Order:
         with self._lock:
             order = super().create_order(namespace, build, take_next_lifecycle, exact_number)
-            self._save_namespace(namespace)
-            self._save_order(order)
+            with self._written():
+                self._save_namespace(namespace)
+                self._save_order(order)
             return order
 
     def add(self, namespace: str, item: Addition) -> None:
         with self._lock:
             super().add(namespace, item)
             kind, key = kind_and_key(item)
-            self._db.execute(
+            with self._written():
+                self._db.execute(
                 "INSERT INTO additions VALUES (?, ?, ?, ?, ?) ON CONFLICT (namespace, kind, key) "
                 "DO UPDATE SET body = excluded.body, seq = excluded.seq",
                 (namespace, kind, key, self._next_seq, json.dumps(TO_JSON[kind](item))))
@@ -205,14 +224,16 @@ class SqliteStore(MemoryStore):
     def remove_stub(self, namespace: str, stub_id: str) -> bool:
         with self._lock:
             removed = super().remove_stub(namespace, stub_id)
-            self._db.execute("DELETE FROM additions WHERE namespace = ? AND kind = 'stub' AND "
-                             "key = ?", (namespace, stub_id))
+            with self._written():
+                self._db.execute("DELETE FROM additions WHERE namespace = ? AND kind = 'stub' "
+                                 "AND key = ?", (namespace, stub_id))
             return removed
 
     def _forget_order(self, namespace: str, order_id: str) -> None:
         super()._forget_order(namespace, order_id)
-        self._db.execute("DELETE FROM orders WHERE namespace = ? AND order_id = ?",
-                         (namespace, order_id))
+        with self._written():
+            self._db.execute("DELETE FROM orders WHERE namespace = ? AND order_id = ?",
+                             (namespace, order_id))
 
     def change_order(self, namespace: str, order_id: str,
                      change: Callable[[Order, float], Order]) -> Order:
@@ -225,20 +246,23 @@ class SqliteStore(MemoryStore):
         with self._lock:
             changed = super().change_order(namespace, order_id, noted)
             if changed != before[0]:
-                self._save_order(changed)
+                with self._written():
+                    self._save_order(changed)
             return changed
 
     def advance_clock(self, namespace: str, seconds: float) -> float:
         with self._lock:
             offset = super().advance_clock(namespace, seconds)
-            self._save_namespace(namespace)
+            with self._written():
+                self._save_namespace(namespace)
             return offset
 
     def _drop(self, namespace: str) -> None:
         super()._drop(namespace)
-        self._db.execute("DELETE FROM orders WHERE namespace = ?", (namespace,))
-        self._db.execute("DELETE FROM additions WHERE namespace = ?", (namespace,))
-        self._db.execute("DELETE FROM namespaces WHERE name = ?", (namespace,))
+        with self._written():
+            self._db.execute("DELETE FROM orders WHERE namespace = ?", (namespace,))
+            self._db.execute("DELETE FROM additions WHERE namespace = ?", (namespace,))
+            self._db.execute("DELETE FROM namespaces WHERE name = ?", (namespace,))
 
     def close(self) -> None:
         self._db.close()

@@ -143,6 +143,19 @@ def test_a_file_that_is_not_a_state_file_exits_2(tmp_path):
     assert f"--state-file: {bogus}: not a usable state file" in result.stderr
 
 
+def test_a_state_file_that_cannot_be_written_is_a_503_not_a_500(tmp_path, caplog):
+    store = SqliteStore(tmp_path / "state.sqlite")
+    client = create_app(Backend(load_fixtures(), store=store)).test_client()
+    assert client.post("/v1/order", json=ORDER_BODY, headers=headers()).status_code == 200
+    store.close()  # as a disk gone read-only or full leaves it: every write fails
+    refused = client.post("/v1/order", json=ORDER_BODY, headers=headers())
+    assert refused.status_code == 503
+    assert refused.get_json()["message"].startswith(
+        "Service Unavailable: the mock's state file cannot be written (")
+    assert "the state file" in caplog.text and "Traceback" not in caplog.text
+    assert client.post("/__mock/clock", json={"advanceSeconds": 5}).status_code == 503
+
+
 @pytest.mark.parametrize("schema", ["CREATE TABLE users (id INTEGER, name TEXT)",
                                     "CREATE TABLE meta (k TEXT, v TEXT)"])
 def test_another_programs_database_is_refused_and_left_as_it_was(tmp_path, schema):
