@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import requests
 
@@ -195,9 +195,13 @@ def environment_failure(error: Exception, base_url: str, timeout: float) -> str:
 
 def redirected(response: requests.Response, base_url: str) -> str:
     """What a redirect says of the base URL the run was given."""
+    location = response.headers.get("Location", "")
+    try:
+        shown_location = public_url(urljoin(response.url, location))
+    except ValueError:  # a Location that is no URL (a port that is not a number)
+        shown_location = shown(location)
     return (f"{public_url(base_url)} answered {response.status_code}, a redirect to "
-            f"{public_url(response.headers.get('Location', '?'))}: give the URL it leads to "
-            "as --base-url")
+            f"{shown_location}: give --base-url the address it redirects to")
 
 
 def product_ids(products: Any, *, eligible: bool) -> list[str]:

@@ -146,7 +146,7 @@ class ProxyReport:
     def never_answered(self) -> bool:
         """Whether the upstream failed every exchange it was sent: nothing was judged, so
         nothing can be said to conform."""
-        return self.judged == 0 and bool(self.upstream_failures)
+        return 0 < self.exchanges == len(self.upstream_failures)
 
     def exit_status(self) -> int:
         """0 the upstream conformed, 1 drift seen, 2 the upstream never answered."""

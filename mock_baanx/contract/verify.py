@@ -77,6 +77,11 @@ def run(base_url: str, settings: Settings) -> int:
             for item in stub_checks(settings.stubs, settings.allow_writes)]
     except checks.Unreachable as error:
         return _refuse(redact(f"the environment, not drift: {error}"))
+    except (requests.RequestException, ControlError) as error:
+        # The mock's control API, which the checks script it through, failed mid-run (its
+        # shared state gone away, a reply cut short).
+        return _refuse(redact(f"the environment, not drift: the mock's control API failed: "
+                              f"{error}"))
     finally:
         if target.control is not None:
             with contextlib.suppress(requests.RequestException, ControlError):

@@ -107,6 +107,10 @@ def hold(path: Path) -> None:
     _HELD.append(lock)
 
 
+# The tables a state file of any format holds.
+OWN_TABLES = frozenset({"meta", "namespaces", "orders", "additions"})
+
+
 class SqliteStore(MemoryStore):
     def __init__(self, path: str | Path, max_orders: int = DEFAULT_MAX_ORDERS,
                  max_namespaces: int = DEFAULT_MAX_NAMESPACES) -> None:
@@ -143,7 +147,10 @@ class SqliteStore(MemoryStore):
         no mock-baanx format: another program's, which the mock must not write into."""
         tables = {name for (name,) in self._db.execute(
             "SELECT name FROM sqlite_master WHERE type = 'table'")}
-        if not tables:
+        # The mock's own tables alone (none, or a first start stopped before it wrote its
+        # format): its own file, if its meta is the mock's.
+        meta_columns = {row[1] for row in self._db.execute("PRAGMA table_info(meta)")}
+        if tables <= OWN_TABLES and meta_columns in (set(), {"key", "value"}):
             return
         try:
             found = self._db.execute(

@@ -181,6 +181,10 @@ def test_an_unreachable_upstream_is_a_502_naming_the_cause_counted_apart_from_dr
     assert proxy.report.summary().endswith("the upstream never answered: nothing judged")
     assert proxy.report.exit_status() == 2
     assert json.loads(proxy.report.as_json())["conforms"] is False
+    # An upstream that answered anything, if nothing judged, did answer.
+    answered_elsewhere = ProxyReport("http://upstream.test", exchanges=2, judged=0,
+                                     upstream_failures=["GET /v1/order: refused"])
+    assert answered_elsewhere.exit_status() == 0
 
 
 # An upstream that takes a second, to outlast the proxy's timeout.

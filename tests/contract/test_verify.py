@@ -298,8 +298,11 @@ UNREADABLE = "https://unreadable.baanx.test"
     ({"body": requests.exceptions.ContentDecodingError("not gzip")},
      "the reply from unreadable.baanx.test could not be read (ContentDecodingError)"),
     ({"status": 301, "headers": {"Location": "https://elsewhere.baanx.test/v1/x"}},
-     f"{UNREADABLE} answered 301, a redirect to https://elsewhere.baanx.test/v1/x: give the "
-     "URL it leads to as --base-url"),
+     f"{UNREADABLE} answered 301, a redirect to https://elsewhere.baanx.test/v1/x: give "
+     "--base-url the address it redirects to"),
+    ({"status": 302, "headers": {"Location": "http://elsewhere.baanx.test:abc/x"}},
+     f'{UNREADABLE} answered 302, a redirect to "http://elsewhere.baanx.test:abc/x": give '
+     "--base-url the address it redirects to"),
 ])
 def test_a_reply_that_cannot_be_read_or_redirects_is_the_environment(capsys, reply, said):
     with responses.RequestsMock(assert_all_requests_are_fired=False) as target:

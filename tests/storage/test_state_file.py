@@ -15,7 +15,7 @@ from mock_baanx import Backend, create_app, load_fixtures
 from mock_baanx.core import Clock, PaymentMethod, seeded_ids
 from mock_baanx.core import StoreError as StateFileError
 from mock_baanx.storage.order_records import RECORD_VERSION, UnreadableRecord, order_of, record_of
-from mock_baanx.storage.state_file import SqliteStore
+from mock_baanx.storage.state_file import SCHEMA, SqliteStore
 
 from ..helpers import ORDER_BODY, ManualTime, headers
 from ..served import Served, run_cli
@@ -155,6 +155,16 @@ def test_a_state_file_that_cannot_be_written_is_a_503_not_a_500(tmp_path, caplog
     assert "the state file" in caplog.text
     assert "Traceback" not in caplog.text
     assert client.post("/__mock/clock", json={"advanceSeconds": 5}).status_code == 503
+
+
+def test_a_first_start_stopped_before_it_wrote_its_format_is_still_the_mocks_file(tmp_path):
+    database = tmp_path / "state.sqlite"
+    with sqlite3.connect(database) as connection:
+        connection.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+        for statement in SCHEMA:
+            connection.execute(statement)
+    client = create_app(Backend(load_fixtures(), store=SqliteStore(database))).test_client()
+    assert client.post("/v1/order", json=ORDER_BODY, headers=headers()).status_code == 200
 
 
 @pytest.mark.parametrize("schema", ["CREATE TABLE users (id INTEGER, name TEXT)",
