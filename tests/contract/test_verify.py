@@ -20,6 +20,7 @@ import responses
 from mock_baanx import BaanxMock, create_app
 from mock_baanx.cli import main
 from mock_baanx.protocol.messages import Reply, Request
+from mock_baanx.testing.control_client import ControlError, HttpControl
 from mock_baanx.transports.thread_server import BackgroundServer
 
 from .stand_ins import (
@@ -336,6 +337,20 @@ def test_a_health_that_says_ok_over_a_control_api_that_is_not_one_is_refused(cap
     assert code == 2
     assert err.startswith(f"mock-baanx verify: the mock-baanx at {UNREADABLE} refused its "
                           "control API: answered what is no JSON object")
+    assert err.count("\n") == 1
+
+
+def test_a_control_api_that_fails_mid_run_is_the_environment(capsys, monkeypatch):
+    def store_gone(self, seconds):
+        raise ControlError(503, "the mock's state database does not answer")
+
+    monkeypatch.setattr(HttpControl, "advance_clock", store_gone)
+    with Drifted(lambda request, reply: reply, control=True):
+        code = main(["verify", "--base-url", DRIFTED])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err.startswith("mock-baanx verify: the environment, not drift: the mock's control "
+                          "API failed: ")
     assert err.count("\n") == 1
 
 
