@@ -251,19 +251,14 @@ def test_a_recorded_session_replays_through_the_mock_with_the_same_statuses(upst
                                     ["STARTED", "STARTED", "FAILED"]]
 
 
-def test_the_command_reports_and_records_on_sigint_and_exits_1_on_drift(tmp_path):
-    server = serve(pending)
-    folder, report, junit = tmp_path / "rec", tmp_path / "report.json", tmp_path / "j.xml"
-    folder.mkdir()
-    (folder / "old.json").write_text("[]")
-    command = [sys.executable, "-m", "mock_baanx", "proxy", "--upstream", server.url,
-               "--port", "0", "--record", str(folder), "--force", "--report-json", str(report),
-               "--junit-xml", str(junit)]
+def proxied_session(*arguments: str) -> tuple[int, str, str]:
+    """`mock-baanx proxy` with `arguments` on a free port, an app's session through it, then
+    Ctrl-C: its exit status, output and errors. The process never outlives the call."""
+    command = [sys.executable, "-m", "mock_baanx", "proxy", "--port", "0", *arguments]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
     try:
-        first = process.stdout.readline()
-        url = first.split()[2]
+        url = process.stdout.readline().split()[2]
         app_session(url, DEMO)
         process.send_signal(signal.SIGINT)
         out, err = process.communicate(timeout=START_TIMEOUT)
@@ -271,8 +266,21 @@ def test_the_command_reports_and_records_on_sigint_and_exits_1_on_drift(tmp_path
         if process.poll() is None:
             process.kill()
             process.wait()
+    return process.returncode, out, err
+
+
+def test_the_command_reports_and_records_on_sigint_and_exits_1_on_drift(tmp_path):
+    server = serve(pending)
+    folder, report, junit = tmp_path / "rec", tmp_path / "report.json", tmp_path / "j.xml"
+    folder.mkdir()
+    (folder / "old.json").write_text("[]")
+    try:
+        returncode, out, err = proxied_session(
+            "--upstream", server.url, "--record", str(folder), "--force",
+            "--report-json", str(report), "--junit-xml", str(junit))
+    finally:
         server.stop()
-    assert process.returncode == 1, out + err
+    assert returncode == 1, out + err
     assert "DRIFT  GET /v1/order/{orderId}  $.status  [status.enum]" in out
     assert "drift seen" in out
     document = json.loads(report.read_text())
@@ -288,20 +296,9 @@ def test_a_report_that_cannot_be_written_costs_the_session_its_report_not_its_re
         upstream, tmp_path):
     folder, report = tmp_path / "rec", tmp_path / "a-folder-not-a-file"
     report.mkdir()
-    command = [sys.executable, "-m", "mock_baanx", "proxy", "--upstream", upstream.url,
-               "--port", "0", "--record", str(folder), "--report-json", str(report)]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                               text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
-    try:
-        url = process.stdout.readline().split()[2]
-        app_session(url, DEMO)
-        process.send_signal(signal.SIGINT)
-        out, err = process.communicate(timeout=START_TIMEOUT)
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
-    assert process.returncode == 2, out + err
+    returncode, out, err = proxied_session("--upstream", upstream.url, "--record", str(folder),
+                                           "--report-json", str(report))
+    assert returncode == 2, out + err
     assert err.startswith("mock-baanx proxy: cannot write the report: ")
     assert (folder / "products.json").exists()
 
