@@ -150,15 +150,11 @@ class SqliteStore(MemoryStore):
         # The mock's own tables alone (none, or a first start stopped before it wrote its
         # format): its own file, if its meta is the mock's.
         meta_columns = {row[1] for row in self._db.execute("PRAGMA table_info(meta)")}
-        if tables <= OWN_TABLES and meta_columns in (set(), {"key", "value"}):
+        mocks_meta = meta_columns == {"key", "value"}
+        if tables <= OWN_TABLES and (mocks_meta or not meta_columns):
             return
-        try:
-            found = self._db.execute(
-                "SELECT value FROM meta WHERE key = 'format'").fetchone() if "meta" in tables \
-                else None
-        except sqlite3.Error:
-            found = None
-        if found is None:
+        if not (mocks_meta and self._db.execute(
+                "SELECT value FROM meta WHERE key = 'format'").fetchone() is not None):
             self._db.close()
             raise StoreError(f"{self.path}: another program's database, not a mock-baanx state "
                              "file (left as it was; give a new file)")
