@@ -41,7 +41,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from mock_baanx.transports.granian_server import whole_body  # noqa: E402 (once the checkout is on the path)
+from mock_baanx.transports.flask_app import whole_body  # noqa: E402 (once the checkout is on the path)
 
 HEADERS = {"HTTP_X_CLIENT_ID": "demo-client", "HTTP_AUTHORIZATION": "Bearer demo-token",
            "HTTP_HOST": "127.0.0.1:4010"}
