@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from urllib.parse import urlsplit
 
 DEFAULT_HOST = "127.0.0.1"
@@ -45,6 +47,18 @@ def url_problem(text: str) -> str | None:
         return (f"{text!r} is not an http:// or https:// URL with a host "
                 "(e.g. http://127.0.0.1:4010)")
     return None
+
+
+def output_file_problem(given: str) -> str | None:
+    """What keeps a file the command writes when it ends (a report, a ready file) from being
+    written at `given`, if anything: said at the start, before a session's work is done."""
+    path = Path(given).absolute()
+    if path.is_dir():
+        return f"{given} is a folder, not a file"
+    if not path.parent.is_dir():
+        return f"{given}: no such folder to write it into"
+    writable = os.access(path, os.W_OK) if path.exists() else os.access(path.parent, os.W_OK)
+    return None if writable else f"{given} cannot be written"
 
 
 def fail(command: str, message: str) -> int:

@@ -9,7 +9,14 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from .arguments import DEFAULT_HOST, EXIT_CODES, fail, url_problem, whole_number
+from .arguments import (
+    DEFAULT_HOST,
+    EXIT_CODES,
+    fail,
+    output_file_problem,
+    url_problem,
+    whole_number,
+)
 
 DEFAULT_PROXY_PORT = 4020
 
@@ -53,8 +60,9 @@ def run(args: argparse.Namespace) -> int:
     # Said now, not when the session ends and its report or recording would be lost.
     for option, given in (("--report-json", args.report_json),
                           ("--junit-xml", args.junit_xml)):
-        if given and not Path(given).absolute().parent.is_dir():
-            return fail("proxy", f"{option} {given}: no such folder to write it into")
+        problem = output_file_problem(given) if given else None
+        if problem is not None:
+            return fail("proxy", f"{option} {problem}")
     record = Path(args.record) if args.record else None
     if record is not None:
         refusal = recorder.refuse_unless_empty(record, args.force)

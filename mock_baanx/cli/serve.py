@@ -181,6 +181,8 @@ def check_surroundings(args: argparse.Namespace) -> None:
                       ) from None
     if args.ready_file is not None:
         folder = Path(args.ready_file).resolve().parent
+        if Path(args.ready_file).is_dir():
+            raise Refused(f"--ready-file: {args.ready_file} is a folder, not a file")
         if not folder.is_dir():
             raise Refused(f"--ready-file: no folder {folder}")
         if not os.access(folder, os.W_OK):

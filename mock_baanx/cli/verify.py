@@ -8,7 +8,7 @@ from typing import Any
 
 from ..core import Stub
 from ..storage.fixture_files import FixtureError, load_fixtures
-from .arguments import EXIT_CODES, fail, url_problem, whole_number
+from .arguments import EXIT_CODES, fail, output_file_problem, url_problem, whole_number
 
 
 def add_parser(commands: Any) -> None:
@@ -64,6 +64,9 @@ def run(args: argparse.Namespace) -> int:
     for name in ("poll_interval", "pace"):
         if getattr(args, name) < 0:
             return fail("verify", f"--{name.replace('_', '-')} must not be negative")
+    problem = output_file_problem(args.junit_xml) if args.junit_xml else None
+    if problem is not None:
+        return fail("verify", f"--junit-xml {problem}")
     stubs: tuple[Stub, ...] = ()
     if args.stubs is not None:
         try:

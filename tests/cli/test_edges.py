@@ -79,6 +79,11 @@ def test_a_ready_file_in_a_folder_that_is_not_there_is_said_as_such(tmp_path):
         f"mock-baanx: --ready-file: no folder {tmp_path / 'nowhere'}"
 
 
+def test_a_ready_file_that_is_a_folder_is_refused_before_serving(tmp_path):
+    assert one_line(run_cli("serve", "--port", "0", "--ready-file", str(tmp_path))) == \
+        f"mock-baanx: --ready-file: {tmp_path} is a folder, not a file"
+
+
 def test_a_host_that_cannot_be_bound_is_one_line_and_no_warning():
     line = one_line(run_cli("serve", "--host", "999.1.1.1"))
     assert line.startswith("mock-baanx: cannot listen on 999.1.1.1:4010: ")

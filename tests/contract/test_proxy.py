@@ -13,7 +13,7 @@ import sys
 import threading
 import time
 import xml.etree.ElementTree as ET
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 import requests
@@ -251,15 +251,18 @@ def test_a_recorded_session_replays_through_the_mock_with_the_same_statuses(upst
                                     ["STARTED", "STARTED", "FAILED"]]
 
 
-def proxied_session(*arguments: str) -> tuple[int, str, str]:
-    """`mock-baanx proxy` with `arguments` on a free port, an app's session through it, then
-    Ctrl-C: its exit status, output and errors. The process never outlives the call."""
+def proxied_session(*arguments: str, before_stop: Callable[[], object] = lambda: None
+                    ) -> tuple[int, str, str]:
+    """`mock-baanx proxy` with `arguments` on a free port, an app's session through it,
+    `before_stop`, then Ctrl-C: its exit status, output and errors. The process never
+    outlives the call."""
     command = [sys.executable, "-m", "mock_baanx", "proxy", "--port", "0", *arguments]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
     try:
         url = process.stdout.readline().split()[2]
         app_session(url, DEMO)
+        before_stop()
         process.send_signal(signal.SIGINT)
         out, err = process.communicate(timeout=START_TIMEOUT)
     finally:
@@ -294,10 +297,11 @@ def test_the_command_reports_and_records_on_sigint_and_exits_1_on_drift(tmp_path
 
 def test_a_report_that_cannot_be_written_costs_the_session_its_report_not_its_recording(
         upstream, tmp_path):
-    folder, report = tmp_path / "rec", tmp_path / "a-folder-not-a-file"
-    report.mkdir()
+    folder, report = tmp_path / "rec", tmp_path / "gone" / "report.json"
+    report.parent.mkdir()
     returncode, out, err = proxied_session("--upstream", upstream.url, "--record", str(folder),
-                                           "--report-json", str(report))
+                                           "--report-json", str(report),
+                                           before_stop=report.parent.rmdir)
     assert returncode == 2, out + err
     assert err.startswith("mock-baanx proxy: cannot write the report: ")
     assert (folder / "products.json").exists()
@@ -312,6 +316,10 @@ def test_a_report_that_cannot_be_written_costs_the_session_its_report_not_its_re
      "no such folder to write it into"),
     (["--upstream", "http://127.0.0.1:4010", "--junit-xml", "{full}/nowhere/j.xml"],
      "no such folder to write it into"),
+    (["--upstream", "http://127.0.0.1:4010", "--report-json", "{full}"],
+     "--report-json {full} is a folder, not a file"),
+    (["--upstream", "http://127.0.0.1:4010", "--junit-xml", "{full}"],
+     "--junit-xml {full} is a folder, not a file"),
     (["--upstream", "http://127.0.0.1:4010", "--record", "{full}/users.json/recording"],
      "users.json cannot be written into"),
 ])
@@ -323,7 +331,7 @@ def test_bad_usage_exits_2_with_one_line(capsys, tmp_path, arguments, message):
     err = capsys.readouterr().err
     assert code == 2
     assert err.count("\n") == 1
-    assert message in err
+    assert message.format(full=full) in err
 
 
 def sets_a_cookie(request, reply):

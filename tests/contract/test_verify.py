@@ -381,13 +381,19 @@ def test_a_url_that_cannot_be_parsed_exits_2_with_one_line(capsys, command):
     assert "'http://[::1:4010' is not a URL" in err
 
 
-def test_a_junit_file_that_cannot_be_written_exits_2_with_one_line(capsys, tmp_path):
-    with Drifted(lambda request, reply: reply):
+@pytest.mark.parametrize(("place", "problem"), [
+    ("missing/report.xml", ": no such folder to write it into"),
+    (".", " is a folder, not a file"),
+])
+def test_a_junit_file_that_cannot_be_written_is_said_before_anything_is_sent(
+        capsys, tmp_path, place, problem):
+    with Drifted(lambda request, reply: reply) as drifted:
         code = main(["verify", "--base-url", DRIFTED, *CREDENTIALS, "--pace", "0",
-                     "--junit-xml", str(tmp_path / "missing" / "report.xml")])
+                     "--junit-xml", str(tmp_path / place)])
     err = capsys.readouterr().err
     assert code == 2
-    assert err.startswith("mock-baanx verify: cannot write --junit-xml ")
+    assert err == f"mock-baanx verify: --junit-xml {tmp_path / place}{problem}\n"
+    assert len(drifted.mock.calls) == 0
 
 
 def test_every_missing_and_every_added_field_is_named():
