@@ -107,13 +107,21 @@ def fast_registry(extended: bool = False) -> jsonschema_rs.Registry:
                                    for schema in _schemas(extended).values()])
 
 
+def _as_the_reference_reads(schema: dict[str, Any]) -> dict[str, Any]:
+    """`schema` without its `$schema`: every file is 2020-12, and a `$ref` into a file that
+    names its dialect would have jsonschema judge that file with the stock validator of the
+    dialect (`validator_for`), whose `pattern` is Python's `re`, not ECMA-262's."""
+    return {key: value for key, value in schema.items() if key != "$schema"}
+
+
 @cache
 def registry(extended: bool = False) -> Registry:
     """Every schema, by `$id`, for the Python validator to resolve `$ref`s."""
-    from referencing import Registry, Resource
+    from referencing import Registry
+    from referencing.jsonschema import DRAFT202012
 
     return Registry().with_resources(
-        (schema["$id"], Resource.from_contents(schema))
+        (schema["$id"], DRAFT202012.create_resource(_as_the_reference_reads(schema)))
         for schema in _schemas(extended).values()
     ).crawl()
 
@@ -122,7 +130,8 @@ def registry(extended: bool = False) -> Registry:
 def validator(name: str, extended: bool = False) -> Validator:
     """The validator of `schemas/<name>`, e.g. `error.json` or `fixtures/users.json`;
     `extended` allows the statuses real clients know but the docs do not."""
-    return validator_class()(_schemas(extended)[name], registry=registry(extended))
+    return validator_class()(_as_the_reference_reads(_schemas(extended)[name]),
+                             registry=registry(extended))
 
 
 @cache
