@@ -27,10 +27,10 @@ from .stubs import refusal, stub_listing, stub_routes
 def control_body(call: Call, schema: str) -> dict[str, Any]:
     """The request body, valid against `schemas/control/<schema>`. Any content type is
     read as JSON, so that a bare `curl -d` works; no body at all is an empty object, and
-    a body of white space alone is no JSON (RFC 8259 asks for a value). An integer past
-    Python's limit on digits is refused: what the mock keeps, it must write back."""
+    a body of white space alone is no JSON (RFC 8259 asks for a value). What not every
+    store can keep is refused (`parse_json`): what the mock keeps, it must write back."""
     raw = call.request.body
-    return validated(f"control/{schema}", parse_json(raw, any_integer=False) if raw else {},
+    return validated(f"control/{schema}", parse_json(raw, to_keep=True) if raw else {},
                      call.backend.extended_statuses)
 
 

@@ -31,7 +31,7 @@ from ..core import (
 )
 from ..core.stubs import PLACEHOLDER
 from . import schemas
-from .messages import whole
+from .messages import unkeepable_text, whole
 from .order_json import payment_config_from_json, payment_config_json
 from .schemas import field_problem
 
@@ -57,6 +57,10 @@ def checked(document: Any, schema: str, source: object, extended: bool = False) 
     field (and the switch, for a status seen only in real clients)."""
     if document is None:
         raise FixtureError(source, "is empty")
+    # What the control API would refuse to keep (messages.parse_json), a file may not hold.
+    unkeepable = unkeepable_text(document)
+    if unkeepable is not None:
+        raise FixtureError(source, f"has a string the mock cannot keep: {unkeepable}")
     error = schemas.first_error(schema, document, extended)
     if error is not None:
         field, problem = field_problem(error)

@@ -22,6 +22,9 @@ JSON_TYPE = "application/json"
 # Built once: json.dumps with any option builds a new encoder on every call
 # (docs/performance.md).
 COMPACT_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+# For a reply holding a lone surrogate (a client's `\ud800` escape, echoed by a stub), which
+# only JSON's own escape can carry: UTF-8 cannot.
+ASCII_JSON = json.JSONEncoder(separators=(",", ":"))
 
 
 # Not frozen, though nothing changes one once built: every request builds one or more, and
@@ -77,7 +80,10 @@ class Reply:
     @classmethod
     def json(cls, status: int, payload: Any,
              headers: Iterable[tuple[str, str]] = ()) -> Reply:
-        body = COMPACT_JSON.encode(payload).encode("utf-8")
+        try:
+            body = COMPACT_JSON.encode(payload).encode("utf-8")
+        except UnicodeEncodeError:
+            body = ASCII_JSON.encode(payload).encode("ascii")
         return cls(status=status, body=body,
                    headers=(("Content-Type", JSON_TYPE), *headers), payload=payload)
 
@@ -126,16 +132,19 @@ INT_DIGITS = sys.int_info.default_max_str_digits
 BODY_KEPT = 16 * 1024
 
 
-def parse_json(raw: bytes, any_integer: bool = True) -> Any:
+def parse_json(raw: bytes, to_keep: bool = False) -> Any:
     """Any JSON value, as RFC 8259 defines it, or a 422: never a traceback, however deep or
     broken the input. NaN and Infinity are not JSON, and a number too large for a double is
-    refused (a JavaScript parser would make it Infinity); an integer of any length is
-    read, past Python's limit on digits too — or, not `any_integer`, refused past it: for
-    what the mock keeps and writes back, as no JSON it writes can hold such an integer."""
+    refused (a JavaScript parser would make it Infinity); an integer of any length is read,
+    past Python's limit on digits too.
+
+    `to_keep`, for what the mock keeps and writes back, refuses what not every store can
+    keep: an integer past that limit (no JSON the mock writes can hold one) and a string
+    holding U+0000 (PostgreSQL's text cannot) or a lone surrogate (UTF-8 cannot)."""
     try:
         # Decoded as json.loads decodes bytes.
-        return (RFC_8259 if any_integer else WITHIN_DIGITS).decode(
-            raw.decode(json.detect_encoding(raw), "surrogatepass"))
+        text = raw.decode(json.detect_encoding(raw), "surrogatepass")
+        value = (WITHIN_DIGITS if to_keep else RFC_8259).decode(text)
     except RecursionError:
         raise ValidationFailed("request body is nested too deeply") from None
     except TooLarge as error:
@@ -147,6 +156,34 @@ def parse_json(raw: bytes, any_integer: bool = True) -> Any:
             from None
     except ValueError:
         raise ValidationFailed("request body must be valid JSON") from None
+    # Either comes only from a \u escape, or as a surrogate encoded in the bytes themselves.
+    if to_keep and ("\\u" in text or not text.isascii()):
+        problem = unkeepable_text(value)
+        if problem is not None:
+            raise ValidationFailed(f"request body has a string the mock cannot keep: "
+                                   f"{problem}")
+    return value
+
+
+def unkeepable_text(value: Any) -> str | None:
+    """What makes a string of a JSON value (a name or a value) one that not every
+    store can keep, if any: U+0000, or a lone surrogate."""
+    pending = [value]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, dict):
+            pending.extend(node.values())
+            pending.extend(node.keys())
+        elif isinstance(node, list):
+            pending.extend(node)
+        elif isinstance(node, str):
+            if "\x00" in node:
+                return f"{shown(node)} holds U+0000"
+            try:
+                node.encode("utf-8")
+            except UnicodeEncodeError as error:
+                return f"{shown(node)} holds a lone surrogate (U+{ord(node[error.start]):04X})"
+    return None
 
 
 class TooLarge(ValueError):

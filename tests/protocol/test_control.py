@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 
@@ -278,6 +279,51 @@ def test_an_integer_no_reply_can_write_is_422_and_changes_nothing(client, path, 
                                 "than the mock keeps: 99999999999999999999...")
     assert client.get(listing, headers=headers()).get_json() == before
     assert poll(client, create(client)["orderId"])["status"] == "STARTED"
+
+
+@pytest.mark.parametrize(("path", "body", "listing"), [
+    ("/__mock/users", '{"token": "t\\ud800", "id": "u"}', "/__mock/users-known"),
+    ("/__mock/users", '{"token": "t", "id": "u", "description": "a\\u0000b"}',
+     "/__mock/users-known"),
+    ("/__mock/products", PRODUCT.replace('"Big"', '"B\\udc00ig"'),
+     "/v1/order/products/available"),
+    ("/__mock/stubs", '{"id": "s", "method": "GET", "path": "/v1/s", "body": {"k\\ud83d": 1}}',
+     "/__mock/stubs"),
+    ("/__mock/stubs", b'{"id": "s", "method": "GET", "path": "/v1/s", "body": "\xed\xa0\x80"}',
+     "/__mock/stubs"),
+])
+def test_a_string_not_every_store_can_keep_is_422_and_changes_nothing(client, path, body,
+                                                                       listing):
+    """A lone surrogate (a `\\ud800` escape: UTF-8 cannot carry it) or U+0000 (PostgreSQL's
+    text cannot hold it) in what the control API keeps is refused in every store alike, not
+    kept to break the replies that would show it."""
+    def shown() -> Any:
+        if listing == "/__mock/users-known":  # no listing of users: is "t" one?
+            return client.get("/v1/order/products/available", headers=headers("t")).status_code
+        return client.get(listing, headers=headers()).get_json()
+
+    before = shown()
+    response = client.post(path, data=body, content_type="application/json")
+    assert_error(response, 422)
+    assert response.get_json()["message"].startswith(
+        "request body has a string the mock cannot keep: ")
+    assert shown() == before
+    assert client.get("/v1/order/products/available", headers=headers()).status_code == 200
+
+
+def test_a_surrogate_pair_written_as_escapes_is_one_character_and_kept(client):
+    added = client.post("/__mock/users", data='{"token": "pair-token", "id": "u", '
+                        '"description": "\\ud83d\\ude00"}', content_type="application/json")
+    assert added.status_code == 200
+
+
+def test_a_stub_echoing_a_lone_surrogate_answers_it_as_a_json_escape(client):
+    assert client.post("/__mock/stubs", json={"id": "echo", "method": "POST", "path": "/v1/echo",
+                                              "body": {"echo": "{{body.a}}"}}).status_code == 200
+    response = client.post("/v1/echo", data='{"a": "x\\ud800"}', headers=headers(),
+                           content_type="application/json")
+    assert response.status_code == 200
+    assert response.data == b'{"echo":"x\\ud800"}'
 
 
 def test_a_product_with_a_long_integer_within_the_limit_is_kept(client):
