@@ -202,7 +202,7 @@ class Exchange:
             self.guard()
             if self.request.method == "OPTIONS":
                 reply = Reply(204) if route.kind is RouteKind.CONTROL else preflight(
-                    route.method, self.options.control)
+                    (route.method,), self.options.control)
             else:
                 reply = self.plan() or route.handler(Call(
                     self.backend, self.namespace, self.prefix, route, self.request, params,

@@ -14,6 +14,7 @@ server. The fault headers are in `faults.py`.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import replace
 from importlib.metadata import PackageNotFoundError, version
 
@@ -78,10 +79,11 @@ MOCK_HEADERS = "X-Mock-Lifecycle, X-Mock-Fault, X-Mock-Delay-Ms, X-Mock-Namespac
 PREFLIGHT_MAX_AGE_SECONDS = 600
 
 
-def preflight(methods: str, control: bool) -> Reply:
-    """The answer to an OPTIONS preflight of a path that takes `methods` ("GET, POST")."""
+def preflight(methods: Iterable[str], control: bool) -> Reply:
+    """The answer to an OPTIONS preflight of a path that takes `methods`."""
     allowed = f"{BAANX_HEADERS}, {MOCK_HEADERS}" if control else BAANX_HEADERS
-    return Reply(204, headers=(("Access-Control-Allow-Methods", f"{methods}, OPTIONS"),
+    return Reply(204, headers=(("Access-Control-Allow-Methods", ", ".join([*methods,
+                                                                            "OPTIONS"])),
                                ("Access-Control-Allow-Headers", allowed),
                                ("Access-Control-Max-Age", str(PREFLIGHT_MAX_AGE_SECONDS))))
 

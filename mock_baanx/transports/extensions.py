@@ -18,7 +18,7 @@ from typing import Any
 
 from flask import Flask
 
-from .flask_app import EXTENSION, IMPLIED_METHODS, Served
+from .flask_app import EXTENSION, Served, declared_methods
 
 
 class ExtensionError(Exception):
@@ -70,10 +70,14 @@ def refuse_collisions(app: Flask) -> None:
     the mock's own routes."""
     mock: Served = app.extensions[EXTENSION]
     own = {(route.method, shape(route.template)): route for route in mock.routes}
+    # Werkzeug gives each GET rule HEAD too (which the mock answers with 405): a user's HEAD
+    # rule there would never be reached.
+    own.update({("HEAD", shape(route.template)): route for route in mock.routes
+                if route.method == "GET"})
     for rule in app.url_map.iter_rules():
         if rule.endpoint in mock.by_endpoint:
             continue
-        for method in sorted(set(rule.methods or ()) - IMPLIED_METHODS):
+        for method in sorted(declared_methods(rule)):
             route = own.get((method, shape(rule.rule)))
             if route is not None:
                 raise ExtensionError(

@@ -31,7 +31,7 @@ from flask import Blueprint, Flask, Response, current_app, request
 from werkzeug.exceptions import HTTPException
 from werkzeug.exceptions import MethodNotAllowed as WerkzeugMethodNotAllowed
 from werkzeug.http import http_date
-from werkzeug.routing import Map, Rule
+from werkzeug.routing import Map, PathConverter, Rule
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from ..core import Backend, FaultKind, User
@@ -47,8 +47,9 @@ from .connections import FAULT_KEY, SEVERING
 
 BLUEPRINT_OF = {RouteKind.BAANX: "baanx", RouteKind.CONTROL: "mock", RouteKind.DOCUMENT: "mock"}
 EXTENSION = "mock_baanx"
-# The endpoint of every path no other rule takes.
+# The endpoint of every path no other rule takes, and its converter.
 ELSEWHERE = "stubs.elsewhere"
+ANYTHING_ELSE = "mock_baanx_anything_else"
 # Where the middleware keeps a request's exchange, for the hooks and views to find it.
 EXCHANGE_KEY = "mock_baanx.exchange"
 # What a server acts out; a malformed body is simply sent.
@@ -95,7 +96,8 @@ def create_app(backend: Backend | None = None, options: Options | None = None) -
     # Every other path, any method, last of all rules: a namespace's stubs (which may be
     # added while the app serves, so no rule of their own), and the 404s and 405s of the
     # table's own resolution.
-    app.url_map.add(Rule("/<path:path>", endpoint=ELSEWHERE))
+    app.url_map.converters[ANYTHING_ELSE] = AnythingElse
+    app.url_map.add(Rule(f"/<{ANYTHING_ELSE}:path>", endpoint=ELSEWHERE))
     app.view_functions[ELSEWHERE] = elsewhere
     mock = Served(backend or Backend(load_fixtures()), chosen, routes, by_endpoint)
     app.extensions[EXTENSION] = mock
@@ -105,6 +107,14 @@ def create_app(backend: Backend | None = None, options: Options | None = None) -
     app.register_error_handler(Exception, unexpected_error)
     app.wsgi_app = Exchanges(app.wsgi_app, mock)  # type: ignore[method-assign]
     return app
+
+
+class AnythingElse(PathConverter):
+    """Any path, weighed after every other converter, so that Werkzeug tries the catch-all
+    after every rule of the app, a user's own `<path:…>` catch-all included (rules of equal
+    weight go in the order they were added)."""
+
+    weight = 10 * PathConverter.weight
 
 
 def flask_rule(template: str) -> str:
@@ -152,10 +162,11 @@ class Exchanges:
         if mock.options.control:
             path: str = environ.get("PATH_INFO", "")
             if path.startswith(NAMESPACE_PREFIX):
-                name, slash, rest = path[len(NAMESPACE_PREFIX):].partition("/")
+                name, _, rest = path[len(NAMESPACE_PREFIX):].partition("/")
                 prefix = f"{NAMESPACE_PREFIX}{name}"
                 environ["SCRIPT_NAME"] = environ.get("SCRIPT_NAME", "") + prefix
-                environ["PATH_INFO"] = slash + rest
+                # `/ns/x` is the namespace's root, `/ns/x/`, as for the in-process mock.
+                environ["PATH_INFO"] = "/" + rest
         asked = admitted_request(environ, prefix)
         try:
             exchange = Exchange.admit(mock.backend, asked, mock.options)
@@ -174,6 +185,11 @@ class Exchanges:
         answering = ANSWERING.set(exchange)
         try:
             chunks = self.app(environ, keep)
+        except Exception:
+            # Raised past Flask's error handlers: by a user's teardown_request hook.
+            exchange.reply = unexpected_failure(environ["REQUEST_METHOD"],
+                                                exchange.request.path)
+            chunks = to_flask(exchange.reply)(environ, keep)
         finally:
             ANSWERING.reset(answering)
         if exchange.reply is None and exchange.route is None:
@@ -213,7 +229,9 @@ def admitted_request(environ: dict[str, Any], prefix: str) -> Request:
     `request.get_json()`): only just past the size limit when it comes chunked, and not at
     all when its announced length is past it — the 413 needs none of it."""
     declared_text = environ.get("CONTENT_LENGTH")
-    length = int(declared_text) if declared_text and declared_text.isdigit() else None
+    # ASCII digits only: str.isdigit takes "²" and "١٢" too.
+    length = int(declared_text) if declared_text and declared_text.isascii() and \
+        declared_text.isdigit() else None
     declared = length if length is not None and length > MAX_BODY_BYTES else None
     headers = header_pairs(environ)
     body = b""
@@ -314,10 +332,12 @@ def route_found(mock: Served) -> Callable[[], Response | None]:
                 raise MethodNotAllowed(allowed_at(exchange.request.path,
                                                   exchange.all_routes()))
             return None
-        if method == "OPTIONS":
-            rule = request.url_rule
-            methods = set(rule.methods or () if rule is not None else ()) - IMPLIED_METHODS
-            return answered(exchange, preflight(", ".join(sorted(methods)),
+        rule = request.url_rule
+        # A rule that takes OPTIONS by itself (Flask's `provide_automatic_options`) gets the
+        # mock's preflight; one whose view declared OPTIONS answers it, as in any Flask app.
+        if rule is not None and method == "OPTIONS" and getattr(
+                rule, "provide_automatic_options", False):
+            return answered(exchange, preflight(sorted(declared_methods(rule)),
                                                 mock.options.control))
         fault = exchange.plan()
         return None if fault is None else answered(exchange, fault)
@@ -332,23 +352,43 @@ def elsewhere(path: str) -> Response:
     try:
         route, params = resolve(exchange.request, exchange.all_routes())
     except RouteNotFound as error:
-        methods = methods_of_other_rules()
+        methods = methods_of_users_rules()
         return to_flask(exchange.refuse(MethodNotAllowed(methods) if methods else error))
+    except MethodNotAllowed as error:
+        # A path of the mock's that a user's rule takes too, with yet another method.
+        methods = tuple(sorted({*error.allowed, *methods_of_users_rules()}))
+        return to_flask(exchange.refuse(MethodNotAllowed(methods)))
     except BaanxError as error:
         return to_flask(exchange.refuse(error))
     exchange.found(route)
     return to_flask(exchange.answer(params))
 
 
-def methods_of_other_rules() -> tuple[str, ...]:
-    """The methods the app's other rules (a user's own) take at the request's path: a path
-    they take with another method is a 405, as in any Flask app, although the catch-all
-    takes every method."""
-    others = [rule.empty() for rule in current_app.url_map.iter_rules()
-              if rule.endpoint != ELSEWHERE]
-    adapter = Map(others, converters=current_app.url_map.converters,
-                  merge_slashes=False).bind_to_environ(request.environ)
-    return tuple(sorted(set(adapter.allowed_methods()) - IMPLIED_METHODS))
+def methods_of_users_rules() -> tuple[str, ...]:
+    """The methods a user's rules were given at the request's path: a path they take with
+    another method is a 405, as in any Flask app, although the catch-all takes every
+    method."""
+    mock: Served = current_app.extensions[EXTENSION]
+    methods: set[str] = set()
+    for rule in current_app.url_map.iter_rules():
+        if rule.endpoint == ELSEWHERE or rule.endpoint in mock.by_endpoint:
+            continue
+        adapter = Map([rule.empty()], converters=current_app.url_map.converters,
+                      merge_slashes=False).bind_to_environ(request.environ)
+        if adapter.allowed_methods():
+            methods |= declared_methods(rule)
+    return tuple(sorted(methods))
+
+
+def declared_methods(rule: Rule) -> set[str]:
+    """The methods a rule was given, without those Werkzeug and Flask add by themselves
+    (HEAD to a GET rule, OPTIONS unless the view declared it)."""
+    methods = set(rule.methods or ())
+    if "GET" in methods:
+        methods.discard("HEAD")
+    if getattr(rule, "provide_automatic_options", False):
+        methods.discard("OPTIONS")
+    return methods
 
 
 def route_view(route: Route) -> Callable[..., Response]:
@@ -416,7 +456,8 @@ def to_flask(reply: Reply) -> Response:
 def requires_baanx_auth(view: F) -> F:
     """Apply Baanx's header rules to a user's view, as the order endpoints apply them: a
     missing client id answers 499, an unknown one 498, a missing, expired or unknown bearer
-    token 401, in that order, with the catalogue's bodies. The view is called with the
+    token 401, in that order, then 403 for a user whose fixture says `permitted: false`,
+    with the catalogue's bodies. The view is called with the
     signed-in user as the keyword argument `user` (a `mock_baanx.core.User`, from the
     namespace's fixtures and additions)."""
 
@@ -429,6 +470,6 @@ def requires_baanx_auth(view: F) -> F:
 
 def signed_in_user() -> User:
     """The user the current request's headers sign in, under the Baanx header rules
-    (499, 498, 401 as the docs order them)."""
+    (499, 498, 401 as the docs order them, then 403 for a user not permitted)."""
     exchange = exchange_of_request()
     return identity_of(exchange.backend, exchange.request, exchange.namespace).user

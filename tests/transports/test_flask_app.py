@@ -15,7 +15,8 @@ from werkzeug.exceptions import HTTPException
 
 from mock_baanx import create_app, requires_baanx_auth
 from mock_baanx.protocol import ROUTES, Options, RouteKind
-from mock_baanx.transports.flask_app import header_pairs
+from mock_baanx.transports.extensions import ExtensionError, refuse_collisions
+from mock_baanx.transports.flask_app import admitted_request, header_pairs
 
 from ..helpers import assert_error, headers
 
@@ -294,3 +295,89 @@ def test_a_callback_kept_from_one_request_signs_in_that_request_when_called_in_a
     assert client.get("/v1/user/keep", headers=headers()).status_code == 200
     assert client.get("/v1/user/call-kept", headers=headers(token=None)).json == {
         "id": "user-demo"}
+
+
+def test_a_users_catch_all_rule_is_tried_before_the_mocks_own_catch_all(backend, options):
+    app = create_app(backend, options)
+
+    @app.get("/<path:anything>")
+    def everything_else(anything):
+        return {"caught": anything}
+
+    client = app.test_client()
+    assert client.get("/v1/elsewhere").get_json() == {"caught": "v1/elsewhere"}
+    assert client.get("/v1/order/products/available", headers=headers()).status_code == 200
+    refused = client.delete("/v1/elsewhere")
+    assert_error(refused, 405, "Method not allowed")
+    assert refused.headers["Allow"] == "GET"
+
+
+def test_a_view_that_declares_options_answers_the_preflight_itself(backend, options):
+    app = create_app(backend, options)
+
+    @app.route("/v1/card", methods=["OPTIONS"])
+    def card_preflight():
+        return "", 204, {"Access-Control-Allow-Methods": "PATCH"}
+
+    client = app.test_client()
+    reply = client.options("/v1/card", headers={"Origin": "http://localhost:3000"})
+    assert (reply.status_code, reply.headers["Access-Control-Allow-Methods"]) == (204, "PATCH")
+    refused = client.get("/v1/card")
+    assert_error(refused, 405, "Method not allowed")
+    assert refused.headers["Allow"] == "OPTIONS"
+
+
+def test_a_users_method_on_one_of_the_mocks_paths_is_named_in_its_405(app):
+    app.add_url_rule("/v1/order", "list_orders", lambda: {"orders": []}, methods=["GET", "PUT"])
+    client = app.test_client()
+    assert client.get("/v1/order", headers=headers()).get_json() == {"orders": []}
+    refused = client.delete("/v1/order", headers=headers())
+    assert_error(refused, 405, "Method not allowed")
+    assert refused.headers["Allow"] == "GET, POST, PUT"
+
+
+def test_a_users_head_rule_on_one_of_the_mocks_get_paths_is_refused_as_a_collision(
+        backend, options):
+    app = create_app(backend, options)
+    app.add_url_rule("/v1/order/products/available", "products_head", lambda: "",
+                     methods=["HEAD"])
+    with pytest.raises(ExtensionError, match="HEAD /v1/order/products/available "
+                       r"\(products_head\) collides with the mock's own GET "):
+        refuse_collisions(app)
+
+
+def test_a_teardown_hook_that_raises_is_the_documented_500_and_journaled(app, backend, caplog):
+    @app.teardown_request
+    def failing(error):
+        raise RuntimeError("a bug in the user's teardown")
+
+    reply = app.test_client().get("/v1/user", headers=headers())
+    assert_error(reply, 500, "Internal server error")
+    assert "a bug in the user's teardown" in caplog.text
+    assert [(entry.path, entry.status) for entry in backend.journal()] == [("/v1/user", 500)]
+
+
+def test_an_after_request_hook_that_changes_a_users_reply_is_journaled_as_sent(app, backend):
+    @app.after_request
+    def teapot(response):
+        if flask.request.path == "/v1/user":
+            response.status_code = 418
+        return response
+
+    assert app.test_client().get("/v1/user", headers=headers()).status_code == 418
+    assert [entry.status for entry in backend.journal()] == [418]
+
+
+def test_a_namespace_without_its_closing_slash_is_its_root(app):
+    client = app.test_client()
+    bare, slashed = client.get("/ns/team-a"), client.get("/ns/team-a/")
+    assert (bare.status_code, bare.headers.get("Location")) == (
+        slashed.status_code, slashed.headers.get("Location"))
+    assert_error(client.post("/ns/team-a"), 405, "Method not allowed")
+
+
+def test_a_content_length_of_a_digit_that_is_no_ascii_digit_is_no_length():
+    # "²" is a digit to str.isdigit, and no number to int().
+    environ = {"REQUEST_METHOD": "POST", "PATH_INFO": "/v1/order", "CONTENT_LENGTH": "\u00b2",
+               "wsgi.input": io.BytesIO(b"{}")}
+    assert admitted_request(environ, "").declared_length is None
