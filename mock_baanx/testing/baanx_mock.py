@@ -50,6 +50,14 @@ def _httpx_door() -> ModuleType | None:
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+def is_under(url: str, base: str) -> bool:
+    """Whether `url` is `base` or under it: `base` ends at a boundary of the URL (a `/`, `?`
+    or `#` follows it, or it ends with `/`), so that a host's name is never a prefix of
+    another host's."""
+    base = base.rstrip("/")
+    return url == base or url.startswith((f"{base}/", f"{base}?", f"{base}#"))
+
+
 class BaanxMock(DefaultCredentials, ControlClient):
     """The Baanx order API, answered in-process for `requests` and (where it is installed)
     httpx, sync and async.
@@ -58,8 +66,9 @@ class BaanxMock(DefaultCredentials, ControlClient):
     decorator (`@BaanxMock()`, on a function or an `async def`). `base_urls` are the hosts
     it answers for (by default Baanx's production and development hosts). Requests to other
     hosts `passthrough` (True, the default) to whatever would have handled them — the
-    network, or a `responses` mock; False refuses them with a ConnectionError; a list of URL
-    prefixes lets only those through.
+    network, or a `responses` mock; False refuses them with a ConnectionError; a list of
+    base URLs lets only the URLs under them through (`https://pricing.example` takes
+    `https://pricing.example/v1`, not `https://pricing.example.evil.com`).
     """
 
     def __init__(self, *, base_urls: Iterable[str] = DEFAULT_BASE_URLS,
@@ -108,12 +117,12 @@ class BaanxMock(DefaultCredentials, ControlClient):
     def answers(self, url: str) -> bool | None:
         """While this mock is active: True for the hosts it answers, False for hosts it
         lets nothing through to, None for the ones it lets through."""
-        if any(url == base or url.startswith((f"{base}/", f"{base}?", f"{base}#"))
-               for base in self.base_urls):
+        if any(is_under(url, base) for base in self.base_urls):
             return True
         if self._passthrough is True:
             return None
-        if self._passthrough is not False and url.startswith(tuple(self._passthrough)):
+        if self._passthrough is not False and any(is_under(url, allowed)
+                                                  for allowed in self._passthrough):
             return None
         return False
 

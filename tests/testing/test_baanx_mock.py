@@ -43,10 +43,14 @@ def test_passthrough_list_lets_only_those_through():
     with responses.RequestsMock(assert_all_requests_are_fired=False) as outer:
         outer.get("https://allowed.example/x", json={"ok": 1})
         outer.get("https://blocked.example/x", json={"ok": 2})
+        outer.get("https://allowed.example.evil.test/x", json={"ok": 3})
         with BaanxMock(passthrough=["https://allowed.example"]):
             assert requests.get("https://allowed.example/x").json() == {"ok": 1}
             with pytest.raises(requests.ConnectionError):
                 requests.get("https://blocked.example/x")
+            # A host whose name begins with an allowed one's is another host.
+            with pytest.raises(requests.ConnectionError):
+                requests.get("https://allowed.example.evil.test/x")
 
 
 def test_two_mocks_in_one_process_share_nothing():
