@@ -87,7 +87,9 @@ def hold(path: Path) -> None:
     own memory of the orders, and overwrite the other's.)"""
     import fcntl
 
-    lock_path = path.with_name(path.name + ".lock")
+    # Beside the file itself, whichever link or spelling of its path names it.
+    real = path.resolve()
+    lock_path = real.with_name(real.name + ".lock")
     try:
         lock = open(lock_path, "a+", encoding="utf-8")  # noqa: SIM115 (held until exit)
     except OSError as error:  # no such folder, or one this process may not write in

@@ -281,10 +281,12 @@ def test_the_ready_file_says_where_the_mock_answers_and_goes_when_it_stops(tmp_p
 def test_a_second_server_on_one_state_file_exits_2_naming_the_first(tmp_path):
     state = tmp_path / "state.sqlite"
     first = Served("--state-file", str(state))
+    (tmp_path / "link.sqlite").symlink_to(state)
     try:
-        second = run_cli("serve", "--port", "0", "--state-file", str(state))
-        assert second.returncode == 2
-        assert f"is in use by mock-baanx pid {first.process.pid}" in second.stderr
+        for spelling in (state, tmp_path / "link.sqlite"):
+            second = run_cli("serve", "--port", "0", "--state-file", str(spelling))
+            assert second.returncode == 2
+            assert f"is in use by mock-baanx pid {first.process.pid}" in second.stderr
     finally:
         first.stop()
     third = Served("--state-file", str(state))  # free again once the first has stopped
