@@ -4,7 +4,10 @@ container) still knows its orders.
 
 The store is the memory store with every change also written to the file, committed
 before the reply that acknowledges it, in WAL mode: an order the client was told about
-survives `kill -9` of the server. Faults, the journal and outcome counts stay in memory.
+survives `kill -9` of the server. Each change is committed to the file before memory takes
+it, so that one the file refuses (a full disk) is a 503 that leaves no trace: neither
+shown until a restart nor written later with the next change. Faults, the journal and
+outcome counts stay in memory.
 Each order is stored as the record of storage's own format (`order_records.py`).
 """
 
@@ -16,7 +19,7 @@ import os
 import socket
 import sqlite3
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -182,12 +185,18 @@ class SqliteStore(MemoryStore):
 
     @contextmanager
     def _written(self) -> Iterator[None]:
-        """A write to the file that fails (a full or read-only disk) is the documented 503
-        of a store that is away, not a 500: the request that asked for it is not
-        acknowledged."""
+        """The writes made inside, committed to the file as one, before memory takes the
+        change they keep. A write the file refuses (a full or read-only disk) is rolled
+        back and is the documented 503 of a store that is away, not a 500: the request that
+        asked for it is not acknowledged."""
         try:
+            self._db.execute("BEGIN IMMEDIATE")
             yield
+            self._db.execute("COMMIT")
         except sqlite3.Error as error:
+            with suppress(sqlite3.Error):
+                if self._db.in_transaction:
+                    self._db.execute("ROLLBACK")
             log.error("mock-baanx: the state file %s cannot be written: %s", self.path, error)
             raise StoreUnavailable("Service Unavailable: the mock's state file cannot be "
                                    f"written ({error})") from None
@@ -199,25 +208,28 @@ class SqliteStore(MemoryStore):
             (order.namespace, order.order_id, self._next_seq, json.dumps(record_of(order))))
         self._next_seq += 1
 
-    def _save_namespace(self, namespace: str) -> None:
-        space = self._space(namespace)
+    def _save_namespace(self, namespace: str, clock_offset: float, numbers_used: int) -> None:
         self._db.execute(
             "INSERT INTO namespaces VALUES (?, ?, ?) ON CONFLICT (name) DO UPDATE SET "
             "clock_offset = excluded.clock_offset, numbers_used = excluded.numbers_used",
-            (namespace, space.clock_offset, space.numbers_used))
+            (namespace, clock_offset, numbers_used))
 
     def create_order(self, namespace: str, build: Callable[[Creation], Order],
                      take_next_lifecycle: bool = True, exact_number: bool = True) -> Order:
-        with self._lock:
-            order = super().create_order(namespace, build, take_next_lifecycle, exact_number)
+        def built_and_written(creation: Creation) -> Order:
+            # The memory store builds the order before it takes any of it in.
+            order = build(creation)
             with self._written():
-                self._save_namespace(namespace)
+                self._save_namespace(namespace, creation.clock_offset, creation.number)
                 self._save_order(order)
             return order
 
+        with self._lock:
+            return super().create_order(namespace, built_and_written, take_next_lifecycle,
+                                        exact_number)
+
     def add(self, namespace: str, item: Addition) -> None:
         with self._lock:
-            super().add(namespace, item)
             kind, key = kind_and_key(item)
             with self._written():
                 self._db.execute(
@@ -225,49 +237,48 @@ class SqliteStore(MemoryStore):
                 "DO UPDATE SET body = excluded.body, seq = excluded.seq",
                 (namespace, kind, key, self._next_seq, json.dumps(TO_JSON[kind](item))))
             self._next_seq += 1
+            super().add(namespace, item)
 
     def remove_stub(self, namespace: str, stub_id: str) -> bool:
         with self._lock:
-            removed = super().remove_stub(namespace, stub_id)
             with self._written():
                 self._db.execute("DELETE FROM additions WHERE namespace = ? AND kind = 'stub' "
                                  "AND key = ?", (namespace, stub_id))
-            return removed
+            return super().remove_stub(namespace, stub_id)
 
     def _forget_order(self, namespace: str, order_id: str) -> None:
-        super()._forget_order(namespace, order_id)
         with self._written():
             self._db.execute("DELETE FROM orders WHERE namespace = ? AND order_id = ?",
                              (namespace, order_id))
+        super()._forget_order(namespace, order_id)
 
     def change_order(self, namespace: str, order_id: str,
                      change: Callable[[Order, float], Order]) -> Order:
-        before: list[Order] = []
-
-        def noted(order: Order, clock_offset: float) -> Order:
-            before.append(order)
-            return change(order, clock_offset)
-
-        with self._lock:
-            changed = super().change_order(namespace, order_id, noted)
-            if changed != before[0]:
+        def changed_and_written(order: Order, clock_offset: float) -> Order:
+            # The memory store keeps the changed order only once this returns.
+            changed = change(order, clock_offset)
+            if changed != order:
                 with self._written():
                     self._save_order(changed)
             return changed
 
+        with self._lock:
+            return super().change_order(namespace, order_id, changed_and_written)
+
     def advance_clock(self, namespace: str, seconds: float) -> float:
         with self._lock:
-            offset = super().advance_clock(namespace, seconds)
+            space = self._space(namespace)
             with self._written():
-                self._save_namespace(namespace)
-            return offset
+                self._save_namespace(namespace, space.clock_offset + seconds,
+                                     space.numbers_used)
+            return super().advance_clock(namespace, seconds)
 
     def _drop(self, namespace: str) -> None:
-        super()._drop(namespace)
         with self._written():
             self._db.execute("DELETE FROM orders WHERE namespace = ?", (namespace,))
             self._db.execute("DELETE FROM additions WHERE namespace = ?", (namespace,))
             self._db.execute("DELETE FROM namespaces WHERE name = ?", (namespace,))
+        super()._drop(namespace)
 
     def close(self) -> None:
         self._db.close()

@@ -352,3 +352,33 @@ def test_a_state_file_the_previous_release_wrote_loads_and_is_rewritten_in_the_c
         assert db.execute("SELECT value FROM meta WHERE key = 'format'").fetchone() == ("3",)
         bodies = [json.loads(body) for (body,) in db.execute("SELECT body FROM orders")]
     assert {body["record"] for body in bodies} == {RECORD_VERSION}
+
+
+def test_what_a_full_file_refused_is_neither_shown_nor_kept_later(tmp_path):
+    path = tmp_path / "state.sqlite"
+    store = SqliteStore(path)
+    client = create_app(Backend(load_fixtures(), store=store)).test_client()
+    never = headers(**{"X-Mock-Lifecycle": "never"})
+    kept = client.post("/v1/order", json=ORDER_BODY, headers=never).get_json()["orderId"]
+    assert client.get(f"/v1/order/{kept}", headers=headers()).status_code == 200
+    # The file may grow no more, as on a full disk: SQLite's own "database or disk is full".
+    pages = store._db.execute("PRAGMA page_count").fetchone()[0]
+    store._db.execute(f"PRAGMA max_page_count = {pages}")
+    refused = []
+    for _ in range(200):  # until the file's last free page is used
+        reply = client.post("/v1/order", json=ORDER_BODY, headers=never)
+        if reply.status_code == 503:
+            refused.append(reply)
+            break
+    assert refused, "the file never filled up"
+    created = [order["orderId"] for order in client.get("/__mock/orders").get_json()["orders"]]
+    polls = [client.get(f"/v1/order/{kept}", headers=headers()).status_code for _ in range(3)]
+    store._db.execute("PRAGMA max_page_count = 1073741823")  # room again
+    assert client.get(f"/v1/order/{kept}", headers=headers()).status_code == 200
+    shown = client.get(f"/__mock/orders/{kept}").get_json()
+    assert shown["pollCount"] == 2 + polls.count(200)
+    store.close()
+    reopened = create_app(Backend(load_fixtures(), store=SqliteStore(path))).test_client()
+    assert [order["orderId"] for order in reopened.get("/__mock/orders").get_json()[
+        "orders"]] == created
+    assert reopened.get(f"/__mock/orders/{kept}").get_json()["pollCount"] == shown["pollCount"]
