@@ -197,6 +197,8 @@ class SqliteStore(MemoryStore):
             with suppress(sqlite3.Error):
                 if self._db.in_transaction:
                     self._db.execute("ROLLBACK")
+            if not is_the_files_fault(error):
+                raise  # a bug in the mock's own SQL: the documented 500, with its traceback
             log.error("mock-baanx: the state file %s cannot be written: %s", self.path, error)
             raise StoreUnavailable("Service Unavailable: the mock's state file cannot be "
                                    f"written ({error})") from None
@@ -323,6 +325,13 @@ class SqliteStore(MemoryStore):
         self._db.execute("DELETE FROM meta WHERE key = 'clock_offset'")
         self._db.execute("UPDATE meta SET value = '2' WHERE key = 'format'")
         self._db.execute("COMMIT")
+
+
+def is_the_files_fault(error: sqlite3.Error) -> bool:
+    """Whether SQLite refused a write for the file's sake (a full, read-only, failing or
+    damaged disk: OperationalError, or a DatabaseError of its own), not for the statement's
+    (ProgrammingError, IntegrityError: a bug in the mock)."""
+    return isinstance(error, sqlite3.OperationalError) or type(error) is sqlite3.DatabaseError
 
 
 def addition_from(kind: str, key: str, body: Mapping[str, Any]) -> Addition:

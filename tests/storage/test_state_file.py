@@ -17,7 +17,7 @@ from mock_baanx.core import StoreError as StateFileError
 from mock_baanx.storage.order_records import RECORD_VERSION, UnreadableRecord, order_of, record_of
 from mock_baanx.storage.state_file import SCHEMA, SqliteStore
 
-from ..helpers import ORDER_BODY, ManualTime, headers
+from ..helpers import ORDER_BODY, ManualTime, assert_error, headers
 from ..served import Served, run_cli
 
 
@@ -147,7 +147,7 @@ def test_a_state_file_that_cannot_be_written_is_a_503_not_a_500(tmp_path, caplog
     store = SqliteStore(tmp_path / "state.sqlite")
     client = create_app(Backend(load_fixtures(), store=store)).test_client()
     assert client.post("/v1/order", json=ORDER_BODY, headers=headers()).status_code == 200
-    store.close()  # as a disk gone read-only or full leaves it: every write fails
+    store._db.execute("PRAGMA query_only = ON")  # as a disk gone read-only: every write fails
     refused = client.post("/v1/order", json=ORDER_BODY, headers=headers())
     assert refused.status_code == 503
     assert refused.get_json()["message"].startswith(
@@ -382,3 +382,12 @@ def test_what_a_full_file_refused_is_neither_shown_nor_kept_later(tmp_path):
     assert [order["orderId"] for order in reopened.get("/__mock/orders").get_json()[
         "orders"]] == created
     assert reopened.get(f"/__mock/orders/{kept}").get_json()["pollCount"] == shown["pollCount"]
+
+
+def test_a_write_refused_for_the_statements_sake_is_a_bug_not_a_full_disk(tmp_path, caplog):
+    store = SqliteStore(tmp_path / "state.sqlite")
+    client = create_app(Backend(load_fixtures(), store=store)).test_client()
+    store.close()  # every statement then fails as a bug in the mock's own use of SQLite would
+    assert_error(client.post("/v1/order", json=ORDER_BODY, headers=headers()), 500,
+                 "Internal server error")
+    assert "cannot be written" not in caplog.text
