@@ -1208,8 +1208,10 @@ class PostgresStore:
 
     def sweep(self) -> None:
         """One pass: write when this process last used each namespace; forget the orders
-        used longest ago beyond the bound, and trim the journals written to since the last
-        pass, unless another process is sweeping."""
+        used longest ago beyond the bound, the namespaces used longest ago beyond theirs
+        (two processes, each making a namespace at once, each saw the other's not yet
+        committed), and trim the journals written to since the last pass, unless another
+        process is sweeping."""
         with self._swept:
             created, self._created_since_sweep = self._created_since_sweep, False
             journaled, self._journaled_since_sweep = self._journaled_since_sweep, set()
@@ -1224,13 +1226,14 @@ class PostgresStore:
                     "FROM unnest(%s::text[], %s::timestamptz[]) AS u(name, at) WHERE n.name = "
                     f"u.name AND n.name IN ({NAME_ORDER})",
                     (names, [used[name] for name in names], names, names))
-        if not created and not journaled:
+        if not used and not created and not journaled:
             return
         with self._transaction() as cursor:
             cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", (SWEEP_LOCK,))
             row = cursor.fetchone()
             if row is None or not row[0]:
                 return
+            self._forget_idle_namespaces(cursor)
             for namespace in sorted(journaled):
                 # Ids count across namespaces: the bound is this namespace's newest entries.
                 cursor.execute(

@@ -415,6 +415,30 @@ def test_a_namespaces_last_use_is_written_by_the_sweeper_not_by_the_request(post
         backend.store.close()
 
 
+def test_the_sweeper_brings_namespaces_back_within_their_bound(postgres_url):
+    import psycopg
+
+    backend = Backend(load_fixtures(), store=store(postgres_url, max_namespaces=3,
+                                                   sweep_every=3600))
+    try:
+        client = create_app(backend).test_client()
+        create(client, path="/ns/kept" + API)
+        # What two processes each making a namespace at once leave: each made its own
+        # without seeing the other's, and neither forgot one for it.
+        with psycopg.connect(postgres_url, autocommit=True) as connection:
+            for name in ("made-elsewhere-1", "made-elsewhere-2", "made-elsewhere-3"):
+                connection.execute("INSERT INTO mock_baanx.namespaces (name, last_used) "
+                                   "VALUES (%s, now() - interval '1 hour')", (name,))
+        assert len(backend.store.namespaces()) == 4
+        create(client, path="/ns/kept" + API)
+        backend.store.sweep()
+        # Those used longest ago forgotten, a place kept for the default namespace.
+        assert sorted(summary.name for summary in backend.store.namespaces()) == [
+            "kept", "made-elsewhere-3"]
+    finally:
+        backend.store.close()
+
+
 def test_a_poll_of_an_order_another_replica_polled_meanwhile_waits_on_the_database_twice(
         postgres_url):
     from mock_baanx.storage.postgres_store import PostgresStore
