@@ -221,6 +221,9 @@ class Exchange:
         if isinstance(error, StoreUnavailable):
             self.store_away = True
             self.abandon_unit(error)
+            # The one line a 503 of a store away gets, --quiet or not.
+            log.warning("mock-baanx: %s %s: %s", self.request.method, self.request.path,
+                        error.message)
             self.reply = error_reply(error)
         else:
             self.reply = self.held_to_contract(error_reply(error))

@@ -14,7 +14,6 @@ Each order is stored as the record of storage's own format (`order_records.py`).
 from __future__ import annotations
 
 import json
-import logging
 import os
 import socket
 import sqlite3
@@ -46,8 +45,6 @@ from ..protocol.fixtures import (
     user_json,
 )
 from .order_records import order_of, record_of
-
-log = logging.getLogger("mock_baanx")
 
 # 1: the first release: one namespace, its own snake_case form of an order.
 # 2: orders and clocks per namespace; an order as the control API showed it.
@@ -199,7 +196,6 @@ class SqliteStore(MemoryStore):
                     self._db.execute("ROLLBACK")
             if not is_the_files_fault(error):
                 raise  # a bug in the mock's own SQL: the documented 500, with its traceback
-            log.error("mock-baanx: the state file %s cannot be written: %s", self.path, error)
             raise StoreUnavailable("Service Unavailable: the mock's state file cannot be "
                                    f"written ({error})") from None
 

@@ -286,7 +286,7 @@ def test_each_namespace_keeps_its_own_most_recent_journal_entries(postgres_url):
 
 def test_requests_while_the_database_is_away_are_answered_side_by_side(postgres_cluster,
                                                                        postgres_url):
-    served = Served("--state-url", postgres_url)
+    served = Served("--state-url", postgres_url, "--quiet")
     replies: list[int] = []
     try:
         postgres_cluster.stop()
@@ -305,6 +305,10 @@ def test_requests_while_the_database_is_away_are_answered_side_by_side(postgres_
     finally:
         served.stop()
     assert replies == [503] * 6
+    # Each 503 said in one line, --quiet or not.
+    said = [line for line in served.output() if "GET /v1/order/products/available: Service "
+            "Unavailable: the mock's state database does not answer" in line]
+    assert len(said) == 6
 
 
 def test_a_stub_added_at_run_time_is_shared_and_removed_on_postgres(replica_clients):
