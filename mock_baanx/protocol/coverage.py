@@ -37,7 +37,8 @@ def documented_outcomes(route: Route, extended: bool = False) -> list[str]:
 def served_outcomes(route: Route, reply: Reply, delayed: bool) -> list[str]:
     """The outcomes a reply of `route` counts as."""
     outcome = str(reply.status) if reply.fault is None else str(reply.fault)
-    if reply.fault is None and reply.status == 200 and route.operation == STATUS_OPERATION:
+    if reply.fault is None and reply.status == 200 and route.operation == STATUS_OPERATION \
+            and isinstance(reply.payload, dict):  # not so when a user's view took the route
         outcome = f"200 {reply.payload['status']}"
     return [f"{route.operation} {outcome}", *([f"{route.operation} {DELAYED}"] if delayed else [])]
 

@@ -192,10 +192,11 @@ class Exchanges:
             chunks = to_flask(exchange.reply)(environ, keep)
         finally:
             ANSWERING.reset(answering)
-        if exchange.reply is None and exchange.route is None:
-            # A user's own view: its body read whole before its books are kept, so that one
-            # that fails midway is the documented 500, to the client and in the journal
-            # alike, rather than a 200 cut short.
+        if exchange.reply is None:
+            # A user's own view (on a rule of theirs, or one that replaced the mock's): its
+            # body read whole before its books are kept, so that one that fails midway is
+            # the documented 500, to the client and in the journal alike, rather than a 200
+            # cut short.
             try:
                 chunks = [whole_body(chunks)]
             except Exception:

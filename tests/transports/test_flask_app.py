@@ -381,3 +381,11 @@ def test_a_content_length_of_a_digit_that_is_no_ascii_digit_is_no_length():
     environ = {"REQUEST_METHOD": "POST", "PATH_INFO": "/v1/order", "CONTENT_LENGTH": "\u00b2",
                "wsgi.input": io.BytesIO(b"{}")}
     assert admitted_request(environ, "").declared_length is None
+
+
+def test_a_view_that_replaced_one_of_the_mocks_own_answers_and_is_journaled(app, backend):
+    app.view_functions["baanx.getOrderStatus"] = lambda orderId: {"status": "MINE"}
+    reply = app.test_client().get("/v1/order/ord_1", headers=headers())
+    assert (reply.status_code, reply.get_json()) == (200, {"status": "MINE"})
+    assert [(entry.path, entry.status) for entry in backend.journal()] == [("/v1/order/ord_1",
+                                                                            200)]
