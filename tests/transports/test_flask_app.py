@@ -384,7 +384,7 @@ def test_a_content_length_of_a_digit_that_is_no_ascii_digit_is_no_length():
 
 
 def test_a_view_that_replaced_one_of_the_mocks_own_answers_and_is_journaled(app, backend):
-    app.view_functions["baanx.getOrderStatus"] = lambda orderId: {"status": "MINE"}
+    app.view_functions["baanx.getOrderStatus"] = lambda **params: {"status": "MINE"}
     reply = app.test_client().get("/v1/order/ord_1", headers=headers())
     assert (reply.status_code, reply.get_json()) == (200, {"status": "MINE"})
     assert [(entry.path, entry.status) for entry in backend.journal()] == [("/v1/order/ord_1",
