@@ -31,6 +31,7 @@ from .findings import (
     shown,
 )
 from .order_rules import OrderRules
+from .whole_replies import ReplyTooLarge, whole_reply_session
 
 # The Baanx paths the checks call, from the route table.
 PRODUCTS = route("getAvailableProducts").template
@@ -68,7 +69,7 @@ class Target:
     base_url: str
     client_id: str
     token: str
-    session: requests.Session = field(default_factory=requests.Session)
+    session: requests.Session = field(default_factory=whole_reply_session)
     allow_orders: bool = False
     poll_interval: float = 3.0
     # Set when the target is a mock-baanx with its control API: scripting checks need it,
@@ -181,6 +182,8 @@ def environment_failure(error: Exception, base_url: str, timeout: float) -> str:
         return f"TLS handshake with {host} failed"
     if isinstance(error, requests.Timeout):
         return f"{host} did not answer within {timeout:g} s"
+    if isinstance(error, ReplyTooLarge):
+        return f"the reply from {host} was {error}"
     if any(sign in text for sign in ("NameResolution", "Name or service not known",
                                      "nodename nor servname", "getaddrinfo failed",
                                      "Temporary failure in name resolution")):
