@@ -127,6 +127,15 @@ def pytest_configure(config: pytest.Config) -> None:
             BaanxServer.connect(settings.url, control_token=settings.control_token)
         except NotAMockBaanx as error:
             raise pytest.UsageError(f"--baanx-url: {error}") from None
+        ignored = [name for name, given in (("baanx_fixtures", settings.fixtures),
+                                            ("baanx_seed", settings.seed),
+                                            ("baanx_extend", settings.extend))
+                   if given not in (None, ())]
+        if ignored:
+            # Said once, rather than leave each test to meet a 404 or other orders' ids.
+            config.issue_config_time_warning(pytest.PytestConfigWarning(
+                f"{', '.join(ignored)} not applied: the mock --baanx-url names serves its own "
+                "(start it with --fixtures, --seed or --extend)"), stacklevel=2)
     if settings.fixtures is not None or settings.lifecycle != "complete" \
             or settings.extended_statuses:
         # Tried now, so that a wrong ini value stops the session in one line rather than

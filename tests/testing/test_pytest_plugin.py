@@ -63,6 +63,22 @@ def test_the_next_orders_fail(baanx_server):
                                  "test"])
 
 
+@pytest.mark.served
+def test_baanx_url_says_which_ini_options_the_running_mock_does_not_take(pytester):
+    pytester.makeini("[pytest]\nbaanx_seed = 7\nbaanx_extend = cards:extend\n")
+    pytester.makepyfile(cards="def extend(app):\n    pass\n",
+                        test_x="def test_x(baanx_server):\n    pass\n")
+    served = Served()
+    try:
+        result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--baanx-url",
+                                               served.url)
+    finally:
+        served.stop()
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines(["*PytestConfigWarning: baanx_seed, baanx_extend not applied: "
+                                 "the mock --baanx-url names serves its own*"])
+
+
 class NotTheMock(http.server.BaseHTTPRequestHandler):
     def do_GET(self):
         body = b'{"status": "ok"}'
