@@ -258,8 +258,12 @@ class Exchange:
         route = self.route
         if route is None or route.kind is not RouteKind.CONTROL:
             return
+        self.guard_control(is_open=route.operation in OPEN_CONTROL_OPERATIONS)
+
+    def guard_control(self, is_open: bool = False) -> None:
+        """The control API's doors, for one of its routes or a user's under `/__mock/`."""
         check_same_site(self.request)
-        if route.operation not in OPEN_CONTROL_OPERATIONS:
+        if not is_open:
             check_token(self.request, self.options.control_token)
 
     def held_to_contract(self, reply: Reply) -> Reply:

@@ -18,6 +18,7 @@ from typing import Any
 
 from flask import Flask
 
+from ..protocol.headers import NAMESPACE_PREFIX
 from .flask_app import EXTENSION, Served, declared_methods
 
 
@@ -77,6 +78,10 @@ def refuse_collisions(app: Flask) -> None:
     for rule in app.url_map.iter_rules():
         if rule.endpoint in mock.by_endpoint:
             continue
+        if mock.options.control and rule.rule.startswith(NAMESPACE_PREFIX):
+            raise ExtensionError(f"{rule.rule} ({rule.endpoint}): a path under "
+                                 f"{NAMESPACE_PREFIX} is a namespace's, and every rule is "
+                                 "served under every namespace already")
         for method in sorted(declared_methods(rule)):
             route = own.get((method, shape(rule.rule)))
             if route is not None:

@@ -42,6 +42,7 @@ from ..protocol.errors import MethodNotAllowed, RouteNotFound, transport_error, 
 from ..protocol.handler import Exchange, allowed_at, resolve
 from ..protocol.headers import NAMESPACE_PREFIX, preflight
 from ..protocol.messages import MAX_BODY_BYTES, body_to_read
+from ..protocol.routes import CONTROL_PREFIX
 from ..storage.fixture_files import load_fixtures
 from .connections import FAULT_KEY, SEVERING
 
@@ -328,6 +329,9 @@ def route_found(mock: Served) -> Callable[[], Response | None]:
             return None  # answered by `elsewhere`, or Werkzeug's 404 by `http_error`
         route = mock.by_endpoint.get(endpoint)
         exchange.found(route, endpoint)
+        if route is None and request.path.startswith(CONTROL_PREFIX):
+            # A control endpoint of the user's own: behind the control API's doors too.
+            exchange.guard_control()
         if route is not None:
             if method != route.method:  # HEAD, which Werkzeug gives every GET rule
                 raise MethodNotAllowed(allowed_at(exchange.request.path,

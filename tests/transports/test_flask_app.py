@@ -389,3 +389,26 @@ def test_a_view_that_replaced_one_of_the_mocks_own_answers_and_is_journaled(app,
     assert (reply.status_code, reply.get_json()) == (200, {"status": "MINE"})
     assert [(entry.path, entry.status) for entry in backend.journal()] == [("/v1/order/ord_1",
                                                                             200)]
+
+
+def test_a_users_control_endpoint_is_behind_the_control_apis_doors(backend):
+    app = create_app(backend, Options(control_token="a-control-token-of-16+"))
+
+    @app.post("/__mock/cards/freeze-all")
+    def freeze_all():
+        return {"frozen": True}
+
+    client = app.test_client()
+    assert_error(client.post("/__mock/cards/freeze-all"), 401)
+    assert_error(client.post("/__mock/cards/freeze-all", headers={
+        "Authorization": "Bearer a-control-token-of-16+", "Origin": "https://elsewhere.test",
+        "Sec-Fetch-Site": "cross-site"}), 403)
+    assert client.post("/__mock/cards/freeze-all", headers={
+        "Authorization": "Bearer a-control-token-of-16+"}).get_json() == {"frozen": True}
+
+
+def test_a_users_rule_under_a_namespace_prefix_is_refused(backend, options):
+    app = create_app(backend, options)
+    app.add_url_rule("/ns/<name>/v1/user", "namespaced", lambda name: {})
+    with pytest.raises(ExtensionError, match="a path under /ns/ is a namespace's"):
+        refuse_collisions(app)
