@@ -23,7 +23,8 @@ def authenticate(call: Call) -> Identity:
 
 def identity_of(backend: Backend, request: Request, namespace: str) -> Identity:
     """Who `request` comes from under Baanx's header rules (499, 498, 401 in the docs'
-    order): the one reading of them for the order endpoints, stubs and a user's views."""
+    order, then 403 for a user not permitted): the one reading of them for the order
+    endpoints, stubs and a user's views."""
     return backend.authenticate(client_key(request), bearer_token(request),
                                 namespace=namespace)
 
