@@ -31,7 +31,7 @@ from ..core import (
 )
 from ..core.stubs import PLACEHOLDER
 from . import schemas
-from .messages import unkeepable_text, whole
+from .messages import MAX_NESTING, nested_deeper_than, unkeepable_text, whole
 from .order_json import payment_config_from_json, payment_config_json
 from .schemas import field_problem
 
@@ -170,6 +170,9 @@ def stub_from(item: Mapping[str, Any], source: object, field: str = "$",
     schema. `folder` is where a schema given by file name lives. A stub `restored` from a
     store is rebuilt as it was kept, not judged again by rules newer than it: what was
     stored is never lost."""
+    if not restored:
+        for key in ("body", "schema", "requestSchema", "exampleBody"):
+            _refuse_too_deep(item.get(key), source, f"{field}.{key}")
     schema = _schema_of(item.get("schema"), source, f"{field}.schema", folder)
     request_schema = _schema_of(item.get("requestSchema"), source, f"{field}.requestSchema",
                                 folder)
@@ -186,6 +189,11 @@ def stub_from(item: Mapping[str, Any], source: object, field: str = "$",
         when=Conditions(headers=when.get("headers", {}), query=when.get("query", {}),
                         body=when.get("body", {})),
         example=item.get("example"), example_body=item.get("exampleBody"))
+
+
+def _refuse_too_deep(value: Any, source: object, where: str) -> None:
+    if nested_deeper_than(value, MAX_NESTING):
+        raise FixtureError(source, f"is nested more than {MAX_NESTING} deep", where)
 
 
 def _check_new_stub(item: Mapping[str, Any], status: Any, schema: Any, request_schema: Any,
@@ -315,6 +323,7 @@ def _schema_of(given: Any, source: object, where: str, folder: Path | None
                                where) from None
         if not isinstance(given, Mapping | bool):
             raise FixtureError(source, "a schema file must hold a JSON Schema object", where)
+        _refuse_too_deep(given, source, where)
     problem = schemas.schema_problem(given)
     if problem is not None:
         raise FixtureError(source, f"not a valid JSON Schema: {problem}", where)

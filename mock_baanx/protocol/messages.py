@@ -165,6 +165,25 @@ def parse_json(raw: bytes, to_keep: bool = False) -> Any:
     return value
 
 
+# How deep a stub's body and schemas, and a request's value a stub echoes, may nest: far past
+# any reply an API gives, and far short of where the code that renders, encodes and checks
+# them runs out of stack.
+MAX_NESTING = 32
+
+
+def nested_deeper_than(value: Any, limit: int) -> bool:
+    """Whether `value` holds arrays or objects more than `limit` deep."""
+    pending = [(value, 0)]
+    while pending:
+        node, depth = pending.pop()
+        if isinstance(node, dict | list):
+            if depth == limit:
+                return True
+            pending.extend((item, depth + 1)
+                           for item in (node.values() if isinstance(node, dict) else node))
+    return False
+
+
 def unkeepable_text(value: Any) -> str | None:
     """What makes a string of a JSON value (a name or a value) one that not every
     store can keep, if any: U+0000, or a lone surrogate."""

@@ -25,7 +25,15 @@ from . import schemas
 from .baanx import authenticate
 from .fixtures import stub_json, user_json
 from .headers import NAMESPACE_PREFIX
-from .messages import Reply, Request, bounded_number, json_object, parse_json
+from .messages import (
+    MAX_NESTING,
+    Reply,
+    Request,
+    bounded_number,
+    json_object,
+    nested_deeper_than,
+    parse_json,
+)
 from .route import Call, Route, RouteKind
 from .schemas import validation_message
 
@@ -111,7 +119,10 @@ def answer_stub(call: Call) -> Reply:
     body: Any = None
     if stub.request_schema is not None:
         body = json_object(call.request)
-        error = schemas.most_telling_error(validator_of(stub, "request"), body)
+        try:
+            error = schemas.most_telling_error(validator_of(stub, "request"), body)
+        except RecursionError:  # a schema of the stub's that refers to itself, a deep body
+            raise ValidationFailed("request body is nested too deeply") from None
         if error is not None:
             raise ValidationFailed(validation_message(error))
     elif call.request.body:
@@ -185,6 +196,10 @@ def value_of(kind: str, name: str, values: Mapping[str, Mapping[str, Any]],
             notes.append(f"stub {stub.id}: {{{{{kind}.{name}}}}} named nothing in the request: "
                          "left empty")
             return ""
+    if nested_deeper_than(found, MAX_NESTING):
+        notes.append(f"stub {stub.id}: {{{{{kind}.{name}}}}} holds a value nested more than "
+                     f"{MAX_NESTING} deep: left empty")
+        return ""
     if holds_unsendable_number(found):
         notes.append(f"stub {stub.id}: {{{{{kind}.{name}}}}} holds an integer longer than a "
                      "reply can carry: left empty")

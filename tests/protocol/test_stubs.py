@@ -355,3 +355,45 @@ def test_a_stubs_schema_may_refer_to_its_own_definitions_and_the_mocks_schemas(c
     validate(document)
     assert document["components"]["schemas"]["stub.refs.reply"]["$ref"] == \
         "#/components/schemas/stub.refs.reply/$defs/echo"
+
+
+def nested(depth: int, core: Any = "deep") -> Any:
+    value: Any = core
+    for _ in range(depth):
+        value = [value]
+    return value
+
+
+@pytest.mark.parametrize("field", ["body", "schema", "requestSchema"])
+def test_a_stub_nested_past_the_bound_is_refused_with_422_and_changes_nothing(client, field):
+    before = client.get("/__mock/stubs").get_json()
+    deep = nested(40) if field == "body" else {"items": nested(40)}
+    reply = client.post("/__mock/stubs", json={"id": "deep", "method": "POST",
+                                               "path": "/v1/deep", field: deep})
+    assert_error(reply, 422, f"{field}: is nested more than 32 deep")
+    assert client.get("/__mock/stubs").get_json() == before
+
+
+def test_a_value_too_deep_to_echo_is_left_empty_and_noted(client):
+    deep = {"frozen": nested(400)}
+    reply = client.post("/v1/card/card-7/freeze", json=deep, headers=headers())
+    assert reply.status_code == 422  # freezeCard's requestSchema: frozen is a boolean
+    assert client.post("/__mock/stubs", json={
+        "id": "echo", "method": "POST", "path": "/v1/echo",
+        "body": {"echo": "{{body.value}}"}}).status_code == 200
+    echoed = client.post("/v1/echo", json={"value": nested(400)}, headers=headers())
+    assert echoed.get_json() == {"echo": ""}
+    assert client.get("/__mock/requests").get_json()["requests"][-1]["note"] == (
+        "stub echo: {{body.value}} holds a value nested more than 32 deep: left empty")
+
+
+def test_a_request_schema_that_refers_to_itself_refuses_a_body_too_deep_with_422(client):
+    assert client.post("/__mock/stubs", json={
+        "id": "tree", "method": "POST", "path": "/v1/tree", "body": {"ok": True},
+        "requestSchema": {"$defs": {"node": {"type": "array", "items": {"$ref": "#/$defs/node"}}},
+                          "type": "object", "properties": {"tree": {"$ref": "#/$defs/node"}}},
+    }).status_code == 200
+    reply = client.post("/v1/tree", json={"tree": nested(600, [])}, headers=headers())
+    assert_error(reply, 422, "request body is nested too deeply")
+    assert client.post("/v1/tree", json={"tree": nested(5, [])}, headers=headers()).status_code \
+        == 200
