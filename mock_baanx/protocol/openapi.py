@@ -22,9 +22,10 @@ from functools import lru_cache
 from typing import Any
 from urllib.parse import urljoin
 
-from ..core import Stub
+from ..core import DEFAULT_NAMESPACE, Stub
 from ..core.stubs import PLACEHOLDER
 from . import fidelity_ledger
+from .headers import NAMESPACE_PREFIX
 from .messages import Reply
 from .route import Call, Route, RouteKind
 from .schemas import DATA_KEYWORDS, SCHEMA_BASE, SCHEMAS
@@ -360,10 +361,10 @@ def _open_replies(components: dict[str, Any], reply_schemas: list[str]) -> None:
 
 
 def document(routes: Sequence[Route], control: bool = True, products: tuple[str, ...] = (),
-             lifecycles: tuple[str, ...] = (), clients: tuple[str, ...] = ()
-             ) -> dict[str, Any]:
+             lifecycles: tuple[str, ...] = (), clients: tuple[str, ...] = (),
+             server: str = "/") -> dict[str, Any]:
     """The OpenAPI 3.1 document of `routes`: the three Baanx endpoints, and the control API
-    when `control` is on.
+    when `control` is on; `server` is where this mock serves them (a namespace's prefix).
 
     A served mock names its `clients`, its catalogue's `products` and its `lifecycles` as
     examples, so that a client generated from the document, or a fuzzer, knows values this
@@ -384,7 +385,7 @@ def document(routes: Sequence[Route], control: bool = True, products: tuple[str,
             "description": "The three Baanx order endpoints as mock-baanx serves them.",
         },
         "servers": [
-            {"url": "/", "description": "this mock"},
+            {"url": server, "description": "this mock"},
             {"url": "https://api.baanx.com", "description": "Baanx production"},
             {"url": "https://dev.api.baanx.com", "description": "Baanx development"},
         ],
@@ -436,5 +437,7 @@ def get_openapi(call: Call) -> Reply:
                   if call.options.control else ())
     clients = tuple(client.id for client in view.directory.clients)
     routes = (*call.routes, *stub_routes(view.stubs))
+    # A namespace's document sends a client to that namespace, however it was asked for.
+    server = "/" if call.namespace == DEFAULT_NAMESPACE else NAMESPACE_PREFIX + call.namespace
     return Reply.json(200, document(routes, call.options.control, products, lifecycles,
-                                    clients))
+                                    clients, server))

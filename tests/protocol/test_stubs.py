@@ -323,6 +323,11 @@ def test_the_openapi_document_describes_each_stub(client):
     client.post("/ns/b/__mock/stubs", json={"id": "late", "method": "GET", "path": "/v1/late"})
     assert "/v1/late" in client.get("/ns/b/openapi.json").get_json()["paths"]
     assert "/v1/late" not in client.get("/openapi.json").get_json()["paths"]
+    # Each document sends its client where its paths are served, however it was asked for.
+    assert client.get("/ns/b/openapi.json").get_json()["servers"][0]["url"] == "/ns/b"
+    assert client.get("/openapi.json", headers={"X-Mock-Namespace": "b"}).get_json()[
+        "servers"][0]["url"] == "/ns/b"
+    assert client.get("/openapi.json").get_json()["servers"][0]["url"] == "/"
 
 
 @pytest.mark.parametrize(("content_type", "documented"), [
