@@ -113,8 +113,10 @@ def create_app(backend: Backend | None = None, options: Options | None = None) -
 class AnythingElse(PathConverter):
     """Any path, weighed after every other converter, so that Werkzeug tries the catch-all
     after every rule of the app, a user's own `<path:…>` catch-all included (rules of equal
-    weight go in the order they were added)."""
+    weight go in the order they were added); a line feed in it too (`%0A`), which `.` does
+    not match, so that the stubs and the table's own 404 and 405 answer it."""
 
+    regex = "[^/](?s:.)*?"
     weight = 10 * PathConverter.weight
 
 

@@ -402,3 +402,8 @@ def test_a_request_schema_that_refers_to_itself_refuses_a_body_too_deep_with_422
     assert_error(reply, 422, "request body is nested too deeply")
     assert client.post("/v1/tree", json={"tree": nested(5, [])}, headers=headers()).status_code \
         == 200
+
+
+def test_a_path_value_with_a_line_feed_reaches_the_stub_and_its_header_rules(client):
+    assert client.get("/v1/card/a%0Ab", headers=headers()).get_json()["id"] == "a\nb"
+    assert_error(client.get("/v1/card/a%0Ab"), 499)
