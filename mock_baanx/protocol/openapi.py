@@ -23,7 +23,7 @@ from typing import Any
 from urllib.parse import urljoin
 
 from ..core import DEFAULT_NAMESPACE, Stub
-from ..core.stubs import PLACEHOLDER
+from ..core.stubs import ALWAYS, PLACEHOLDER
 from . import fidelity_ledger
 from .headers import NAMESPACE_PREFIX
 from .messages import Reply
@@ -218,6 +218,7 @@ def _stub_operation(route: Route, control: bool, values: dict[str, tuple[str, ..
                   for name in route.path_parameters]
     if stub.auth:
         parameters += _baanx_parameters(route, False, values)
+    parameters += _condition_parameters(stub)
     if parameters:
         operation["parameters"] = parameters
     if stub.request_schema is not None:
@@ -231,6 +232,33 @@ def _stub_operation(route: Route, control: bool, values: dict[str, tuple[str, ..
                                                                   f"{stub.id}.reply")}}
     operation["responses"] = {str(stub.status): success, **_errors(route.errors)}
     return operation
+
+
+def _condition_parameters(stub: Stub) -> list[dict[str, Any]]:
+    """The query values and headers a stub's `when` asks for, as parameters a request may
+    give: with the value named, this stub answers."""
+    return [{"name": name, "in": where, "required": False,
+             "description": f"{value!r}: the stub {stub.id} answers",
+             "schema": {"type": "string"}}
+            for where, conditions in (("query", stub.when.query), ("header", stub.when.headers))
+            for name, value in conditions.items()]
+
+
+def _join_stub(operation: dict[str, Any], route: Route) -> None:
+    """A later stub at an operation's path and method, in that operation: its status and
+    refusals among the responses, the values its `when` asks for among the parameters."""
+    stub = route.stub
+    assert stub is not None
+    responses = operation["responses"]
+    responses.setdefault(str(stub.status), {"description": f"What the stub {stub.id} answers"})
+    for status, response in _errors(route.errors).items():
+        responses.setdefault(status, response)
+    named = {(parameter["name"].lower(), parameter["in"])
+             for parameter in operation.get("parameters", ())}
+    joined = [parameter for parameter in _condition_parameters(stub)
+              if (parameter["name"].lower(), parameter["in"]) not in named]
+    if joined:
+        operation["parameters"] = [*operation.get("parameters", ()), *joined]
 
 
 def _stub_media_type(stub: Stub) -> str:
@@ -374,8 +402,26 @@ def document(routes: Sequence[Route], control: bool = True, products: tuple[str,
     described = _described(tuple(routes), control)
     paths: dict[str, Any] = {}
     for route in described:
-        paths.setdefault(route.template, {})[route.method.lower()] = _operation(
-            route, control, values)
+        operations = paths.setdefault(route.template, {})
+        method = route.method.lower()
+        if route.stub is not None and method in operations:
+            # A later stub at the same path and method, answering when the earlier's `when`
+            # does not hold: its statuses and conditions join the earlier one's operation.
+            _join_stub(operations[method], route)
+            continue
+        operations[method] = _operation(route, control, values)
+    always = {(route.template, route.method) for route in described
+              if route.stub is not None and route.stub.when == ALWAYS}
+    for route in described:
+        if route.stub is not None and (route.template, route.method) not in always:
+            # What answers when no stub's `when` holds: the table's 405 where the path takes
+            # other methods, else its 404.
+            fallback = ("405", "Method not allowed") if any(
+                other.template == route.template and other.method != route.method
+                for other in routes) else ("404", "Not found")
+            paths[route.template][route.method.lower()]["responses"].setdefault(fallback[0], {
+                "description": "No stub's `when` holds",
+                "content": _json("error.json", {"message": fallback[1]})})
     kinds = [kind for kind in TAG_DESCRIPTIONS if any(route.kind is kind for route in described)]
     return {
         "openapi": "3.1.0",

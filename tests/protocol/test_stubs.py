@@ -407,3 +407,22 @@ def test_a_request_schema_that_refers_to_itself_refuses_a_body_too_deep_with_422
 def test_a_path_value_with_a_line_feed_reaches_the_stub_and_its_header_rules(client):
     assert client.get("/v1/card/a%0Ab", headers=headers()).get_json()["id"] == "a\nb"
     assert_error(client.get("/v1/card/a%0Ab"), 499)
+
+
+def test_the_openapi_document_gives_every_stub_at_a_path_and_what_its_when_asks(client):
+    wallet = client.get("/openapi.json").get_json()["paths"]["/v1/wallet"]["get"]
+    # eurWallet first, wallet after it for every other request: one operation, both
+    # answers, no status for a `when` that does not hold (wallet answers then).
+    assert wallet["operationId"] == "eurWallet"
+    assert ("currency", "query") in [(parameter["name"], parameter["in"])
+                                     for parameter in wallet["parameters"]]
+    assert "404" not in wallet["responses"]
+    for path, method, fallback in (("/v1/only-eur", "GET", "404"), ("/v1/order", "GET", "405")):
+        assert client.post("/__mock/stubs", json={
+            "id": f"eur-{method}{path.replace('/', '-')}", "method": method, "path": path,
+            "auth": "none", "body": {"currency": "EUR"},
+            "when": {"query": {"currency": "EUR"}}}).status_code == 200
+        operation = client.get("/openapi.json").get_json()["paths"][path][method.lower()]
+        assert set(operation["responses"]) == {"200", fallback}
+        assert client.get(path).status_code == int(fallback)
+        assert client.get(f"{path}?currency=EUR").status_code == 200
