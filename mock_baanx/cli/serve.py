@@ -234,8 +234,9 @@ def open_state_file(path: str, max_orders: int, max_namespaces: int) -> Store:
 
 def open_state_url(url: str, max_orders: int, max_namespaces: int) -> Store:
     # The pool's reconnection attempts would log a paragraph each while the database is
-    # away; each request answered 503 logs its own line instead.
-    logging.getLogger("psycopg.pool").setLevel(logging.CRITICAL)
+    # away, and psycopg a line for each pipeline a lost connection ends; each request
+    # answered 503 logs its own line instead.
+    logging.getLogger("psycopg").setLevel(logging.CRITICAL)
     try:
         from ..storage.postgres_store import PostgresStore
     except ImportError:
