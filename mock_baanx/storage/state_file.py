@@ -19,10 +19,12 @@ import socket
 import sqlite3
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager, suppress
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
 from ..core import Order, Product, Stub, User
+from ..core.compact_orders import namespace_of
 from ..core.errors import StoreUnavailable
 from ..core.store import (
     DEFAULT_MAX_NAMESPACES,
@@ -118,6 +120,8 @@ class SqliteStore(MemoryStore):
                  max_namespaces: int = DEFAULT_MAX_NAMESPACES) -> None:
         super().__init__(max_orders, max_namespaces)
         self.path = Path(path)
+        # Orders a create already took out of the file, for memory to forget after it.
+        self._out_of_the_file: set[str] = set()
         try:
             # One connection, used under the store's lock from the server's threads.
             self._db = sqlite3.connect(self.path, check_same_thread=False,
@@ -215,11 +219,19 @@ class SqliteStore(MemoryStore):
     def create_order(self, namespace: str, build: Callable[[Creation], Order],
                      take_next_lifecycle: bool = True, exact_number: bool = True) -> Order:
         def built_and_written(creation: Creation) -> Order:
-            # The memory store builds the order before it takes any of it in.
+            # The memory store builds the order before it takes any of it in; the orders it
+            # will forget to make room go out of the file in the same transaction, so that
+            # a refused write leaves both as they were.
             order = build(creation)
+            making_room = list(islice(self._orders.items(),
+                                      max(0, len(self._orders) + 1 - self.max_orders)))
             with self._written():
                 self._save_namespace(namespace, creation.clock_offset, creation.number)
                 self._save_order(order)
+                self._db.executemany(
+                    "DELETE FROM orders WHERE namespace = ? AND order_id = ?",
+                    [(namespace_of(kept), order_id) for order_id, kept in making_room])
+            self._out_of_the_file.update(order_id for order_id, _ in making_room)
             return order
 
         with self._lock:
@@ -245,9 +257,12 @@ class SqliteStore(MemoryStore):
             return super().remove_stub(namespace, stub_id)
 
     def _forget_order(self, namespace: str, order_id: str) -> None:
-        with self._written():
-            self._db.execute("DELETE FROM orders WHERE namespace = ? AND order_id = ?",
-                             (namespace, order_id))
+        if order_id in self._out_of_the_file:
+            self._out_of_the_file.discard(order_id)
+        else:
+            with self._written():
+                self._db.execute("DELETE FROM orders WHERE namespace = ? AND order_id = ?",
+                                 (namespace, order_id))
         super()._forget_order(namespace, order_id)
 
     def change_order(self, namespace: str, order_id: str,
@@ -323,11 +338,17 @@ class SqliteStore(MemoryStore):
         self._db.execute("COMMIT")
 
 
+# SQLite's primary result codes for a file it cannot write: permission, busy, locked,
+# read-only, I/O error, damaged, full, cannot open, not a database.
+THE_FILES_FAULTS = frozenset({3, 5, 6, 8, 10, 11, 13, 14, 26})
+
+
 def is_the_files_fault(error: sqlite3.Error) -> bool:
     """Whether SQLite refused a write for the file's sake (a full, read-only, failing or
-    damaged disk: OperationalError, or a DatabaseError of its own), not for the statement's
-    (ProgrammingError, IntegrityError: a bug in the mock)."""
-    return isinstance(error, sqlite3.OperationalError) or type(error) is sqlite3.DatabaseError
+    damaged disk), not for the statement's (a syntax error, no such table, a constraint: a
+    bug in the mock), by its result code."""
+    code = getattr(error, "sqlite_errorcode", None)
+    return code is not None and code & 0xFF in THE_FILES_FAULTS
 
 
 def addition_from(kind: str, key: str, body: Mapping[str, Any]) -> Addition:

@@ -15,7 +15,7 @@ from mock_baanx import Backend, create_app, load_fixtures
 from mock_baanx.core import Clock, PaymentMethod, seeded_ids
 from mock_baanx.core import StoreError as StateFileError
 from mock_baanx.storage.order_records import RECORD_VERSION, UnreadableRecord, order_of, record_of
-from mock_baanx.storage.state_file import SCHEMA, SqliteStore
+from mock_baanx.storage.state_file import SCHEMA, SqliteStore, is_the_files_fault
 
 from ..helpers import ORDER_BODY, ManualTime, assert_error, headers
 from ..served import Served, run_cli
@@ -392,3 +392,36 @@ def test_a_write_refused_for_the_statements_sake_is_a_bug_not_a_full_disk(tmp_pa
     assert_error(client.post("/v1/order", json=ORDER_BODY, headers=headers()), 500,
                  "Internal server error")
     assert "cannot be written" not in caplog.text
+
+
+def test_a_create_that_makes_room_is_kept_whole_or_not_at_all(tmp_path):
+    path = tmp_path / "state.sqlite"
+    store = SqliteStore(path, max_orders=1)
+    client = create_app(Backend(load_fixtures(), store=store)).test_client()
+    first = client.post("/v1/order", json=ORDER_BODY, headers=headers()).get_json()["orderId"]
+
+    def no_deletes(action: int, *_: object) -> int:
+        return sqlite3.SQLITE_DENY if action == sqlite3.SQLITE_DELETE else sqlite3.SQLITE_OK
+
+    # The file refuses to let the first order go, which a second one needs room for.
+    store._db.set_authorizer(no_deletes)
+    assert client.post("/v1/order", json=ORDER_BODY, headers=headers()).status_code == 500
+    store._db.set_authorizer(None)
+    listed = client.get("/__mock/orders").get_json()
+    assert ([order["orderId"] for order in listed["orders"]], listed["total"]) == ([first], 1)
+    store.close()
+    reopened = SqliteStore(path, max_orders=1)
+    assert [order.order_id for order in reopened.order_page("default").orders] == [first]
+
+
+def test_only_what_the_file_cannot_do_is_its_fault_not_a_statement_of_the_mocks():
+    connection = sqlite3.connect(":memory:")
+    with pytest.raises(sqlite3.OperationalError) as syntax:
+        connection.execute("SELEC 1")
+    with pytest.raises(sqlite3.OperationalError) as missing:
+        connection.execute("SELECT * FROM nowhere")
+    connection.execute("PRAGMA query_only = ON")
+    with pytest.raises(sqlite3.OperationalError) as read_only:
+        connection.execute("CREATE TABLE t (x)")
+    assert [is_the_files_fault(error.value) for error in (syntax, missing, read_only)] == [
+        False, False, True]
