@@ -6,7 +6,9 @@ the machine's memory.
 byte every few seconds never trips it. `WholeReplies` is a transport adapter (requests'
 documented way to change how a session sends) that reads each reply's body itself, by
 what arrives, until the reply is whole, the call's timeout has passed since it was sent,
-or it passes MAX_REPLY_BYTES; the body read is then handed to requests as any reply's.
+or it passes MAX_REPLY_BYTES once decoded (a small gzip may hold a huge body); the body
+read is then handed to requests as any reply's, decoded already. (A cookie the reply sets
+is not kept by the session: nothing the contract tools send depends on one.)
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from typing import Any
 import requests
 from requests.adapters import HTTPAdapter
 from urllib3 import HTTPResponse
-from urllib3.exceptions import ProtocolError, ReadTimeoutError, SSLError
+from urllib3.exceptions import DecodeError, ProtocolError, ReadTimeoutError, SSLError
 
 # No Baanx reply comes near this: the largest, a page of products, is a few KiB.
 MAX_REPLY_BYTES = 8 * 1024 * 1024
@@ -46,7 +48,7 @@ class WholeReplies(HTTPAdapter):
             while True:
                 # What has arrived, however little: a read of a set size would wait for
                 # all of it, a byte at a time.
-                chunk = raw.read1(READ_BYTES, decode_content=False)
+                chunk = raw.read1(READ_BYTES, decode_content=True)
                 if not chunk:
                     break
                 chunks.append(chunk)
@@ -63,6 +65,9 @@ class WholeReplies(HTTPAdapter):
         except SSLError as error:
             response.close()
             raise requests.exceptions.SSLError(error, request=request) from None
+        except DecodeError as error:
+            response.close()
+            raise requests.exceptions.ContentDecodingError(error, request=request) from None
         except ProtocolError as error:  # cut short, or its chunks broken
             response.close()
             raise requests.exceptions.ChunkedEncodingError(error, request=request) from None
@@ -70,14 +75,17 @@ class WholeReplies(HTTPAdapter):
             response.close()
             raise
         response.close()
-        whole = HTTPResponse(body=io.BytesIO(b"".join(chunks)), headers=raw.headers,
-                             status=raw.status, reason=raw.reason, preload_content=False,
-                             decode_content=True, request_method=request.method,
-                             request_url=request.url)
+        body = b"".join(chunks)
+        # Its headers as they would have been for the body as it now is: decoded.
+        headers = raw.headers.copy()
+        for name in ("Content-Encoding", "Content-Length", "Transfer-Encoding"):
+            headers.discard(name)
+        headers["Content-Length"] = str(len(body))
+        whole = HTTPResponse(body=io.BytesIO(body), headers=headers, status=raw.status,
+                             reason=raw.reason, preload_content=False, decode_content=False,
+                             request_method=request.method, request_url=request.url)
         built = self.build_response(request, whole)
-        # Read now, as requests reads a reply it was not asked to stream: a body whose
-        # gzip is broken fails here, as it would have there.
-        built.content  # noqa: B018
+        built.content  # noqa: B018 (read now, as requests reads a reply not streamed)
         return built
 
 

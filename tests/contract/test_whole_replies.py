@@ -91,3 +91,13 @@ def test_a_chunked_gzipped_reply_reads_as_any_other():
     with one_reply_server(head, chunks) as url:
         reply = target(url).send("GET", checks.PRODUCTS)
     assert reply.json() == [{"id": "P", "description": "d", "isEligible": True}]
+
+
+def test_a_small_gzip_holding_a_body_past_the_bound_is_cut_there():
+    packed = gzip.compress(b" " * (2 * MAX_REPLY_BYTES))
+    head = (b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Encoding: gzip\r\n"
+            b"Content-Length: " + str(len(packed)).encode() + b"\r\n\r\n")
+    with one_reply_server(head, lambda connection: connection.sendall(packed)) as url, \
+            pytest.raises(checks.Unreachable,
+                          match=r"the reply from 127\.0\.0\.1 was larger than 8 MiB"):
+        target(url).send("GET", checks.PRODUCTS)
