@@ -218,7 +218,7 @@ def _stub_operation(route: Route, control: bool, values: dict[str, tuple[str, ..
                   for name in route.path_parameters]
     if stub.auth:
         parameters += _baanx_parameters(route, False, values)
-    parameters += _condition_parameters(stub)
+    parameters = _joined(parameters, _condition_parameters(stub))
     if parameters:
         operation["parameters"] = parameters
     if stub.request_schema is not None:
@@ -244,21 +244,39 @@ def _condition_parameters(stub: Stub) -> list[dict[str, Any]]:
             for name, value in conditions.items()]
 
 
-def _join_stub(operation: dict[str, Any], route: Route) -> None:
+def _join_stub(operation: dict[str, Any], route: Route,
+               values: dict[str, tuple[str, ...]]) -> None:
     """A later stub at an operation's path and method, in that operation: its status and
-    refusals among the responses, the values its `when` asks for among the parameters."""
+    refusals among the responses, its header rules' headers and the values its `when` asks
+    for among the parameters."""
     stub = route.stub
     assert stub is not None
     responses = operation["responses"]
     responses.setdefault(str(stub.status), {"description": f"What the stub {stub.id} answers"})
     for status, response in _errors(route.errors).items():
         responses.setdefault(status, response)
-    named = {(parameter["name"].lower(), parameter["in"])
-             for parameter in operation.get("parameters", ())}
-    joined = [parameter for parameter in _condition_parameters(stub)
-              if (parameter["name"].lower(), parameter["in"]) not in named]
-    if joined:
-        operation["parameters"] = [*operation.get("parameters", ()), *joined]
+    more = [*(_baanx_parameters(route, False, values) if stub.auth else ()),
+            *_condition_parameters(stub)]
+    parameters = _joined(operation.get("parameters", []), more)
+    if parameters:
+        operation["parameters"] = parameters
+
+
+def _joined(parameters: list[dict[str, Any]], more: list[dict[str, Any]]
+            ) -> list[dict[str, Any]]:
+    """`parameters` and those of `more` not among them: OpenAPI names a parameter once per
+    place, a header's name in any case, a query's exactly."""
+    def key(parameter: dict[str, Any]) -> tuple[str, str]:
+        name = str(parameter["name"])
+        return (name.lower() if parameter["in"] == "header" else name), str(parameter["in"])
+
+    named = {key(parameter) for parameter in parameters}
+    joined = list(parameters)
+    for parameter in more:
+        if key(parameter) not in named:
+            named.add(key(parameter))
+            joined.append(parameter)
+    return joined
 
 
 def _stub_media_type(stub: Stub) -> str:
@@ -407,21 +425,26 @@ def document(routes: Sequence[Route], control: bool = True, products: tuple[str,
         if route.stub is not None and method in operations:
             # A later stub at the same path and method, answering when the earlier's `when`
             # does not hold: its statuses and conditions join the earlier one's operation.
-            _join_stub(operations[method], route)
+            _join_stub(operations[method], route, values)
             continue
         operations[method] = _operation(route, control, values)
-    always = {(route.template, route.method) for route in described
-              if route.stub is not None and route.stub.when == ALWAYS}
     for route in described:
-        if route.stub is not None and (route.template, route.method) not in always:
-            # What answers when no stub's `when` holds: the table's 405 where the path takes
-            # other methods, else its 404.
-            fallback = ("405", "Method not allowed") if any(
-                other.template == route.template and other.method != route.method
-                for other in routes) else ("404", "Not found")
-            paths[route.template][route.method.lower()]["responses"].setdefault(fallback[0], {
-                "description": "No stub's `when` holds",
-                "content": _json("error.json", {"message": fallback[1]})})
+        if route.stub is None or route.stub.when == ALWAYS:
+            continue
+        # What answers when no stub's `when` holds: another route of the method whose path
+        # takes this one's, always (a wider stub: nothing to add), else the table's 405
+        # where the path takes other methods, or its 404.
+        takes = [other for other in routes if other.pattern.fullmatch(route.template)
+                 and other is not route]
+        if any(other.method == route.method and (other.stub is None
+                                                 or other.stub.when == ALWAYS)
+               for other in takes):
+            continue
+        fallback = ("405", "Method not allowed") if any(
+            other.method != route.method for other in takes) else ("404", "Not found")
+        paths[route.template][route.method.lower()]["responses"].setdefault(fallback[0], {
+            "description": "No stub's `when` holds",
+            "content": _json("error.json", {"message": fallback[1]})})
     kinds = [kind for kind in TAG_DESCRIPTIONS if any(route.kind is kind for route in described)]
     return {
         "openapi": "3.1.0",

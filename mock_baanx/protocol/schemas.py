@@ -234,6 +234,10 @@ def schema_problem(schema: Any) -> str | None:
             resolver.lookup(reference)
         except Unresolvable:
             return f"{where}: $ref {reference!r} leads to no schema"
+    try:
+        validator_of(schema).is_valid({})
+    except RecursionError:
+        return "$: refers to itself without end (a $ref back to where it is)"
     return None
 
 
@@ -258,8 +262,10 @@ def _references(node: Any, where: str) -> Iterator[tuple[str, str]]:
 
 def validator_of(schema: Any) -> Validator:
     """The reference validator of a schema given whole (a user's, for a stub); its `$ref`s
-    may lead into `schemas/`."""
-    return validator_class()(schema, registry=registry())
+    may lead into `schemas/`, or back to itself, read as 2020-12 there too
+    (`_as_the_reference_reads`)."""
+    return validator_class()(_as_the_reference_reads(schema) if isinstance(schema, dict)
+                             else schema, registry=registry())
 
 
 def most_telling_error(validator: Validator, instance: Any,

@@ -426,3 +426,41 @@ def test_the_openapi_document_gives_every_stub_at_a_path_and_what_its_when_asks(
         assert set(operation["responses"]) == {"200", fallback}
         assert client.get(path).status_code == int(fallback)
         assert client.get(f"{path}?currency=EUR").status_code == 200
+
+
+def test_the_openapi_document_names_each_parameter_once_and_no_404_a_wider_stub_takes(client):
+    from openapi_spec_validator import validate
+
+    for stub in ({"id": "envOnly", "method": "GET", "path": "/v1/env", "body": {"a": 1},
+                  "when": {"headers": {"x-us-env": "true"}}},
+                 {"id": "special", "method": "GET", "path": "/v1/things/special",
+                  "auth": "none", "body": {"a": 1}, "when": {"query": {"q": "1"}}},
+                 {"id": "anyThing", "method": "GET", "path": "/v1/things/{id}", "auth": "none",
+                  "body": {"a": 2}}):
+        assert client.post("/__mock/stubs", json=stub).status_code == 200
+    document = client.get("/openapi.json").get_json()
+    validate(document)
+    env = document["paths"]["/v1/env"]["get"]["parameters"]
+    assert [parameter["name"].lower() for parameter in env].count("x-us-env") == 1
+    assert set(document["paths"]["/v1/things/special"]["get"]["responses"]) == {"200"}
+    assert client.get("/v1/things/special").get_json() == {"a": 2}
+
+
+@pytest.mark.parametrize("field", ["schema", "requestSchema"])
+def test_a_stub_schema_that_refers_to_itself_without_end_is_refused(client, field):
+    reply = client.post("/__mock/stubs", json={"id": "loop", "method": "POST",
+                                               "path": "/v1/loop", "body": {"a": 1},
+                                               field: {"$ref": "#"}})
+    assert_error(reply, 422, f"{field}: not a valid JSON Schema: $: refers to itself without "
+                             "end (a $ref back to where it is)")
+
+
+def test_a_stub_schema_naming_its_dialect_judges_patterns_as_ecma_262_at_every_depth(client):
+    assert client.post("/__mock/stubs", json={
+        "id": "tree", "method": "POST", "path": "/v1/tree", "auth": "none", "body": {},
+        "requestSchema": {"$schema": "https://json-schema.org/draft/2020-12/schema",
+                          "type": "object", "properties": {
+                              "a": {"type": "string", "pattern": "^x$"}, "child": {"$ref": "#"}}},
+    }).status_code == 200
+    assert client.post("/v1/tree", json={"child": {"a": "x"}}).status_code == 200
+    assert_error(client.post("/v1/tree", json={"child": {"a": "x\n"}}), 422)
