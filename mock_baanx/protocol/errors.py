@@ -13,7 +13,7 @@ import logging
 from http import HTTPStatus
 
 from ..core.errors import DOCUMENTED_ERRORS, BaanxError, Conflict, InternalServerError
-from .messages import Reply, body_size_text
+from .messages import Reply, body_size_text, logged_path
 
 log = logging.getLogger("mock_baanx")
 
@@ -130,5 +130,5 @@ def unexpected_failure(method: str, path: str) -> Reply:
     """The documented 500 for a bug in the mock, wherever it surfaced: the client gets the
     catalogue's body, never a traceback, and the traceback goes to the log. Call from an
     `except` block."""
-    log.exception("mock-baanx failed on %s %s", method, path)
+    log.exception("mock-baanx failed on %s %s", method, logged_path(path))
     return error_reply(InternalServerError())

@@ -52,6 +52,7 @@ from .messages import (
     Reply,
     Request,
     body_text,
+    logged_path,
 )
 from .route import DEFAULT_OPTIONS, Call, Options, Route, RouteKind
 from .routes import CONTROL_PREFIX, MOCK_PAGES, routes_for
@@ -222,7 +223,8 @@ class Exchange:
             self.store_away = True
             self.abandon_unit(error)
             # The one line a 503 of a store away gets, --quiet or not.
-            log.warning("mock-baanx: %s %s: %s", self.request.method, self.request.path,
+            log.warning("mock-baanx: %s %s: %s", self.request.method,
+                        logged_path(self.request.path),
                         error.message)
             self.reply = error_reply(error)
         else:
@@ -247,7 +249,7 @@ class Exchange:
             self.abandon_unit(error)
             self.store_away = True
             log.warning("mock-baanx: %s %s not kept: %s", self.request.method,
-                        self.request.path, error.message)
+                        logged_path(self.request.path), error.message)
             return error_reply(error)
         return reply
 

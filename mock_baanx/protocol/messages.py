@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
+from urllib.parse import quote
 
 from ..core.errors import ValidationFailed
 
@@ -268,6 +269,18 @@ def json_object(request: Request) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise ValidationFailed("request body must be a JSON object")
     return value
+
+
+# What a path keeps as it is in a log line; anything else is percent-encoded.
+SAFE_PATH_CHARACTERS = "/:@!$&'()*+,;=-._~"
+
+
+def logged_path(path: str) -> str:
+    """A request's path as a log line shows it: re-encoded where it holds what could forge
+    a line (CR, LF, NUL) or blur one (spaces, characters past ASCII)."""
+    if path.isascii() and path.isprintable() and " " not in path:
+        return path
+    return quote(path, safe=SAFE_PATH_CHARACTERS)
 
 
 def shown(value: Any) -> str:

@@ -10,22 +10,18 @@ import logging
 import time
 from collections.abc import Callable, Iterable
 from typing import Any
-from urllib.parse import quote
+
+from ..protocol.messages import logged_path
 
 log = logging.getLogger("mock_baanx.access")
 
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
-SAFE_PATH_CHARACTERS = "/:@!$&'()*+,;=-._~"
-
 
 def access_line(method: str, path: str, status: int | str, milliseconds: float) -> str:
     """Method, path, status and milliseconds. Never a header, so never a bearer token;
     never the query string, which may carry secrets too."""
-    if not (path.isascii() and path.isprintable() and " " not in path):
-        # Re-encoded, so that CR, LF or NUL in a path cannot forge log lines.
-        path = quote(path, safe=SAFE_PATH_CHARACTERS)
-    return f"{method} {path} {status} {milliseconds:.1f} ms"
+    return f"{method} {logged_path(path)} {status} {milliseconds:.1f} ms"
 
 
 class AccessLog:

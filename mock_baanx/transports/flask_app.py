@@ -340,8 +340,9 @@ def route_found(mock: Served) -> Callable[[], Response | None]:
                                                   exchange.all_routes()))
             return None
         rule = request.url_rule
-        # A rule that takes OPTIONS by itself (Flask's `provide_automatic_options`) gets the
-        # mock's preflight; one whose view declared OPTIONS answers it, as in any Flask app.
+        # A rule that takes OPTIONS by itself gets the mock's preflight; one whose view
+        # declared OPTIONS answers it, as in any Flask app. Flask marks the first on the
+        # rule as `provide_automatic_options`, and reads it there itself to answer them.
         if rule is not None and method == "OPTIONS" and getattr(
                 rule, "provide_automatic_options", False):
             return answered(exchange, preflight(sorted(declared_methods(rule)),

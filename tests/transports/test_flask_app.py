@@ -412,3 +412,14 @@ def test_a_users_rule_under_a_namespace_prefix_is_refused(backend, options):
     app.add_url_rule("/ns/<name>/v1/user", "namespaced", lambda name: {})
     with pytest.raises(ExtensionError, match="a path under /ns/ is a namespace's"):
         refuse_collisions(app)
+
+
+def test_a_path_that_could_forge_a_log_line_is_logged_encoded(backend, options, caplog):
+    app = create_app(backend, options)
+
+    @app.get("/v1/broken/<path:part>")
+    def broken(part):
+        raise RuntimeError("a bug")
+
+    assert_error(app.test_client().get("/v1/broken/a%0DGET%20%2Fv1%2Fforged"), 500)
+    assert "mock-baanx failed on GET /v1/broken/a%0DGET%20/v1/forged" in caplog.text
