@@ -48,6 +48,7 @@ from .connections import FAULT_KEY, SEVERING
 
 BLUEPRINT_OF = {RouteKind.BAANX: "baanx", RouteKind.CONTROL: "mock", RouteKind.DOCUMENT: "mock"}
 EXTENSION = "mock_baanx"
+USERS_RULE_MAPS = "mock_baanx.users_rule_maps"
 # The endpoint of every path no other rule takes, and its converter.
 ELSEWHERE = "stubs.elsewhere"
 ANYTHING_ELSE = "mock_baanx_anything_else"
@@ -376,16 +377,26 @@ def methods_of_users_rules() -> tuple[str, ...]:
     """The methods a user's rules were given at the request's path: a path they take with
     another method is a 405, as in any Flask app, although the catch-all takes every
     method."""
-    mock: Served = current_app.extensions[EXTENSION]
     methods: set[str] = set()
-    for rule in current_app.url_map.iter_rules():
-        if rule.endpoint == ELSEWHERE or rule.endpoint in mock.by_endpoint:
-            continue
-        adapter = Map([rule.empty()], converters=current_app.url_map.converters,
-                      merge_slashes=False).bind_to_environ(request.environ)
-        if adapter.allowed_methods():
-            methods |= declared_methods(rule)
+    for declared, rule_map in users_rule_maps(current_app):
+        if rule_map.bind_to_environ(request.environ).allowed_methods():
+            methods |= declared
     return tuple(sorted(methods))
+
+
+def users_rule_maps(app: Flask) -> list[tuple[set[str], Map]]:
+    """Each of a user's rules in a map of its own (to ask whether it takes a path), with
+    the methods it was given: built on the first request that asks, as building them costs
+    milliseconds, and kept, as Flask takes no rule once it has served a request."""
+    maps: list[tuple[set[str], Map]] | None = app.extensions.get(USERS_RULE_MAPS)
+    if maps is None:
+        mock: Served = app.extensions[EXTENSION]
+        maps = app.extensions[USERS_RULE_MAPS] = [
+            (declared_methods(rule), Map([rule.empty()], converters=app.url_map.converters,
+                                         merge_slashes=False))
+            for rule in app.url_map.iter_rules()
+            if rule.endpoint != ELSEWHERE and rule.endpoint not in mock.by_endpoint]
+    return maps
 
 
 def declared_methods(rule: Rule) -> set[str]:
