@@ -425,3 +425,16 @@ def test_only_what_the_file_cannot_do_is_its_fault_not_a_statement_of_the_mocks(
         connection.execute("CREATE TABLE t (x)")
     assert [is_the_files_fault(error.value) for error in (syntax, missing, read_only)] == [
         False, False, True]
+
+
+def test_a_new_namespace_the_file_cannot_make_room_for_is_refused_alone(tmp_path):
+    store = SqliteStore(tmp_path / "state.sqlite", max_namespaces=2)
+    client = create_app(Backend(load_fixtures(), store=store)).test_client()
+    for path in ("/v1/order", "/ns/a/v1/order"):
+        assert client.post(path, json=ORDER_BODY, headers=headers()).status_code == 200
+    store._db.execute("PRAGMA query_only = ON")  # as a disk gone read-only
+    assert client.post("/ns/b/v1/order", json=ORDER_BODY, headers=headers()).status_code == 503
+    assert sorted(summary.name for summary in store.namespaces()) == ["a", "default"]
+    # What was there before answers still.
+    assert client.get("/ns/a/v1/order/products/available", headers=headers()).status_code \
+        == 200
