@@ -277,6 +277,15 @@ def most_telling_error(validator: Validator, instance: Any,
 
     error: ValidationError | None = best_match(
         error for error in validator.iter_errors(instance) if counts(error))
+    # A value that fits one branch of a oneOf or anyOf by its type (a list where the other
+    # branch is an object) is told what is wrong inside that branch, not "not valid under
+    # any of the given schemas".
+    while error is not None and error.validator in ("oneOf", "anyOf") and error.context:
+        fitting = [inner for inner in error.context
+                   if not (inner.validator == "type" and not inner.relative_path)]
+        if not fitting or len({inner.relative_schema_path[0] for inner in fitting}) != 1:
+            break
+        error = best_match(fitting)
     return error
 
 
