@@ -58,6 +58,12 @@ def load_fixtures(fixtures: str | Path | Mapping[str, Any] | None = None, *,
             if stem in (*KINDS, "stubs") and isinstance(contents, list):
                 # One kind's file on its own (`stubs.yaml`), as a folder would hold it.
                 given = {stem: (checked(contents, f"fixtures/{stem}.json", path), str(path))}
+            elif isinstance(contents, list):
+                # A list is one kind's, and only its file's name says which.
+                raise FixtureError(path, "is a list, which a file holds on its own only under "
+                                         "its kind's name (stubs.yaml, users.yaml, "
+                                         "products.yaml, clients.yaml): rename it, or give "
+                                         "an object of kinds ({stubs: [...]})")
             else:
                 given = _read_combined(contents, str(path), extended_statuses)
         else:

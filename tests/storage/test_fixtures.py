@@ -185,3 +185,14 @@ def test_a_kind_given_as_add_keeps_the_defaults(tmp_path):
                               "products": [{"id": "ONLY", "description": "only"}]})
     assert "dave" in {user.token for user in fixtures.users}
     assert [product.id for product in fixtures.products] == ["ONLY"]
+
+
+def test_a_list_on_its_own_under_another_name_is_told_to_take_its_kinds_name(tmp_path):
+    mine = tmp_path / "my-stubs.yaml"
+    mine.write_text("- {id: ping, method: GET, path: /v1/ping, body: {}}\n")
+    with pytest.raises(FixtureError, match=r"is a list, which a file holds on its own only "
+                                           r"under its kind's name \(stubs\.yaml"):
+        load_fixtures(mine)
+    renamed = tmp_path / "stubs.yaml"
+    mine.rename(renamed)
+    assert [stub.id for stub in load_fixtures(renamed).stubs] == ["ping"]
