@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import functools
 import io
+import logging
 from collections.abc import Callable, Iterable
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -41,7 +42,7 @@ from ..protocol.baanx import identity_of
 from ..protocol.errors import MethodNotAllowed, RouteNotFound, transport_error, unexpected_failure
 from ..protocol.handler import Exchange, allowed_at, resolve
 from ..protocol.headers import NAMESPACE_PREFIX, preflight
-from ..protocol.messages import MAX_BODY_BYTES, body_to_read
+from ..protocol.messages import MAX_BODY_BYTES, body_to_read, logged_path
 from ..protocol.routes import CONTROL_PREFIX
 from ..storage.fixture_files import load_fixtures
 from .connections import FAULT_KEY, SEVERING
@@ -63,6 +64,7 @@ READ_CHUNK_BYTES = 64 * 1024
 
 F = TypeVar("F", bound=Callable[..., Any])
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+log = logging.getLogger("mock_baanx")
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,9 +192,16 @@ class Exchanges:
         try:
             chunks = self.app(environ, keep)
         except Exception:
-            # Raised past Flask's error handlers: by a user's teardown_request hook.
-            exchange.reply = unexpected_failure(environ["REQUEST_METHOD"],
-                                                exchange.request.path)
+            # Raised past Flask's error handlers: by a user's teardown_request hook. A reply
+            # of the mock's own, its change already kept, goes out as decided (a 500 for an
+            # order made would have its client make another); a user's view's is the 500.
+            if exchange.route is not None and exchange.reply is not None \
+                    and exchange.concluded:
+                log.exception("mock-baanx: a hook failed after %s %s was answered",
+                              environ["REQUEST_METHOD"], logged_path(exchange.request.path))
+            else:
+                exchange.reply = unexpected_failure(environ["REQUEST_METHOD"],
+                                                    exchange.request.path)
             chunks = to_flask(exchange.reply)(environ, keep)
         finally:
             ANSWERING.reset(answering)

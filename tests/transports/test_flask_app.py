@@ -18,7 +18,7 @@ from mock_baanx.protocol import ROUTES, Options, RouteKind
 from mock_baanx.transports.extensions import ExtensionError, refuse_collisions
 from mock_baanx.transports.flask_app import admitted_request, header_pairs
 
-from ..helpers import assert_error, headers
+from ..helpers import ORDER_BODY, assert_error, headers
 
 
 class Moved(HTTPException):
@@ -423,3 +423,16 @@ def test_a_path_that_could_forge_a_log_line_is_logged_encoded(backend, options, 
 
     assert_error(app.test_client().get("/v1/broken/a%0DGET%20%2Fv1%2Fforged"), 500)
     assert "mock-baanx failed on GET /v1/broken/a%0DGET%20/v1/forged" in caplog.text
+
+
+def test_a_teardown_hook_that_raises_after_an_order_was_made_lets_the_order_be_told(
+        app, backend, caplog):
+    @app.teardown_request
+    def failing(error):
+        raise RuntimeError("a bug in the user's teardown")
+
+    reply = app.test_client().post("/v1/order", json=ORDER_BODY, headers=headers())
+    assert reply.status_code == 200
+    assert [order.order_id for order in backend.orders()] == [reply.get_json()["orderId"]]
+    assert "a hook failed after POST /v1/order was answered" in caplog.text
+    assert [entry.status for entry in backend.journal()] == [200]
