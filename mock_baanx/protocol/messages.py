@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import math
 import sys
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -172,31 +172,32 @@ def parse_json(raw: bytes, to_keep: bool = False) -> Any:
 MAX_NESTING = 32
 
 
-def nested_deeper_than(value: Any, limit: int) -> bool:
-    """Whether `value` holds arrays or objects more than `limit` deep."""
+def json_values(value: Any) -> Iterator[tuple[Any, int]]:
+    """Every value within a JSON value (itself, and each object's names too), with how deep
+    it lies: without recursion, so that no nesting a parser took runs out of stack. Lazy:
+    whoever stops at a value stops the walk there."""
     pending = [(value, 0)]
     while pending:
         node, depth = pending.pop()
-        if isinstance(node, dict | list):
-            if depth == limit:
-                return True
-            pending.extend((item, depth + 1)
-                           for item in (node.values() if isinstance(node, dict) else node))
-    return False
+        yield node, depth
+        if isinstance(node, dict):
+            pending.extend((item, depth + 1) for item in node.values())
+            pending.extend((name, depth + 1) for name in node)
+        elif isinstance(node, list):
+            pending.extend((item, depth + 1) for item in node)
+
+
+def nested_deeper_than(value: Any, limit: int) -> bool:
+    """Whether `value` holds arrays or objects more than `limit` deep."""
+    return any(depth >= limit and isinstance(node, dict | list)
+               for node, depth in json_values(value))
 
 
 def unkeepable_text(value: Any) -> str | None:
     """What makes a string of a JSON value (a name or a value) one that not every
     store can keep, if any: U+0000, or a lone surrogate."""
-    pending = [value]
-    while pending:
-        node = pending.pop()
-        if isinstance(node, dict):
-            pending.extend(node.values())
-            pending.extend(node.keys())
-        elif isinstance(node, list):
-            pending.extend(node)
-        elif isinstance(node, str):
+    for node, _ in json_values(value):
+        if isinstance(node, str):
             if "\x00" in node:
                 return f"{shown(node)} holds U+0000"
             try:

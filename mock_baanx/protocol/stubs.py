@@ -31,6 +31,7 @@ from .messages import (
     Request,
     bounded_number,
     json_object,
+    json_values,
     nested_deeper_than,
     parse_json,
 )
@@ -210,11 +211,7 @@ def value_of(kind: str, name: str, values: Mapping[str, Mapping[str, Any]],
 def holds_unsendable_number(value: Any) -> bool:
     """Whether `value` holds an integer past Python's limit on digits, which a request body
     may bring (`parse_json` keeps it exactly) but no JSON reply can write."""
-    if isinstance(value, dict):
-        return any(holds_unsendable_number(item) for item in value.values())
-    if isinstance(value, list):
-        return any(holds_unsendable_number(item) for item in value)
-    return isinstance(value, Decimal)
+    return any(isinstance(item, Decimal) for item, _ in json_values(value))
 
 
 def stub_reply_problem(stub: Stub, reply: Reply) -> str | None:
