@@ -52,15 +52,20 @@ def test_the_next_orders_fail(baanx_server):
         headers={{**baanx_server.headers(), "Content-Type": "application/json"}}).json()["orderId"]
     assert baanx_server.order(order_id)["lifecycle"] == "fail"
 """)
+    result, url = run_against_a_running_mock(pytester)
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines([f"mock-baanx: baanx_server on {url}, a namespace per test"])
+
+
+def run_against_a_running_mock(pytester: pytest.Pytester) -> tuple[pytest.RunResult, str]:
+    """pytester's session run with `--baanx-url` naming a mock served for it alone, stopped
+    after; its result, and the mock's URL."""
     served = Served()
     try:
-        result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--baanx-url",
-                                               served.url)
+        return pytester.runpytest_subprocess("-p", "no:cacheprovider", "--baanx-url",
+                                             served.url), served.url
     finally:
         served.stop()
-    result.assert_outcomes(passed=1)
-    result.stdout.fnmatch_lines([f"mock-baanx: baanx_server on {served.url}, a namespace per "
-                                 "test"])
 
 
 @pytest.mark.served
@@ -68,12 +73,7 @@ def test_baanx_url_says_which_ini_options_the_running_mock_does_not_take(pyteste
     pytester.makeini("[pytest]\nbaanx_seed = 7\nbaanx_extend = cards:extend\n")
     pytester.makepyfile(cards="def extend(app):\n    pass\n",
                         test_x="def test_x(baanx_server):\n    pass\n")
-    served = Served()
-    try:
-        result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--baanx-url",
-                                               served.url)
-    finally:
-        served.stop()
+    result, _ = run_against_a_running_mock(pytester)
     result.assert_outcomes(passed=1)
     result.stdout.fnmatch_lines(["*PytestConfigWarning: baanx_seed, baanx_extend not applied: "
                                  "the mock --baanx-url names serves its own*"])
