@@ -158,6 +158,8 @@ FRAMING_HEADERS = frozenset({"content-length", "proxy-connection", "trailer"})
 
 def is_the_servers_header(name: str) -> bool:
     return is_hop_by_hop(name) or name.lower() in FRAMING_HEADERS
+
+
 # Statuses HTTP sends with no body (RFC 9110): a stub's body for one would never arrive.
 BODILESS_STATUSES = frozenset({204, 205, 304})
 
