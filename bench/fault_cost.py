@@ -5,8 +5,9 @@
 
 This process accepts the connections, as a server would; their client ends are in a child
 process, so that this process holds one descriptor per connection. For each count it finds
-the connection accepted last (the search's best case: it looks at the highest descriptors
-first) and the one accepted first (its worst: every descriptor looked at) 20 times each,
+the connection accepted last (the search's best case: it looks first at the descriptors
+nearest the lowest free number, where the kernel puts a new connection) and the one
+accepted first (its worst: every descriptor above it looked at) 20 times each,
 and prints the median and the worst, and whether each stays within the target of a few
 milliseconds (5 ms).
 """

@@ -9,13 +9,14 @@ its place: the connection's last reference is gone, so the kernel ends it there 
 (with an RST when SO_LINGER is zero), while the server carries on with a descriptor that
 fails its next write, as it would after any client had vanished.
 
-Platforms: Linux (the process's descriptors listed in /proc/self/fd; the connection's
-socket found by its inode, which the kernel's socket diagnostics (sock_diag) tell for its
-addresses in one request, so that a fault costs at most a stat per descriptor: about 1 ms
-per thousand connections held, bench/fault_cost.py); other systems that list a process's
-descriptors in /dev/fd (macOS, the BSDs: each socket's peer asked in turn). Where neither
-exists, no connection is found and the fault's reply is sent as it is (a 502 that says
-so).
+Platforms: Linux, where the kernel's socket diagnostics (sock_diag) tell the connection's
+socket inode from its two addresses in one request, and descriptors are looked at by
+number, nearest first to the lowest free one, where the kernel put the connections accepted
+last (a few stats for a new connection; about 1 ms per thousand descriptors above an old
+one, bench/fault_cost.py), with /proc/self/fd listing any past a run of free numbers; other
+systems that list a process's descriptors in /dev/fd (macOS, the BSDs: each socket's peer
+asked in turn). Elsewhere no connection is found and the fault's reply is sent as it is (a
+502 that says so).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ import socket
 import stat
 import struct
 import sys
+from collections.abc import Iterator
 
 from ..core import FaultKind
 from ..core.faults import MAX_HANG_SECONDS
@@ -59,21 +61,69 @@ def find_connection(peer: Address, local: Address | None = None,
     """The descriptor of this process's socket connected to `peer` (on `local`, this
     side's address, where known), or None."""
     inode = socket_inode(local, peer) if local is not None else None
-    if inode is not None:
-        found = descriptor_of_inode(inode, descriptors(folders))
-        if found is not None:
-            return found
-    return descriptor_of_peer(peer, descriptors(folders))
-
-
-def descriptor_of_inode(inode: int, candidates: list[int]) -> int | None:
-    for descriptor in candidates:
-        try:
-            if os.fstat(descriptor).st_ino == inode:
-                return descriptor
-        except OSError:
-            continue
+    if inode is None:
+        return descriptor_of_peer(peer, descriptors(folders))
+    lowest_free = lowest_free_descriptor()
+    for descriptor, held in nearest_first(lowest_free):
+        if held == inode:
+            return descriptor
+    # Every number below the lowest free one was looked at; a connection past a run of
+    # free numbers above it is left, which the listing has.
+    for descriptor in descriptors(folders):
+        if descriptor > lowest_free and inode_at(descriptor) == inode:
+            return descriptor
     return None
+
+
+def lowest_free_descriptor() -> int:
+    """The number the kernel would hand this process's next descriptor (-1 when none is
+    free)."""
+    try:
+        probe = os.open(os.devnull, os.O_RDONLY | os.O_CLOEXEC)
+    except OSError:
+        return -1
+    os.close(probe)
+    return probe
+
+
+# Above the lowest free descriptor, this many free in a row end the nearest-first walk.
+FREE_IN_A_ROW = 64
+
+
+def nearest_first(lowest_free: int) -> Iterator[tuple[int, int]]:
+    """This process's open descriptors with the inode each holds, nearest first to the
+    lowest free number: below it, every one down to 0; above it, until FREE_IN_A_ROW free in
+    a row. The kernel hands a new connection the lowest free number, so one accepted lately
+    (as a faulted request's most often is) sits just below it, one accepted long ago lower
+    down."""
+    if lowest_free < 0:
+        return
+    below, above, free_in_a_row = lowest_free - 1, lowest_free + 1, 0
+    while free_in_a_row < FREE_IN_A_ROW:
+        if below >= 0:
+            held = inode_at(below)
+            if held is not None:
+                yield below, held
+            below -= 1
+        held = inode_at(above)
+        if held is None:
+            free_in_a_row += 1
+        else:
+            free_in_a_row = 0
+            yield above, held
+        above += 1
+    for descriptor in range(below, -1, -1):
+        held = inode_at(descriptor)
+        if held is not None:
+            yield descriptor, held
+
+
+def inode_at(descriptor: int) -> int | None:
+    """The inode `descriptor` holds, or None when it is closed."""
+    try:
+        return os.fstat(descriptor).st_ino
+    except OSError:
+        return None
 
 
 def descriptor_of_peer(peer: Address, candidates: list[int]) -> int | None:

@@ -43,10 +43,54 @@ def test_without_the_kernels_help_the_peer_is_asked_socket_by_socket(connection)
     assert connections.find_connection(client.getsockname(), None, folders) == server.fileno()
 
 
-def test_where_no_descriptors_are_listed_no_connection_is_found(connection):
+def test_without_the_kernels_help_where_no_descriptors_are_listed_none_is_found(connection):
+    client, _ = connection
+    assert connections.find_connection(client.getsockname(), None, ("/nonexistent",)) is None
+
+
+@pytest.fixture
+def many_held() -> Iterator[None]:
+    """200 more descriptors held open."""
+    held = [os.open(os.devnull, os.O_RDONLY) for _ in range(200)]
+    yield
+    for descriptor in held:
+        os.close(descriptor)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="sock_diag is Linux's")
+def test_a_connection_accepted_after_many_held_is_the_first_looked_at(many_held, monkeypatch):
+    looked: list[int] = []
+    inode_at = connections.inode_at
+    monkeypatch.setattr(connections, "inode_at",
+                        lambda descriptor: looked.append(descriptor) or inode_at(descriptor))
+    with socket.create_server(("127.0.0.1", 0)) as listener, \
+            socket.create_connection(listener.getsockname()) as client:
+        server, _ = listener.accept()
+        with server:
+            assert connections.find_connection(client.getsockname(), server.getsockname()) \
+                == server.fileno()
+            assert looked == [server.fileno()]
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="sock_diag is Linux's")
+def test_a_connection_accepted_before_many_held_is_found(connection, many_held):
     client, server = connection
-    assert connections.find_connection(client.getsockname(), server.getsockname(),
-                                       ("/nonexistent",)) is None
+    assert connections.find_connection(client.getsockname(), server.getsockname()) == \
+        server.fileno()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="sock_diag is Linux's")
+def test_a_connection_past_a_run_of_free_numbers_is_found_by_the_listing(connection):
+    client, server = connection
+    run = connections.FREE_IN_A_ROW + 10
+    spacers = [os.open(os.devnull, os.O_RDONLY) for _ in range(run)]
+    with socket.socket(fileno=os.dup(server.fileno())) as moved:  # numbered past the spacers
+        for descriptor in spacers:
+            os.close(descriptor)
+        server.close()
+        assert connections.lowest_free_descriptor() + run < moved.fileno()
+        assert connections.find_connection(client.getsockname(), moved.getsockname()) == \
+            moved.fileno()
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="sock_diag is Linux's")
