@@ -124,6 +124,13 @@ class Exchange:
         self.endpoint = route.operation if route is not None else endpoint
 
     @property
+    def kept_reply(self) -> Reply | None:
+        """The reply of one of the mock's own routes once it has kept what it changed (None
+        before): a failure in a user's hook after that must not tell the client otherwise
+        (a 500 for an order made would have its client make another)."""
+        return self.reply if self.route is not None and self.concluded else None
+
+    @property
     def faultable(self) -> bool:
         """Whether faults and delays apply: on the Baanx routes, stubs and a user's own
         routes, never on the mock's own, and only with the control API on."""

@@ -193,16 +193,16 @@ class Exchanges:
             chunks = self.app(environ, keep)
         except Exception:
             # Raised past Flask's error handlers: by a user's teardown_request hook. A reply
-            # of the mock's own, its change already kept, goes out as decided (a 500 for an
-            # order made would have its client make another); a user's view's is the 500.
-            if exchange.route is not None and exchange.reply is not None \
-                    and exchange.concluded:
+            # of the mock's own, its change already kept, goes out as decided; a user's
+            # view's is the 500.
+            kept = exchange.kept_reply
+            if kept is not None:
                 log.exception("mock-baanx: a hook failed after %s %s was answered",
                               environ["REQUEST_METHOD"], logged_path(exchange.request.path))
             else:
-                exchange.reply = unexpected_failure(environ["REQUEST_METHOD"],
-                                                    exchange.request.path)
-            chunks = to_flask(exchange.reply)(environ, keep)
+                kept = exchange.reply = unexpected_failure(environ["REQUEST_METHOD"],
+                                                           exchange.request.path)
+            chunks = to_flask(kept)(environ, keep)
         finally:
             ANSWERING.reset(answering)
         if exchange.reply is None:
@@ -449,8 +449,16 @@ def http_error(error: HTTPException) -> Response | WerkzeugResponse:
     status = error.code or 500
     if not 400 <= status < 600:
         return error.get_response()
+    exchange = answering()
+    kept = exchange.kept_reply
+    if status == 500 and kept is not None:
+        # A user's after_request hook failed (Flask has logged how) once the mock's own
+        # route had answered and kept its change: the reply goes out as decided.
+        log.error("mock-baanx: a hook failed after %s %s was answered", request.method,
+                  logged_path(exchange.request.path))
+        return to_flask(kept)
     if isinstance(error, WerkzeugMethodNotAllowed):
-        return to_flask(answering().refuse(MethodNotAllowed(
+        return to_flask(exchange.refuse(MethodNotAllowed(
             tuple(sorted(set(error.valid_methods or ()) - IMPLIED_METHODS)))))
     # Werkzeug's own text for a status says nothing the catalogue does not; a view's own
     # description (`abort(403, "cards frozen")`) does.
@@ -458,7 +466,7 @@ def http_error(error: HTTPException) -> Response | WerkzeugResponse:
     retry_after = getattr(error, "retry_after", None)
     if isinstance(retry_after, datetime):
         retry_after = http_date(retry_after)
-    return to_flask(answering().refuse(
+    return to_flask(exchange.refuse(
         transport_error(status, detail or "", retry_after)))
 
 

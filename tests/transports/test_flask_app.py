@@ -436,3 +436,28 @@ def test_a_teardown_hook_that_raises_after_an_order_was_made_lets_the_order_be_t
     assert [order.order_id for order in backend.orders()] == [reply.get_json()["orderId"]]
     assert "a hook failed after POST /v1/order was answered" in caplog.text
     assert [entry.status for entry in backend.journal()] == [200]
+
+
+def test_an_after_request_hook_that_raises_after_an_order_was_made_lets_the_order_be_told(
+        app, backend, caplog):
+    @app.after_request
+    def failing(response):
+        raise RuntimeError("a bug in the user's after_request")
+
+    reply = app.test_client().post("/v1/order", json=ORDER_BODY, headers=headers())
+    assert reply.status_code == 200
+    assert [order.order_id for order in backend.orders()] == [reply.get_json()["orderId"]]
+    assert "a hook failed after POST /v1/order was answered" in caplog.text
+    assert [entry.status for entry in backend.journal()] == [200]
+
+
+def test_an_after_request_hook_that_raises_on_a_users_route_is_the_documented_500(
+        app, backend, caplog):
+    @app.after_request
+    def failing(response):
+        raise RuntimeError("a bug in the user's after_request")
+
+    assert_error(app.test_client().get("/v1/user", headers=headers()), 500,
+                 "Internal server error")
+    assert "a bug in the user's after_request" in caplog.text
+    assert [(entry.path, entry.status) for entry in backend.journal()] == [("/v1/user", 500)]
