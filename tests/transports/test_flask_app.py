@@ -425,25 +425,13 @@ def test_a_path_that_could_forge_a_log_line_is_logged_encoded(backend, options, 
     assert "mock-baanx failed on GET /v1/broken/a%0DGET%20/v1/forged" in caplog.text
 
 
-def test_a_teardown_hook_that_raises_after_an_order_was_made_lets_the_order_be_told(
-        app, backend, caplog):
-    @app.teardown_request
-    def failing(error):
-        raise RuntimeError("a bug in the user's teardown")
+@pytest.mark.parametrize("hook", ["after_request", "teardown_request"])
+def test_a_hook_that_raises_after_an_order_was_made_lets_the_order_be_told(
+        app, backend, caplog, hook):
+    def failing(response_or_error):
+        raise RuntimeError(f"a bug in the user's {hook}")
 
-    reply = app.test_client().post("/v1/order", json=ORDER_BODY, headers=headers())
-    assert reply.status_code == 200
-    assert [order.order_id for order in backend.orders()] == [reply.get_json()["orderId"]]
-    assert "a hook failed after POST /v1/order was answered" in caplog.text
-    assert [entry.status for entry in backend.journal()] == [200]
-
-
-def test_an_after_request_hook_that_raises_after_an_order_was_made_lets_the_order_be_told(
-        app, backend, caplog):
-    @app.after_request
-    def failing(response):
-        raise RuntimeError("a bug in the user's after_request")
-
+    getattr(app, hook)(failing)
     reply = app.test_client().post("/v1/order", json=ORDER_BODY, headers=headers())
     assert reply.status_code == 200
     assert [order.order_id for order in backend.orders()] == [reply.get_json()["orderId"]]
