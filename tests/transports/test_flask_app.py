@@ -449,3 +449,30 @@ def test_an_after_request_hook_that_raises_on_a_users_route_is_the_documented_50
                  "Internal server error")
     assert "a bug in the user's after_request" in caplog.text
     assert [(entry.path, entry.status) for entry in backend.journal()] == [("/v1/user", 500)]
+
+
+def test_a_users_error_handlers_apply_as_flask_applies_them(app, backend):
+    cards = flask.Blueprint("cards", __name__)
+
+    @cards.get("/v1/card")
+    def card():
+        raise RuntimeError("no card")
+
+    @cards.errorhandler(Exception)
+    def cards_failure(error):
+        return {"cards": str(error)}, 503
+
+    @app.get("/v1/aborting")
+    def aborting():
+        flask.abort(500)
+
+    @app.errorhandler(500)
+    def server_error(error):
+        return {"mine": True}, 500
+
+    app.register_blueprint(cards)
+    client = app.test_client()
+    reply = client.get("/v1/card")
+    assert (reply.status_code, reply.get_json()) == (503, {"cards": "no card"})
+    assert client.get("/v1/aborting").get_json() == {"mine": True}
+    assert [entry.status for entry in backend.journal()] == [503, 500]
