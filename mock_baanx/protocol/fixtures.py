@@ -100,13 +100,13 @@ def product_from(item: Mapping[str, Any]) -> Product:
 
 
 def lifecycle_from(name: str, body: Mapping[str, Any], source: object,
-                   restored: bool = False) -> Lifecycle:
-    """A lifecycle from its document, already valid against its schema; one `restored`
-    from a store is rebuilt as it was kept (`stub_from`)."""
+                   restored: bool = False, where: str = "$") -> Lifecycle:
+    """A lifecycle from its document (at `where` in its file), already valid against its
+    schema; one `restored` from a store is rebuilt as it was kept (`stub_from`)."""
     for number, step in enumerate(body["steps"]):
         if not restored and "paidAt" in step and not is_calendar_date(step["paidAt"]):
             raise FixtureError(source, f"{step['paidAt']} is a day no calendar has",
-                               field=f"$.steps[{number}].paidAt")
+                               field=f"{where}.steps[{number}].paidAt")
     steps = tuple(
         Step(
             status=OrderStatus(step["status"]),
@@ -342,16 +342,17 @@ def _yaml_document(text: str) -> Any:
         raise ValueError(str(error).splitlines()[0]) from None
 
 
-def stubs_from(document: Any, source: object, folder: Path | None) -> tuple[Stub, ...]:
-    """The stubs of a stubs document (a list), each id once."""
+def stubs_from(document: Any, source: object, folder: Path | None, where: str = "$"
+               ) -> tuple[Stub, ...]:
+    """The stubs of a stubs document (a list, at `where` in its file), each id once."""
+    _unique(str(source), "id", document, where)
     stubs = []
     for index, item in enumerate(document):
         try:
-            stubs.append(stub_from(item, source, f"$[{index}]", folder))
+            stubs.append(stub_from(item, source, f"{where}[{index}]", folder))
         except FixtureError as error:
             raise FixtureError(source, f"stub {item['id']}: {error.problem}",
                                error.field) from None
-    _unique(str(source), "id", (stub.id for stub in stubs))
     return tuple(stubs)
 
 
@@ -374,12 +375,17 @@ def merged(defaults: list[Mapping[str, Any]], given: list[Mapping[str, Any]], ke
     return list(by_key.values())
 
 
-def fixtures_from(documents: Mapping[str, Any], defaults: Mapping[str, Any]) -> Fixtures:
+def fixtures_from(documents: Mapping[str, Any], defaults: Mapping[str, Any],
+                  places: Mapping[str, str] | None = None) -> Fixtures:
     """Fixtures from documents already validated against their schemas, each kind with the
     source it came from: `documents[kind]` is `(document, source)`, and
     `documents["lifecycles"]` maps each name to `(body, source)`. A kind the documents lack
-    is the default's; lifecycles are added to the default ones."""
+    is the default's; lifecycles are added to the default ones. `places[kind]`: where the
+    kind sits in its file, for errors to name (`$.stubs` in a file of every kind; `$`, the
+    file itself, where not given)."""
+    places = places or {}
     kinds: dict[str, tuple[list[Mapping[str, Any]], str]] = {}
+    given: dict[str, tuple[list[Mapping[str, Any]], str, str]] = {}
     for kind in KINDS:
         default_items, default_source = defaults[kind]
         if kind not in documents:
@@ -387,50 +393,56 @@ def fixtures_from(documents: Mapping[str, Any], defaults: Mapping[str, Any]) -> 
             continue
         document, source = documents[kind]
         items, adding = entries(document)
+        where = places.get(kind, "$") + (".add" if adding else "")
+        _unique(source, KEYS[kind], items, where)
+        given[kind] = (items, source, where)
         kinds[kind] = (merged(default_items, items, KEYS[kind]) if adding else items, source)
-    lifecycles = {name: lifecycle_from(name, body, source)
+    given_lifecycles = documents.get("lifecycles", {})
+    lifecycles = {name: lifecycle_from(name, body, source, where=(
+                      f"{places['lifecycles']}.{name}"
+                      if name in given_lifecycles and "lifecycles" in places else "$"))
                   for name, (body, source) in {**defaults.get("lifecycles", {}),
-                                               **documents.get("lifecycles", {})}.items()}
-    given_users = entries(documents["users"][0])[0] if "users" in documents else []
-    fixtures = _consistent(kinds, lifecycles, given_users)
+                                               **given_lifecycles}.items()}
+    fixtures = _consistent(kinds, lifecycles, given)
     if "stubs" not in documents:
         return fixtures
     document, source = documents["stubs"]
     folder = Path(source).parent if Path(source).is_file() else None
-    return replace(fixtures, stubs=stubs_from(document, source, folder))
+    return replace(fixtures, stubs=stubs_from(document, source, folder,
+                                              places.get("stubs", "$")))
 
 
 def _consistent(kinds: Mapping[str, tuple[list[Mapping[str, Any]], str]],
                 lifecycles: dict[str, Lifecycle],
-                given_users: list[Mapping[str, Any]]) -> Fixtures:
-    clients_doc, clients_source = kinds["clients"]
-    users_doc, users_source = kinds["users"]
-    products_doc, products_source = kinds["products"]
-    clients = tuple(client_from(item) for item in clients_doc)
-    _unique(clients_source, "id", (client.id for client in clients))
-    products = tuple(product_from(item) for item in products_doc)
-    _unique(products_source, "id", (product.id for product in products))
-    product_ids = {product.id for product in products}
-    for index, product in enumerate(products):
-        if product.lifecycle is not None and product.lifecycle not in lifecycles:
-            raise FixtureError(products_source, f"unknown lifecycle {product.lifecycle!r}; "
+                given: Mapping[str, tuple[list[Mapping[str, Any]], str, str]]) -> Fixtures:
+    """The fixtures of every kind, each reference between them checked where it was given
+    (the defaults' hold)."""
+    clients = tuple(client_from(item) for item in kinds["clients"][0])
+    products = tuple(product_from(item) for item in kinds["products"][0])
+    users = tuple(user_from(item) for item in kinds["users"][0])
+    items, source, where = given.get("products", ([], "", "$"))
+    for index, item in enumerate(items):
+        if item.get("lifecycle") is not None and item["lifecycle"] not in lifecycles:
+            raise FixtureError(source, f"unknown lifecycle {item['lifecycle']!r}; "
                                f"known: {', '.join(sorted(lifecycles))}",
-                               f"$[{index}].lifecycle")
-    users = tuple(user_from(item) for item in users_doc)
-    _unique(users_source, "token", (user.token for user in users))
+                               f"{where}[{index}].lifecycle")
     # The default users name default products; a user who replaces only the products
     # should not have to rewrite the users too: only the users given are checked.
-    for index, item in enumerate(given_users):
+    product_ids = {product.id for product in products}
+    items, source, where = given.get("users", ([], "", "$"))
+    for index, item in enumerate(items):
         for position, product_id in enumerate(item.get("ineligibleProducts", ())):
             if product_id not in product_ids:
-                raise FixtureError(users_source, f"unknown product {product_id!r}",
-                                   f"$[{index}].ineligibleProducts[{position}]")
+                raise FixtureError(source, f"unknown product {product_id!r}",
+                                   f"{where}[{index}].ineligibleProducts[{position}]")
     return Fixtures(clients=clients, users=users, products=products, lifecycles=lifecycles)
 
 
-def _unique(source: str, key: str, values: Iterable[str]) -> None:
+def _unique(source: str, key: str, items: Iterable[Mapping[str, Any]], where: str) -> None:
+    """Each of `items` (at `where` in `source`) has a `key` of its own."""
     seen: set[str] = set()
-    for index, value in enumerate(values):
-        if value in seen:
-            raise FixtureError(source, f"duplicate {key} {value!r}", f"$[{index}].{key}")
-        seen.add(value)
+    for index, item in enumerate(items):
+        if item[key] in seen:
+            raise FixtureError(source, f"duplicate {key} {item[key]!r}",
+                               f"{where}[{index}].{key}")
+        seen.add(item[key])

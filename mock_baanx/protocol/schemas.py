@@ -273,10 +273,13 @@ def most_telling_error(validator: Validator, instance: Any,
                        ) -> ValidationError | None:
     """The most telling of `validator`'s errors of `instance`, if any, of those that
     `counts`."""
-    from jsonschema.exceptions import best_match
+    from jsonschema.exceptions import best_match, by_relevance
 
+    # A field the schema does not know is most often another's name misspelt, which is
+    # what also makes that other missing: it is told first.
+    relevance = by_relevance(strong=frozenset({"additionalProperties"}))
     error: ValidationError | None = best_match(
-        error for error in validator.iter_errors(instance) if counts(error))
+        (error for error in validator.iter_errors(instance) if counts(error)), relevance)
     # A value that fits one branch of a oneOf or anyOf by its type (a list where the other
     # branch is an object) is told what is wrong inside that branch, not "not valid under
     # any of the given schemas".
@@ -285,7 +288,7 @@ def most_telling_error(validator: Validator, instance: Any,
                    if not (inner.validator == "type" and not inner.relative_path)]
         if not fitting or len({inner.relative_schema_path[0] for inner in fitting}) != 1:
             break
-        error = best_match(fitting)
+        error = best_match(fitting, relevance)
     return error
 
 

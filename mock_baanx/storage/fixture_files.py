@@ -40,8 +40,11 @@ def load_fixtures(fixtures: str | Path | Mapping[str, Any] | None = None, *,
     defaults = _read_folder(bundled("fixtures"), extended=True)
     if fixtures is None:
         return fixtures_from({}, defaults)
+    # Where each kind sits in its file: under its name in a file of them all.
+    places: dict[str, str] = {}
     if isinstance(fixtures, Mapping):
         given = _read_combined(dict(fixtures), "fixtures dict", extended_statuses)
+        places = {kind: f"$.{kind}" for kind in given}
     else:
         path = Path(fixtures)
         if path.is_dir():
@@ -66,14 +69,15 @@ def load_fixtures(fixtures: str | Path | Mapping[str, Any] | None = None, *,
                                          "an object of kinds ({stubs: [...]})")
             else:
                 given = _read_combined(contents, str(path), extended_statuses)
+                places = {kind: f"$.{kind}" for kind in given}
         else:
             raise FixtureError(path, "no such file or folder")
-    loaded = fixtures_from(given, defaults)
+    loaded = fixtures_from(given, defaults, places)
     for index, stub in enumerate(loaded.stubs):
         refused = refusal(stub, ROUTES)
         if refused is not None:
             raise FixtureError(given["stubs"][1], f"stub {stub.id}: {refused}",
-                               f"$[{index}].path")
+                               f"{places.get('stubs', '$')}[{index}].path")
     return loaded
 
 

@@ -131,6 +131,12 @@ def test_a_single_file_with_every_kind(tmp_path):
      "slow.json", "$.steps[0].status", "must be one of: STARTED, COMPLETED, FAILED, EXPIRED"),
     ({"lifecycles/slow.json": '{"steps": [{"status": "FAILED"}]}'}, "slow.json",
      "$.steps[0]", "needs exactly one of: afterPolls, afterSeconds"),
+    ({"lifecycles/slow.json": '{"steps": [{"status": "FAILED", "afterPols": 3}]}'},
+     "slow.json", "$.steps[0]", "has a field it does not know: afterPols"),
+    ({"users.yaml": "add:\n  - {token: t, id: u}\n  - {token: t, id: v}"}, "users.yaml",
+     "$.add[1].token", "duplicate token 't'"),
+    ({"products.yaml": "add:\n  - {id: P, description: d, lifecycle: nope}"},
+     "products.yaml", "$.add[0].lifecycle", "unknown lifecycle 'nope'"),
 ])
 def test_bad_fixture_files_name_the_file_and_the_field(tmp_path, files, culprit, field,
                                                        problem):
@@ -142,6 +148,30 @@ def test_bad_fixture_files_name_the_file_and_the_field(tmp_path, files, culprit,
     assert raised.value.file.endswith(culprit)
     assert raised.value.field == field
     assert problem in raised.value.problem
+
+
+COMBINED_ERRORS = [
+    ("stubs:\n  - {id: a, method: GET, path: '/v1/order/{id}', body: {}}", "$.stubs[0].path",
+     "would shadow"),
+    ("stubs:\n  - {id: a, method: GET, path: /v1/card, body: {}}\n"
+     "  - {id: a, method: GET, path: /v1/user, body: {}}", "$.stubs[1].id", "duplicate id 'a'"),
+    ("products:\n  - {id: P, description: d, lifecycle: nope}", "$.products[0].lifecycle",
+     "unknown lifecycle 'nope'"),
+    ("users:\n  add:\n    - {token: t, id: u, ineligibleProducts: [NOPE]}",
+     "$.users.add[0].ineligibleProducts[0]", "unknown product 'NOPE'"),
+    ("lifecycles:\n  slow:\n    steps:\n      - {status: COMPLETED, afterPolls: 1, "
+     "paidAt: '2026-02-30 00:00:00.000+00'}", "$.lifecycles.slow.steps[0].paidAt",
+     "a day no calendar has"),
+]
+
+
+@pytest.mark.parametrize(("text", "field", "problem"), COMBINED_ERRORS)
+def test_an_error_in_a_file_of_every_kind_names_the_field_under_its_kind(tmp_path, text, field,
+                                                                         problem):
+    (tmp_path / "mine.yaml").write_text(text)
+    with pytest.raises(FixtureError) as raised:
+        load_fixtures(tmp_path / "mine.yaml")
+    assert (raised.value.field, problem in raised.value.problem) == (field, True)
 
 
 def test_a_missing_path_is_an_error(tmp_path):
