@@ -15,6 +15,7 @@ runs every pattern of `schemas/` through both and fails on any split verdict.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
@@ -215,25 +216,38 @@ def problems(name: str, instance: Any, extended: bool = False) -> list[Problem]:
 def schema_problem(schema: Any) -> str | None:
     """What makes `schema` no JSON Schema 2020-12 (a user's, for a stub), if anything: a
     keyword used wrongly, or a `$ref` that leads nowhere (it may lead into `schemas/`)."""
-    from jsonschema.exceptions import SchemaError
+    from jsonschema import Draft202012Validator
     from referencing import Resource
     from referencing.exceptions import Unresolvable
     from referencing.jsonschema import DRAFT202012
 
-    try:
-        validator_class().check_schema(schema)
-    except SchemaError as error:
+    # As `check_schema` does, with the format checker of a schema that will be matched as
+    # ECMA-262.
+    meta = Draft202012Validator(Draft202012Validator.META_SCHEMA,
+                                format_checker=schema_format_checker())
+    for error in meta.iter_errors(schema):
         return f"{error.json_path}: {error.message}"
     if not isinstance(schema, dict):
         return None
     resource = Resource.from_contents(schema, default_specification=DRAFT202012)
     base = resource.id() or ""
     resolver = registry().with_resource(base, resource).resolver(base_uri=base)
-    for where, reference in _references(schema, "$"):
-        try:
-            resolver.lookup(reference)
-        except Unresolvable:
-            return f"{where}: $ref {reference!r} leads to no schema"
+    for where, node in _subschemas(schema, "$"):
+        reference = node.get("$ref")
+        if isinstance(reference, str):
+            try:
+                resolver.lookup(reference)
+            except Unresolvable:
+                return f"{where}: $ref {reference!r} leads to no schema"
+        patterns = node.get("patternProperties")
+        for pattern in patterns if isinstance(patterns, dict) else ():
+            # jsonschema matches property names with Python's `re` (no keyword of its
+            # takes another engine), which must then take the pattern too.
+            try:
+                re.compile(pattern)
+            except re.error:
+                return (f"{where}.patternProperties: {pattern!r} is a pattern only "
+                        "ECMA-262 takes; a property name's must be one Python's re takes too")
     try:
         validator_of(schema).is_valid({})
     except RecursionError:
@@ -241,23 +255,39 @@ def schema_problem(schema: Any) -> str | None:
     return None
 
 
+@cache
+def schema_format_checker() -> Any:
+    """2020-12's format checks for a schema itself, with a `pattern` (format "regex")
+    judged as ECMA-262, as it will be matched: Python's `re` would let through what the
+    match then fails on (`(?P<name>…)`) and refuse what it takes (`\\p{L}`)."""
+    from jsonschema import Draft202012Validator, FormatChecker
+    from regress import RegressError
+
+    checker = FormatChecker(Draft202012Validator.FORMAT_CHECKER.checkers)
+
+    @checker.checks("regex", raises=RegressError)
+    def is_ecma_regex(pattern: object) -> bool:
+        return not isinstance(pattern, str) or ecma_regex(pattern) is not None
+
+    return checker
+
+
 # Keywords whose values are data, not schemas: a "$ref" in them is no reference.
 DATA_KEYWORDS = frozenset({"const", "enum", "examples", "default"})
 
 
-def _references(node: Any, where: str) -> Iterator[tuple[str, str]]:
-    """Every `$ref` of a schema (those of nested schemas that set an `$id` of their own
-    aside), with where it is."""
+def _subschemas(node: Any, where: str) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Every object of a schema, with where it is, but those in data (`const`, `enum`…)
+    and nested schemas that set an `$id` of their own."""
     if isinstance(node, list):
         for index, item in enumerate(node):
-            yield from _references(item, f"{where}[{index}]")
+            yield from _subschemas(item, f"{where}[{index}]")
     elif isinstance(node, dict):
-        if isinstance(node.get("$ref"), str):
-            yield where, node["$ref"]
+        yield where, node
         for key, value in node.items():
             if key not in DATA_KEYWORDS and not (where != "$" and isinstance(value, dict)
                                                  and "$id" in value):
-                yield from _references(value, f"{where}.{key}")
+                yield from _subschemas(value, f"{where}.{key}")
 
 
 def validator_of(schema: Any) -> Validator:

@@ -239,6 +239,12 @@ def test_stubs_added_at_run_time_are_the_namespaces_until_its_reset(client):
     ({"id": "x", "method": "GET", "path": "/ns/a/v1/user"}, "path", "names a namespace"),
     ({"id": "x", "method": "GET", "path": "/v1/x", "schema": {"type": "nope"}}, "schema",
      "not a valid JSON Schema"),
+    ({"id": "x", "method": "POST", "path": "/v1/x",
+      "requestSchema": {"properties": {"n": {"pattern": "(?P<x>a)"}}}}, "requestSchema",
+     "$.properties.n.pattern: '(?P<x>a)' is not a 'regex'"),
+    ({"id": "x", "method": "POST", "path": "/v1/x",
+      "requestSchema": {"patternProperties": {"^\\p{L}+$": {}}}}, "requestSchema",
+     "'^\\\\p{L}+$' is a pattern only ECMA-262 takes"),
     ({"id": "x", "method": "GET", "path": "/v1/x", "schema": {"$ref": "#/$defs/nope"}},
      "schema", "$ref '#/$defs/nope' leads to no schema"),
     ({"id": "x", "method": "POST", "path": "/v1/x",
@@ -464,3 +470,11 @@ def test_a_stub_schema_naming_its_dialect_judges_patterns_as_ecma_262_at_every_d
     }).status_code == 200
     assert client.post("/v1/tree", json={"child": {"a": "x"}}).status_code == 200
     assert_error(client.post("/v1/tree", json={"child": {"a": "x\n"}}), 422)
+
+
+def test_a_stub_pattern_is_any_that_ecma_262_takes(client):
+    assert client.post("/__mock/stubs", json={
+        "id": "named", "method": "POST", "path": "/v1/named", "auth": "none", "body": {},
+        "requestSchema": {"properties": {"name": {"pattern": "^\\p{L}+$"}}}}).status_code == 200
+    assert client.post("/v1/named", json={"name": "Zoë"}).status_code == 200
+    assert_error(client.post("/v1/named", json={"name": "Zoë1"}), 422)
