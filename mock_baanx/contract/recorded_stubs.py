@@ -26,7 +26,7 @@ from genson import SchemaBuilder
 from ..protocol import schemas
 from ..protocol.fixtures import FixtureError, stub_from
 from ..protocol.routes import ROUTES
-from ..protocol.stubs import AUTH_STATUSES, refusal
+from ..protocol.stubs import CREDENTIAL_STATUSES, refusal
 
 UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 # What a stub template's literal segment may hold (schemas/fixtures/stub.json).
@@ -137,7 +137,7 @@ class StubRecording:
             observed.schema.add_object(reply)
             observed.successes += 1
         kept = observed.kept
-        if succeeded or (status not in AUTH_STATUSES and (kept is None or
+        if succeeded or (status not in CREDENTIAL_STATUSES and (kept is None or
                                                            not 200 <= kept[0] < 300)):
             observed.kept = (status, reply, path, request)
 

@@ -40,8 +40,10 @@ from .schemas import validation_message
 
 # A namespace's stubs become routes once per set of stubs, not on every request.
 STUB_SETS_CACHED = 256
-# Statuses the header rules may answer a stub with before its own.
-AUTH_STATUSES = (401, 498, 499)
+# Statuses the header rules may answer a stub with before its own: 499, 498 and 401 for
+# the credentials, then 403 for a user whose fixture says `permitted: false`.
+CREDENTIAL_STATUSES = (401, 498, 499)
+AUTH_STATUSES = (*CREDENTIAL_STATUSES, 403)
 
 
 @lru_cache(maxsize=STUB_SETS_CACHED)

@@ -127,6 +127,15 @@ def test_a_stub_is_faulted_delayed_journaled_and_counted_like_an_order_endpoint(
     assert outcomes[("GET", "/v1/user", "200")] == 0
 
 
+def test_a_stubs_403_for_a_user_not_permitted_is_one_of_its_documented_outcomes(client):
+    reply = client.get("/v1/card/c1", headers=headers("forbidden-token"))
+    assert_error(reply, 403, "Not authorized")
+    outcomes = {(entry["method"], entry["path"], entry["outcome"]): entry
+                for entry in client.get("/__mock/coverage").get_json()["outcomes"]}
+    assert outcomes[("GET", "/v1/card/{cardId}", "403")]["seen"] == 1
+    assert outcomes[("GET", "/v1/card/{cardId}", "403")]["documented"] is True
+
+
 def test_a_placeholder_the_request_lacks_is_left_empty_and_the_journal_says_so(client):
     card = client.get("/v1/card/c2", headers=headers())
     assert card.get_json() == {"id": "c2", "status": "ACTIVE", "last4": ""}
@@ -317,7 +326,7 @@ def test_the_openapi_document_describes_each_stub(client):
     assert card["operationId"] == "getCard"
     assert card["tags"] == ["stubs"]
     assert card["responses"]["200"]["content"]["application/json"]["schema"] == CARD_SCHEMA
-    assert set(card["responses"]) == {"200", "401", "498", "499"}
+    assert set(card["responses"]) == {"200", "401", "403", "498", "499"}
     assert card["parameters"][0]["name"] == "cardId"
     freeze = document["paths"]["/v1/card/{cardId}/freeze"]["post"]
     assert freeze["requestBody"]["content"]["application/json"]["schema"]["required"] == [
