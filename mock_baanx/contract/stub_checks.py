@@ -14,6 +14,7 @@ from collections.abc import Iterable
 
 from ..core import Stub
 from ..protocol import schemas
+from ..protocol.fixtures import BODILESS_STATUSES
 from .checks import Check, Skip, Target, _json
 from .findings import NOT_JSON, STUB_RULE, Finding, media_findings, stub_findings
 
@@ -32,8 +33,10 @@ def stub_checks(stubs: Iterable[Stub], allow_writes: bool) -> list[Check]:
 
 def stub_conforms(target: Target, *, stub: Stub, allow_writes: bool) -> list[Finding]:
     rule_id = f"{STUB_RULE}{stub.id}"
-    if stub.schema is None or not stub.has_body:
+    if stub.schema is None:
         raise Skip("the stub has no schema to hold the reply to", applies=False)
+    if stub.status in BODILESS_STATUSES:
+        raise Skip(f"a {stub.status} reply has no body to hold to its schema", applies=False)
     if stub.method not in SAFE_METHODS and not allow_writes:
         raise Skip(f"a {stub.method} may change the live API's state", ALLOW_WRITES)
     path = stub.example

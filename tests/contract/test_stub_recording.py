@@ -152,6 +152,24 @@ def test_verify_reports_drift_when_a_stubs_field_changes_type(recorded, capsys):
     assert outcome(out, "stub_getUser") == "PASS"
 
 
+def test_verify_holds_a_stub_with_a_schema_and_no_body_of_its_own(recorded, capsys, tmp_path):
+    _, folder, _ = recorded
+    stubs = json.loads((folder / "stubs.json").read_text())
+    for stub in stubs:
+        stub.pop("body", None)
+    bodiless = tmp_path / "bodiless"
+    bodiless.mkdir()
+    (bodiless / "stubs.json").write_text(json.dumps(stubs))
+    live = wallet_upstream(last4_as_number, control=False)
+    try:
+        code, out = verify_stubs(capsys, live.url, bodiless)
+    finally:
+        live.stop()
+    assert code == 1, out
+    assert "$.last4  [stub.getCard]  expected type string  got 4242" in out
+    assert outcome(out, "stub_getUser") == "PASS"
+
+
 @pytest.mark.parametrize(("path", "expected"), [
     ("/v1/user", ("/v1/user", {})),
     ("/v1/cards/crd_58a1c2", ("/v1/cards/{cardId}", {"cardId": "crd_58a1c2"})),
