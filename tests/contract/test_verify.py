@@ -19,6 +19,7 @@ import responses
 
 from mock_baanx import BaanxMock, create_app
 from mock_baanx.cli import main
+from mock_baanx.protocol import Options
 from mock_baanx.protocol.messages import Reply, Request
 from mock_baanx.testing.control_client import ControlError, HttpControl
 from mock_baanx.transports.thread_server import BackgroundServer
@@ -93,6 +94,23 @@ def test_the_contract_suite_passes_against_the_served_mock(served):
                             text=True, timeout=120, check=False, env=env)
     assert result.returncode == 0, result.stdout + result.stderr
     assert re.search(r"\b13 passed\b", result.stdout), result.stdout
+
+
+@pytest.mark.slow
+def test_the_contract_suite_skips_what_a_target_without_the_control_api_cannot_run():
+    live = BackgroundServer(create_app(options=Options(control=False)))
+    try:
+        env = {**os.environ, "BAANX_BASE_URL": live.url, "BAANX_CLIENT_ID": "demo-client",
+               "BAANX_ACCESS_TOKEN": "demo-token"}
+        result = subprocess.run([sys.executable, "-m", "pytest", "-q", "-rs", "-p",
+                                 "no:cacheprovider", str(ROOT / "contract_tests")], cwd=ROOT,
+                                capture_output=True, text=True, timeout=120, check=False,
+                                env=env)
+    finally:
+        live.stop()
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert re.search(r"SKIPPED \[1\] contract_tests/test_contract.py:\d+: needs scripted "
+                     r"lifecycles \(/__mock/\)", result.stdout), result.stdout
 
 
 class Drifted:
