@@ -27,6 +27,7 @@ from typing import Any, TextIO
 
 import requests
 import urllib3
+from urllib3.util import SKIP_HEADER
 
 from ..core.errors import DOCUMENTED_ERRORS, BaanxError
 from ..protocol import Request
@@ -55,6 +56,9 @@ STUB_METHODS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE"})
 # Replies larger than this are forwarded but not judged.
 MAX_JUDGED_BYTES = 1024 * 1024
 DEFAULT_UPSTREAM_TIMEOUT = 30.0
+# Headers urllib3 adds to a request that has none, unless told to skip them
+# (urllib3.util.SKIP_HEADER): the upstream sees only what the app sent.
+DEFAULTED_HEADERS = frozenset({"user-agent", "accept-encoding"})
 HOP_BY_HOP = {"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te",
               "trailer", "trailers", "transfer-encoding", "upgrade", "host"}
 # From the one route table: each operation's statuses and the schema of its success.
@@ -227,6 +231,8 @@ class ValidatingProxy:
         path = environ.get("PATH_INFO", "") or "/"
         query = environ.get("QUERY_STRING", "")
         headers = _request_headers(environ)
+        for name in DEFAULTED_HEADERS - headers.keys():
+            headers[name] = SKIP_HEADER
         length = int(environ.get("CONTENT_LENGTH") or 0)
         body = environ["wsgi.input"].read(length) if length > 0 else b""
         self._learn_secrets(headers)

@@ -24,6 +24,7 @@ from mock_baanx.contract.proxy import Proxy, ProxyReport
 from mock_baanx.contract.recorder import Recorder
 from mock_baanx.transports.thread_server import BackgroundServer
 
+from ..helpers import address_of
 from ..served import Served
 from .stand_ins import (
     ChangesAfterFinal,
@@ -89,6 +90,17 @@ def error_requests(base: str) -> None:
     requests.get(base + PRODUCTS, headers={**DEMO, "Authorization": "Bearer nope"}, timeout=10)
     requests.get(base + "/v1/order/no-such-order", headers=DEMO, timeout=10)
     requests.post(base + "/v1/order", headers=DEMO, json={"productId": "X"}, timeout=10)
+
+
+def test_a_request_reaches_the_upstream_with_the_apps_headers_and_no_others(upstream):
+    with Proxy(upstream.url, out=io.StringIO()) as proxy, \
+            socket.create_connection(address_of(proxy.url), timeout=10) as app:
+        app.sendall(b"GET " + PRODUCTS.encode() + b" HTTP/1.1\r\nHost: the-app\r\n"
+                    b"X-Client-ID: demo-client\r\nAuthorization: Bearer demo-token\r\n"
+                    b"X-Custom: 1\r\nConnection: close\r\n\r\n")
+        assert app.makefile("rb").readline().startswith(b"HTTP/1.1 200")
+    (entry,) = requests.get(upstream.url + "/__mock/requests", timeout=10).json()["requests"]
+    assert sorted(entry["headers"]) == ["authorization", "host", "x-client-id", "x-custom"]
 
 
 def test_a_faithful_upstream_passes_and_every_reply_comes_back_byte_for_byte(upstream):
