@@ -117,13 +117,19 @@ class VirtualTime:
         for (owner, name), original in reversed(list(self._originals.items())):
             setattr(owner, name, original)
         self._originals.clear()
-        if real > self._warn_after:
-            named = f" ({', '.join(suspects)})" if suspects else ""
-            warnings.warn(RealTimeUnderVirtualTime(
-                f"{real:.1f} s of real time passed under virtual time: code that imported a "
-                f"sleep itself (from time import sleep) waits for real{named}; pass its "
-                f"module to include(...) of the virtual time (baanx_virtual_time.include("
-                f"module))"), stacklevel=2)
+        if real <= self._warn_after:
+            return
+        if suspects:
+            message = (f"code that imported a sleep itself (from time import sleep) waits for "
+                       f"real ({', '.join(suspects)}); pass its module to include(...) of the "
+                       f"virtual time (baanx_virtual_time.include(module))")
+        else:
+            # No module of the code under test holds a real sleep: the wait was elsewhere.
+            message = ("something waited for real: a delay or hang a served mock holds back "
+                       "in real time, a slow call, or a sleep imported by name in a module "
+                       "include(...) of the virtual time can be given")
+        warnings.warn(RealTimeUnderVirtualTime(
+            f"{real:.1f} s of real time passed under virtual time: {message}"), stacklevel=2)
 
     def sleeping_for_real(self) -> list[str]:
         """The modules of the code under test (not Python's library, not an installed

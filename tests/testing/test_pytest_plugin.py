@@ -202,6 +202,24 @@ def test_included(baanx_mock, baanx_virtual_time):
     assert result.stdout.str().count("RealTimeUnderVirtualTime:") == 1
 
 
+def test_a_delay_the_served_mock_holds_back_is_not_blamed_on_an_imported_sleep(pytester):
+    pytester.makepyfile(test_delayed="""
+import requests
+
+
+def test_delayed(baanx_server, baanx_virtual_time):
+    reply = requests.get(baanx_server.url + "/v1/order/products/available", timeout=10,
+                         headers={**baanx_server.headers(), "X-Mock-Delay-Ms": "1200"})
+    assert reply.status_code == 200
+""")
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-W",
+                                           "always::UserWarning")
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines(["*RealTimeUnderVirtualTime: 1.* s of real time passed under "
+                                 "virtual time: something waited for real: a delay*"])
+    assert "from time import sleep" not in result.stdout.str()
+
+
 def test_the_coverage_report_counts_the_outcomes_of_stubs_across_workers(pytester):
     pytest.importorskip("xdist", reason="pytest-xdist is in the test extras")
     pytester.makefile(".yaml", stubs="- {id: getUser, method: GET, path: /v1/user, "
