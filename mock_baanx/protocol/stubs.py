@@ -51,8 +51,11 @@ def stub_routes(stubs: tuple[Stub, ...]) -> tuple[Route, ...]:
     """The routes of a namespace's stubs, in the order they are tried."""
     return tuple(Route(stub.method, stub.path, stub.id, answer_stub, RouteKind.STUB,
                        f"A stub: {stub.method} {stub.path}", None,
-                       errors=(*(AUTH_STATUSES if stub.auth else ()),
-                               *((422,) if stub.request_schema is not None else ())),
+                       # A status the stub answers itself is its own outcome, not an error.
+                       errors=tuple(status for status in (
+                           *(AUTH_STATUSES if stub.auth else ()),
+                           *((422,) if stub.request_schema is not None else ()))
+                           if status != stub.status),
                        reply_status=stub.status, stub=stub)
                  for stub in stubs)
 

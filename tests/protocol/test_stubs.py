@@ -136,6 +136,22 @@ def test_a_stubs_403_for_a_user_not_permitted_is_one_of_its_documented_outcomes(
     assert outcomes[("GET", "/v1/card/{cardId}", "403")]["documented"] is True
 
 
+def test_a_stub_whose_own_status_is_one_of_its_header_rules_lists_it_once_as_its_own(client):
+    schema = {"type": "object", "required": ["reason"]}
+    assert client.post("/__mock/stubs", json={
+        "id": "frozen", "method": "GET", "path": "/v1/frozen", "status": 403,
+        "body": {"reason": "frozen"}, "schema": schema}).status_code == 200
+    assert client.get("/v1/frozen", headers=headers()).get_json() == {"reason": "frozen"}
+    outcomes = [(entry["outcome"], entry["seen"])
+                for entry in client.get("/__mock/coverage").get_json()["outcomes"]
+                if entry["path"] == "/v1/frozen"]
+    assert sorted(outcomes) == [("401", 0), ("403", 1), ("498", 0), ("499", 0),
+                                ("delayed", 0)]
+    forbidden = client.get("/openapi.json").get_json()["paths"]["/v1/frozen"]["get"][
+        "responses"]["403"]
+    assert forbidden["content"]["application/json"]["schema"] == schema
+
+
 def test_a_placeholder_the_request_lacks_is_left_empty_and_the_journal_says_so(client):
     card = client.get("/v1/card/c2", headers=headers())
     assert card.get_json() == {"id": "c2", "status": "ACTIVE", "last4": ""}
