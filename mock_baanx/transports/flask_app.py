@@ -28,7 +28,7 @@ from datetime import datetime
 from itertools import filterfalse
 from typing import Any, TypeVar
 
-from flask import Blueprint, Flask, Response, current_app, request
+from flask import Blueprint, Flask, Response, current_app, got_request_exception, request
 from werkzeug.exceptions import HTTPException
 from werkzeug.exceptions import MethodNotAllowed as WerkzeugMethodNotAllowed
 from werkzeug.http import http_date
@@ -55,6 +55,8 @@ ELSEWHERE = "stubs.elsewhere"
 ANYTHING_ELSE = "mock_baanx_anything_else"
 # Where the middleware keeps a request's exchange, for the hooks and views to find it.
 EXCHANGE_KEY = "mock_baanx.exchange"
+# Where a failure Flask found no view's handler for (a user's after_request hook's) is noted.
+FAILURE_KEY = "mock_baanx.failure"
 # What a server acts out; a malformed body is simply sent.
 ACTED_OUT = SEVERING | {FaultKind.TRUNCATED}
 # Methods Werkzeug adds to a rule by itself; the mock's own routes answer neither (HEAD is
@@ -109,6 +111,7 @@ def create_app(backend: Backend | None = None, options: Options | None = None) -
     app.register_error_handler(BaanxError, baanx_error)
     app.register_error_handler(HTTPException, http_error)
     app.register_error_handler(Exception, unexpected_error)
+    got_request_exception.connect(note_failure, app)
     app.wsgi_app = Exchanges(app.wsgi_app, mock)  # type: ignore[method-assign]
     return app
 
@@ -191,6 +194,17 @@ class Exchanges:
         answering = ANSWERING.set(exchange)
         try:
             chunks = self.app(environ, keep)
+            failure, kept = environ.get(FAILURE_KEY, (None, None))
+            if kept is not None:
+                # A user's after_request hook failed once the mock's own route had answered
+                # and kept its change; whatever handler then answered (the mock's, a user's
+                # errorhandler(500)), the reply goes out as decided.
+                log.error("mock-baanx: a hook failed after %s %s was answered",
+                          environ["REQUEST_METHOD"], logged_path(exchange.request.path),
+                          exc_info=failure)
+                whole_body(chunks)
+                exchange.reply = kept
+                chunks = to_flask(kept)(environ, keep)
         except Exception:
             # Raised past Flask's error handlers: by a user's teardown_request hook. A reply
             # of the mock's own, its change already kept, goes out as decided; a user's
@@ -450,13 +464,6 @@ def http_error(error: HTTPException) -> Response | WerkzeugResponse:
     if not 400 <= status < 600:
         return error.get_response()
     exchange = answering()
-    kept = exchange.kept_reply
-    if status == 500 and kept is not None:
-        # A user's after_request hook failed (Flask has logged how) once the mock's own
-        # route had answered and kept its change: the reply goes out as decided.
-        log.error("mock-baanx: a hook failed after %s %s was answered", request.method,
-                  logged_path(exchange.request.path))
-        return to_flask(kept)
     if isinstance(error, WerkzeugMethodNotAllowed):
         return to_flask(exchange.refuse(MethodNotAllowed(
             tuple(sorted(set(error.valid_methods or ()) - IMPLIED_METHODS)))))
@@ -468,6 +475,13 @@ def http_error(error: HTTPException) -> Response | WerkzeugResponse:
         retry_after = http_date(retry_after)
     return to_flask(exchange.refuse(
         transport_error(status, detail or "", retry_after)))
+
+
+def note_failure(sender: Flask, exception: Exception, **extra: Any) -> None:
+    """Flask's got_request_exception: a failure no handler of the view's took (a user's
+    after_request hook's), noted with the mock's own reply if it was already kept, before
+    an error handler replaces it, for `Exchanges` to send once the app has answered."""
+    request.environ[FAILURE_KEY] = (exception, answering().kept_reply)
 
 
 def unexpected_error(error: Exception) -> Response:

@@ -439,6 +439,21 @@ def test_a_hook_that_raises_after_an_order_was_made_lets_the_order_be_told(
     assert [entry.status for entry in backend.journal()] == [200]
 
 
+def test_a_users_500_handler_does_not_hide_an_order_made_before_a_hook_failed(app, backend):
+    @app.after_request
+    def failing(response):
+        raise RuntimeError("a bug in the user's after_request")
+
+    @app.errorhandler(500)
+    def server_error(error):
+        return {"mine": True}, 500
+
+    reply = app.test_client().post("/v1/order", json=ORDER_BODY, headers=headers())
+    assert reply.status_code == 200
+    assert [order.order_id for order in backend.orders()] == [reply.get_json()["orderId"]]
+    assert [entry.status for entry in backend.journal()] == [200]
+
+
 def test_an_after_request_hook_that_raises_on_a_users_route_is_the_documented_500(
         app, backend, caplog):
     @app.after_request
