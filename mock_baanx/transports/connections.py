@@ -12,8 +12,9 @@ fails its next write, as it would after any client had vanished.
 Platforms: Linux, where the kernel's socket diagnostics (sock_diag) tell the connection's
 socket inode from its two addresses in one request, and descriptors are looked at by
 number, nearest first to the lowest free one, where the kernel put the connections accepted
-last (a few stats for a new connection; about 1 ms per thousand descriptors above an old
-one, bench/fault_cost.py), with /proc/self/fd listing any past a run of free numbers; other
+since an older one last closed (a few stats for such a connection; about 1 ms per thousand
+descriptors above one accepted earlier, or into a number an older one freed,
+bench/fault_cost.py), with /proc/self/fd listing any past a run of free numbers; other
 systems that list a process's descriptors in /dev/fd (macOS, the BSDs: each socket's peer
 asked in turn). Elsewhere no connection is found and the fault's reply is sent as it is (a
 502 that says so).
@@ -86,7 +87,9 @@ def lowest_free_descriptor() -> int:
     return probe
 
 
-# Above the lowest free descriptor, this many free in a row end the nearest-first walk.
+# Above the lowest free descriptor, this many in a row free (or holding no socket) end the
+# nearest-first walk: the kernel fills numbers from the lowest, so past such a run only a
+# connection that outlived many closed below it can lie, which the listing then finds.
 FREE_IN_A_ROW = 64
 
 
@@ -119,11 +122,13 @@ def nearest_first(lowest_free: int) -> Iterator[tuple[int, int]]:
 
 
 def inode_at(descriptor: int) -> int | None:
-    """The inode `descriptor` holds, or None when it is closed."""
+    """The inode of the socket `descriptor` holds, or None when it is closed or holds no
+    socket (a file's inode, on another filesystem, may bear a socket's number)."""
     try:
-        return os.fstat(descriptor).st_ino
+        status = os.fstat(descriptor)
     except OSError:
         return None
+    return status.st_ino if stat.S_ISSOCK(status.st_mode) else None
 
 
 def descriptor_of_peer(peer: Address, candidates: list[int]) -> int | None:

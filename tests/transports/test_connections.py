@@ -113,3 +113,12 @@ def test_severing_resets_the_connection_and_the_descriptor_stays_usable(connecti
     # The server's descriptor now holds an unconnected socket: a write fails, nothing leaks.
     with pytest.raises(OSError, match=r"Broken pipe|not connected"):
         server.send(b"late")
+
+
+def test_a_file_that_bears_the_sockets_inode_number_is_never_taken_for_it(connection,
+                                                                          tmp_path, monkeypatch):
+    client, server = connection
+    with open(tmp_path / "a-file", "w") as file:
+        monkeypatch.setattr(connections, "socket_inode",
+                            lambda local, peer: os.fstat(file.fileno()).st_ino)
+        assert connections.find_connection(client.getsockname(), server.getsockname()) is None
