@@ -226,15 +226,18 @@ def schema_problem(schema: Any) -> str | None:
     meta = Draft202012Validator(Draft202012Validator.META_SCHEMA,
                                 format_checker=schema_format_checker())
     for error in meta.iter_errors(schema):
+        if error.validator == "format" and error.validator_value == "regex":
+            return f"{error.json_path}: {error.instance!r} is no ECMA-262 regular expression"
         return f"{error.json_path}: {error.message}"
     if not isinstance(schema, dict):
         return None
     resource = Resource.from_contents(schema, default_specification=DRAFT202012)
     base = resource.id() or ""
     resolver = registry().with_resource(base, resource).resolver(base_uri=base)
-    for where, node in _subschemas(schema, "$"):
+    for where, node, in_another_resource in _subschemas(schema, "$"):
         reference = node.get("$ref")
-        if isinstance(reference, str):
+        # A nested schema with an `$id` of its own is the base of its own references.
+        if isinstance(reference, str) and not in_another_resource:
             try:
                 resolver.lookup(reference)
             except Unresolvable:
@@ -276,18 +279,19 @@ def schema_format_checker() -> Any:
 DATA_KEYWORDS = frozenset({"const", "enum", "examples", "default"})
 
 
-def _subschemas(node: Any, where: str) -> Iterator[tuple[str, dict[str, Any]]]:
-    """Every object of a schema, with where it is, but those in data (`const`, `enum`…)
-    and nested schemas that set an `$id` of their own."""
+def _subschemas(node: Any, where: str, in_another_resource: bool = False
+                ) -> Iterator[tuple[str, dict[str, Any], bool]]:
+    """Every object of a schema but those in data (`const`, `enum`…), with where it is and
+    whether it lies in a nested schema that sets an `$id` of its own."""
     if isinstance(node, list):
         for index, item in enumerate(node):
-            yield from _subschemas(item, f"{where}[{index}]")
+            yield from _subschemas(item, f"{where}[{index}]", in_another_resource)
     elif isinstance(node, dict):
-        yield where, node
+        yield where, node, in_another_resource
         for key, value in node.items():
-            if key not in DATA_KEYWORDS and not (where != "$" and isinstance(value, dict)
-                                                 and "$id" in value):
-                yield from _subschemas(value, f"{where}.{key}")
+            if key not in DATA_KEYWORDS:
+                yield from _subschemas(value, f"{where}.{key}", in_another_resource or (
+                    where != "$" and isinstance(value, dict) and "$id" in value))
 
 
 def validator_of(schema: Any) -> Validator:
