@@ -26,6 +26,7 @@ from .coverage import served_outcomes
 from .errors import (
     HeadersTooLarge,
     InjectedError,
+    MalformedRequest,
     MethodNotAllowed,
     PayloadTooLarge,
     RouteNotFound,
@@ -112,6 +113,10 @@ class Exchange:
         rule; either way `exchange_of_refused` still journals it."""
         exchange = cls(backend, options, request, routes=routes_for(options))
         refuse_what_is_too_large(request)
+        if not request.path.startswith("/"):
+            # A request line whose target is no path (`HELLO THERE`), which a server may
+            # pass on as it came.
+            raise MalformedRequest("Bad request: the request target must be a path from /")
         check_host(request, options.hosts)
         if options.control:
             exchange.namespace, exchange.prefix, exchange.request = namespace_of(request)

@@ -44,7 +44,10 @@ class JsonErrorTask(ErrorTask):  # type: ignore[misc]
 
     def execute(self) -> None:
         error = self.request.error
-        reply = error_reply(transport_error(error.code, str(error.body)))
+        # waitress quotes the header line it refused, which may carry a credential: only
+        # its own words go back.
+        detail = str(error.body).partition(' "')[0]
+        reply = error_reply(transport_error(error.code, detail))
         self.status = f"{reply.status} {reason_phrase(reply.status)}"
         self.response_headers.extend(reply.headers)
         self.set_close_on_finish()

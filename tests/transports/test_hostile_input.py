@@ -188,6 +188,20 @@ def test_a_garbage_request_line_answers_400_or_closes(server, address):
     still_serving(server)
 
 
+def test_a_request_line_whose_target_is_no_path_answers_400(server, address):
+    # granian refuses it itself (with its own empty body); the in-thread server passes it on.
+    assert raw(address, b"HELLO THERE\r\n\r\n")[0] == 400
+    still_serving(server)
+
+
+def test_a_refused_header_line_is_never_echoed(server, address):
+    answer = raw(address, b"GET /v1/order/products/available HTTP/1.1\r\nHost: x\r\n"
+                          b"Authorization: Bearer my-secret-token\rX\r\n\r\n")
+    assert answer[0] == 400
+    assert b"my-secret-token" not in answer[2]
+    still_serving(server)
+
+
 def test_a_body_longer_than_the_limit_is_refused_before_it_arrives(server, address):
     """A client that declares 100 MB gets its 413 without the server waiting for them."""
     answer = raw(address, request(b"/v1/order", b"Content-Type: application/json\r\n"
