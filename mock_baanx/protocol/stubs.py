@@ -43,7 +43,7 @@ STUB_SETS_CACHED = 256
 # Statuses the header rules may answer a stub with before its own: 499, 498 and 401 for
 # the credentials, then 403 for a user whose fixture says `permitted: false`.
 CREDENTIAL_STATUSES = (401, 498, 499)
-AUTH_STATUSES = (*CREDENTIAL_STATUSES, 403)
+AUTH_STATUSES = tuple(sorted((*CREDENTIAL_STATUSES, 403)))
 
 
 @lru_cache(maxsize=STUB_SETS_CACHED)

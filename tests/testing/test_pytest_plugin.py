@@ -238,10 +238,10 @@ def test_the_user_served(baanx_server):
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-n", "2",
                                            "--baanx-coverage")
     result.assert_outcomes(passed=2)
-    # The stub's outcomes: its 200, the header rules' 401, 498 and 499, and a delay.
+    # The stub's outcomes: its 200, the header rules' 401, 403, 498 and 499, and a delay.
     result.stdout.fnmatch_lines([
-        "2 of 31 documented outcomes served to this session's tests (6.5%)",
-        "  GET    /v1/user                       401, 498, delayed",
+        "2 of 32 documented outcomes served to this session's tests (6.2%)",
+        "  GET    /v1/user                       401, 403, 498, delayed",
     ])
 
 
