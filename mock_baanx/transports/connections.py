@@ -96,9 +96,9 @@ FREE_IN_A_ROW = 64
 def nearest_first(lowest_free: int) -> Iterator[tuple[int, int]]:
     """This process's open descriptors with the inode each holds, nearest first to the
     lowest free number: below it, every one down to 0; above it, until FREE_IN_A_ROW free in
-    a row. The kernel hands a new connection the lowest free number, so one accepted lately
-    (as a faulted request's most often is) sits just below it, one accepted long ago lower
-    down."""
+    a row. The kernel hands a new connection the lowest free number, so one accepted since an
+    older one last closed sits just below it; one accepted earlier, or into a number an
+    older one freed, lower down."""
     if lowest_free < 0:
         return
     below, above, free_in_a_row = lowest_free - 1, lowest_free + 1, 0

@@ -463,9 +463,8 @@ def http_error(error: HTTPException) -> Response | WerkzeugResponse:
     status = error.code or 500
     if not 400 <= status < 600:
         return error.get_response()
-    exchange = answering()
     if isinstance(error, WerkzeugMethodNotAllowed):
-        return to_flask(exchange.refuse(MethodNotAllowed(
+        return to_flask(answering().refuse(MethodNotAllowed(
             tuple(sorted(set(error.valid_methods or ()) - IMPLIED_METHODS)))))
     # Werkzeug's own text for a status says nothing the catalogue does not; a view's own
     # description (`abort(403, "cards frozen")`) does.
@@ -473,7 +472,7 @@ def http_error(error: HTTPException) -> Response | WerkzeugResponse:
     retry_after = getattr(error, "retry_after", None)
     if isinstance(retry_after, datetime):
         retry_after = http_date(retry_after)
-    return to_flask(exchange.refuse(
+    return to_flask(answering().refuse(
         transport_error(status, detail or "", retry_after)))
 
 
