@@ -195,30 +195,27 @@ class Exchanges:
         try:
             chunks = self.app(environ, keep)
             failure, kept = environ.get(FAILURE_KEY, (None, None))
-            if kept is not None:
-                # A user's after_request hook failed once the mock's own route had answered
-                # and kept its change; whatever handler then answered (the mock's, a user's
-                # errorhandler(500)), the reply goes out as decided.
-                log.error("mock-baanx: a hook failed after %s %s was answered",
-                          environ["REQUEST_METHOD"], logged_path(exchange.request.path),
-                          exc_info=failure)
-                whole_body(chunks)
-                exchange.reply = kept
-                chunks = to_flask(kept)(environ, keep)
-        except Exception:
-            # Raised past Flask's error handlers: by a user's teardown_request hook. A reply
-            # of the mock's own, its change already kept, goes out as decided; a user's
-            # view's is the 500.
-            kept = exchange.kept_reply
-            if kept is not None:
-                log.exception("mock-baanx: a hook failed after %s %s was answered",
-                              environ["REQUEST_METHOD"], logged_path(exchange.request.path))
-            else:
-                kept = exchange.reply = unexpected_failure(environ["REQUEST_METHOD"],
-                                                           exchange.request.path)
-            chunks = to_flask(kept)(environ, keep)
+        except Exception as error:
+            # Raised past Flask's error handlers: by a user's teardown_request hook.
+            chunks, failure, kept = [], error, exchange.kept_reply
+            if kept is None:
+                # A user's view's: the documented 500.
+                exchange.reply = unexpected_failure(environ["REQUEST_METHOD"],
+                                                    exchange.request.path)
+                chunks = to_flask(exchange.reply)(environ, keep)
         finally:
             ANSWERING.reset(answering)
+        if kept is not None:
+            # A user's hook failed (an after_request hook, which Flask's got_request_exception
+            # noted, or a teardown_request hook) once the mock's own route had answered and
+            # kept its change: whatever a handler then made of it (the mock's 500, a user's
+            # errorhandler(500)), the reply goes out as decided.
+            log.error("mock-baanx: a hook failed after %s %s was answered",
+                      environ["REQUEST_METHOD"], logged_path(exchange.request.path),
+                      exc_info=failure)
+            whole_body(chunks)
+            exchange.reply = kept
+            chunks = to_flask(kept)(environ, keep)
         if exchange.reply is None:
             # A user's own view (on a rule of theirs, or one that replaced the mock's): its
             # body read whole before its books are kept, so that one that fails midway is
